@@ -1,0 +1,154 @@
+"""`bangzhen`: the program's services from the command line. Every command takes --db PATH; errors
+are printed in Chinese with exit status 2 (1 for an internal fault), never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Callable
+
+from app import APP_NAME, __version__
+from app.errors import BangzhenError
+from app.models import HelperType, TownCategory
+from app.services import database, demo, generate, refdata, regions, stats
+from app.services.paths import default_db_path
+
+log = logging.getLogger("bangzhen")
+
+
+def _open(args: argparse.Namespace):
+    return database.connect(args.db)
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    existed = args.db.exists()
+    engine = database.connect(args.db, create=True, upgrade=True)
+    with database.unit_of_work(engine) as session:
+        report = refdata.load_all(session)
+    action = "已升级并检查" if existed else "已创建"
+    print(f"{action}数据库：{args.db}")
+    if report.added:
+        for table, n in report.added.items():
+            print(f"  新增{stats.TABLE_LABELS.get(table, table)}：{n}")
+    else:
+        print("  参考数据已是最新，无需变更。")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    engine = database.connect(args.db, create=True, upgrade=True)
+    with database.unit_of_work(engine) as session:
+        county = demo.create_demo(session)
+        name = f"{county.city.name}{county.name}"
+    print(f"已在 {args.db} 生成演示数据：{name}（{len(demo.TEMPLATES)} 类项目，覆盖全部项目状态）。")
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    engine = database.connect(args.db, create=True, upgrade=True)
+
+    def progress(done: int, total: int, what: str) -> None:
+        print(f"\r  {what}：{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    report = generate.generate(engine, args.towns, args.projects, args.expenditures, seed=args.seed,
+                               progress=None if args.quiet else progress)
+    if not args.quiet:
+        print(file=sys.stderr)
+    print(f"已生成：镇 {report.towns} 个，项目 {report.projects} 个，支出 {report.expenditures} 笔。")
+
+
+def cmd_stats(args: argparse.Namespace) -> None:
+    engine = _open(args)
+    with database.unit_of_work(engine) as session:
+        counts = stats.table_counts(session)
+    width = max(len(label) for label in stats.TABLE_LABELS.values())
+    print(f"数据库：{args.db}")
+    for table, n in counts.items():
+        label = stats.TABLE_LABELS[table]
+        print(f"  {label}{'　' * (width - len(label))}  {n:>10,}  ({table})")
+
+
+def cmd_town_show(args: argparse.Namespace) -> None:
+    engine = _open(args)
+    with database.unit_of_work(engine) as session:
+        town = regions.find_town(session, args.code)
+        print(f"{town.code}  {town.full_name}（{town.kind.label}）")
+        print(f"  镇类别：{town.category.label if town.category else '未设置'}")
+        print(f"  帮扶类型：{town.helper_type.label if town.helper_type else '未设置'}")
+        print(f"  帮扶单位：{town.helper_unit or '未设置'}")
+
+
+def cmd_town_set_category(args: argparse.Namespace) -> None:
+    engine = _open(args)
+    with database.unit_of_work(engine) as session:
+        category = None if args.category == "无" else TownCategory.from_label(args.category)
+        helper = HelperType.from_label(args.helper_type) if args.helper_type else None
+        town = regions.set_town_category(session, args.code, category, helper, args.helper_unit)
+        print(f"{town.full_name}：{category.label if category else '已清除镇类别'}")
+
+
+def cmd_town_import_categories(args: argparse.Namespace) -> None:
+    engine = _open(args)
+    with database.unit_of_work(engine) as session:
+        n = regions.import_town_categories(session, args.file)
+    print(f"已从 {args.file} 设置 {n} 个镇的类别。")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bangzhen", description=f"{APP_NAME}（命令行）")
+    parser.add_argument("--version", action="version", version=f"bangzhen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], None], help_text: str,
+                parent=commands) -> argparse.ArgumentParser:
+        sub = parent.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--db", type=Path, default=default_db_path(), help="数据库文件（默认：用户数据目录）")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("init", cmd_init, "创建或升级数据库，并载入参考数据（区划、任务清单、绩效目标、结对关系）")
+    command("demo", cmd_demo, "生成演示数据：河源市和平县")
+    gen = command("generate", cmd_generate, "生成任意规模的合成数据（用于性能测试）")
+    gen.add_argument("--towns", type=int, default=1127, help="镇数（默认 1127）")
+    gen.add_argument("--projects", type=int, default=150_000, help="项目数（默认 150000）")
+    gen.add_argument("--expenditures", type=int, default=1_500_000, help="支出笔数（默认 1500000）")
+    gen.add_argument("--seed", type=int, default=1, help="随机种子")
+    gen.add_argument("--quiet", action="store_true", help="不显示进度")
+    command("stats", cmd_stats, "显示各表记录数")
+
+    town = commands.add_parser("town", help="乡镇：查看、设置镇类别").add_subparsers(
+        dest="town_command", required=True, metavar="子命令")
+    show = command("show", cmd_town_show, "查看乡镇信息", town)
+    show.add_argument("code", help="乡镇 9 位区划代码")
+    setcat = command("set-category", cmd_town_set_category, "设置乡镇的镇类别与帮扶类型", town)
+    setcat.add_argument("code", help="乡镇 9 位区划代码")
+    setcat.add_argument("category", help="重点帮扶镇 / 巩固提升镇 / 先行示范镇 / 无")
+    setcat.add_argument("--helper-type", default="", help="珠三角帮扶 / 省直中直驻粤单位帮扶 / 属地市自行帮扶 / "
+                                                        "属地县（市、区）自行组团帮扶")
+    setcat.add_argument("--helper-unit", default="", help="帮扶单位，如“深圳市福田区”")
+    imp = command("import-categories", cmd_town_import_categories,
+                  "从 CSV 批量设置镇类别（表头：town_code,category,helper_type,helper_unit）", town)
+    imp.add_argument("file", type=Path, help="CSV 文件（UTF-8）")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except BangzhenError as error:
+        log.debug("%s", error.log_message)
+        print(f"错误：{error.user_message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 — the last line of defence: no traceback for the user
+        print(f"程序内部错误：{type(error).__name__}: {error}\n请将此信息反馈给技术支持。", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

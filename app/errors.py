@@ -1,0 +1,16 @@
+"""The one exception family every layer raises for the user to read.
+
+Each error carries a Chinese message for the user (shown by the CLI and the GUI as is) and an
+English one for the log; anything else reaching the top is a bug.
+"""
+
+from __future__ import annotations
+
+
+class BangzhenError(Exception):
+    """An expected failure with a message the user can act on."""
+
+    def __init__(self, user_message: str, log_message: str | None = None) -> None:
+        super().__init__(log_message or user_message)
+        self.user_message = user_message
+        self.log_message = log_message or user_message

@@ -1,0 +1,76 @@
+"""Money coming down the levels: a `Fund` (named appropriation for a year, with its income by source)
+and its `Allocation`s (下达) to a city, county or town, each with the 文号 and date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Travelling
+from app.models.enums import FundLevel, FundSource
+from app.models.money import Money
+from app.models.types import enum_column
+
+
+class Fund(Travelling, Base):
+    __tablename__ = "fund"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    year: Mapped[int] = mapped_column(index=True)
+    doc_number: Mapped[str] = mapped_column(String(60), default="")
+    level: Mapped[FundLevel] = mapped_column(enum_column(FundLevel))
+    budget_unit: Mapped[str] = mapped_column(String(120), default="")
+    department: Mapped[str] = mapped_column(String(120), default="")
+    deadline: Mapped[date | None]
+
+    incomes: Mapped[list[FundIncome]] = relationship(
+        back_populates="fund", cascade="all, delete-orphan", order_by="FundIncome.id")
+    allocations: Mapped[list[Allocation]] = relationship(back_populates="fund", order_by="Allocation.id")
+
+    @property
+    def total(self) -> Money:
+        return Money.total(i.amount for i in self.incomes)
+
+
+class FundIncome(Base):
+    """One income line of a fund (收入): how much came from which source."""
+
+    __tablename__ = "fund_income"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
+    source: Mapped[FundSource] = mapped_column(enum_column(FundSource))
+    amount: Mapped[Money]
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    fund: Mapped[Fund] = relationship(back_populates="incomes")
+
+
+class Allocation(Travelling, Base):
+    """下达: part of a fund issued to exactly one region (city, county or town)."""
+
+    __tablename__ = "allocation"
+    __table_args__ = (
+        CheckConstraint("(city_id IS NOT NULL) + (county_id IS NOT NULL) + (town_id IS NOT NULL) = 1",
+                        name="one_region"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        Index("ix_allocation_fund_town", "fund_id", "town_id"),
+        Index("ix_allocation_fund_county", "fund_id", "county_id"),
+        Index("ix_allocation_fund_city", "fund_id", "city_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"))
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id"))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"))
+    amount: Mapped[Money]
+    doc_number: Mapped[str] = mapped_column(String(60), default="")
+    issued_on: Mapped[date | None]
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    fund: Mapped[Fund] = relationship(back_populates="allocations")

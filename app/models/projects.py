@@ -1,0 +1,131 @@
+"""The project library (项目库): `Project` with every library field, its 绩效目标 `ProjectIndicator`s,
+the villages it touches, and the `Expenditure`s (支出) paid from it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Travelling
+from app.models.enums import (AssetType, Comparator, ConstructionNature, FundSource, IndicatorLevel1,
+                              IndicatorLevel2, ProjectStatus, PurposeCategory, SupportMethod)
+from app.models.money import Money
+from app.models.types import enum_column
+
+project_village = Table(
+    "project_village", Base.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("village_id", ForeignKey("village.id"), primary_key=True),
+)
+
+# Project amount columns by source, in the order the returns print them.
+AMOUNT_COLUMNS: dict[FundSource, str] = {
+    FundSource.provincial: "amount_provincial",
+    FundSource.prd_city: "amount_prd_city",
+    FundSource.local_city: "amount_local_city",
+    FundSource.county: "amount_county",
+    FundSource.other: "amount_other",
+}
+
+
+class Project(Travelling, Base):
+    __tablename__ = "project"
+    __table_args__ = (
+        Index("ix_project_town_status", "town_id", "status"),
+        Index("ix_project_fund", "fund_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int]
+    town_id: Mapped[int] = mapped_column(ForeignKey("town.id"))
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"))
+    purpose_category: Mapped[PurposeCategory] = mapped_column(enum_column(PurposeCategory))
+    task_item_id: Mapped[int | None] = mapped_column(ForeignKey("task_item.id"))
+    construction_nature: Mapped[ConstructionNature] = mapped_column(enum_column(ConstructionNature))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    responsible_unit: Mapped[str] = mapped_column(String(120), default="")
+    responsible_person: Mapped[str] = mapped_column(String(40), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    amount_provincial: Mapped[Money] = mapped_column(default=Money(0))
+    amount_prd_city: Mapped[Money] = mapped_column(default=Money(0))
+    amount_local_city: Mapped[Money] = mapped_column(default=Money(0))
+    amount_county: Mapped[Money] = mapped_column(default=Money(0))
+    amount_other: Mapped[Money] = mapped_column(default=Money(0))
+    support_method: Mapped[SupportMethod] = mapped_column(enum_column(SupportMethod))
+    beneficiaries: Mapped[str] = mapped_column(String(200), default="")
+    beneficiary_households: Mapped[int] = mapped_column(default=0)
+    beneficiary_people: Mapped[int] = mapped_column(default=0)
+    poverty_households: Mapped[int] = mapped_column(default=0)
+    poverty_people: Mapped[int] = mapped_column(default=0)
+    monitored_households: Mapped[int] = mapped_column(default=0)
+    monitored_people: Mapped[int] = mapped_column(default=0)
+    farmer_linkage: Mapped[str] = mapped_column(Text, default="")
+    asset_type: Mapped[AssetType | None] = mapped_column(enum_column(AssetType))
+    asset_receiver: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[ProjectStatus] = mapped_column(enum_column(ProjectStatus), default=ProjectStatus.draft)
+
+    town = relationship("Town")
+    fund = relationship("Fund")
+    task_item = relationship("TaskItem")
+    villages = relationship("Village", secondary=project_village, order_by="Village.name")
+    indicators: Mapped[list[ProjectIndicator]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="ProjectIndicator.position")
+    expenditures: Mapped[list[Expenditure]] = relationship(
+        back_populates="project", order_by="Expenditure.spent_on")
+
+    @property
+    def amount(self) -> Money:
+        """Total of the amounts by source (never stored, so it can never disagree)."""
+        return Money.total(self.amount_by_source().values())
+
+    def amount_by_source(self) -> dict[FundSource, Money]:
+        # A source not yet set on a new, unflushed project counts as zero.
+        return {source: getattr(self, column) or Money(0) for source, column in AMOUNT_COLUMNS.items()}
+
+
+class ProjectIndicator(Base):
+    """One 绩效目标 line of a project: 一级/二级/三级指标, unit, comparator, target and actual."""
+
+    __tablename__ = "project_indicator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    level1: Mapped[IndicatorLevel1] = mapped_column(enum_column(IndicatorLevel1))
+    level2: Mapped[IndicatorLevel2] = mapped_column(enum_column(IndicatorLevel2))
+    level3: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    comparator: Mapped[Comparator] = mapped_column(enum_column(Comparator))
+    target_text: Mapped[str] = mapped_column(String(100), default="")
+    target_value: Mapped[Decimal | None]
+    actual_text: Mapped[str] = mapped_column(String(100), default="")
+    actual_value: Mapped[Decimal | None]
+
+    project: Mapped[Project] = relationship(back_populates="indicators")
+
+
+class Expenditure(Travelling, Base):
+    """支出: money actually paid from a project, with its voucher."""
+
+    __tablename__ = "expenditure"
+    __table_args__ = (
+        # Covers the per-project and per-town sums by date: the returns never touch the table itself.
+        Index("ix_expenditure_project_date_amount", "project_id", "spent_on", "amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    spent_on: Mapped[date]
+    amount: Mapped[Money]
+    payee: Mapped[str] = mapped_column(String(120))
+    voucher_no: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+
+    project: Mapped[Project] = relationship(back_populates="expenditures")

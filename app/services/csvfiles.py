@@ -1,0 +1,38 @@
+"""Reading the CSV files users and the program exchange: UTF-8 (with or without BOM), the header
+checked exactly, every problem reported in Chinese with the file and line."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from app.services.errors import InputError
+
+
+def read_rows(path: str | Path, header: tuple[str, ...]) -> list[dict[str, str]]:
+    """All rows of `path` as dicts; refuses a file whose header is not exactly `header`."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            found = tuple(cell.strip() for cell in next(reader, ()))
+            if found != header:
+                raise InputError(
+                    f"文件“{path.name}”的表头不正确。\n应为：{','.join(header)}\n实为：{','.join(found) or '（空）'}",
+                    f"{path}: header {found} != {header}")
+            rows = []
+            for line_no, cells in enumerate(reader, start=2):
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) != len(header):
+                    raise InputError(f"文件“{path.name}”第 {line_no} 行有 {len(cells)} 列，应为 {len(header)} 列。",
+                                     f"{path}:{line_no}: {len(cells)} cells")
+                rows.append(dict(zip(header, (c.strip() for c in cells))))
+            return rows
+    except FileNotFoundError:
+        raise InputError(f"找不到文件“{path}”。", f"{path} not found") from None
+    except UnicodeDecodeError:
+        raise InputError(f"文件“{path.name}”不是 UTF-8 编码的 CSV。请在 Excel 中另存为“CSV UTF-8”后重试。",
+                         f"{path}: not UTF-8") from None
+    except csv.Error as error:
+        raise InputError(f"文件“{path.name}”不是有效的 CSV：{error}", f"{path}: {error}") from None

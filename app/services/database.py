@@ -1,0 +1,164 @@
+"""Opening a Bangzhen database: connection pragmas, schema-version checks, upgrades, and one
+`Session` per unit of work. Every failure becomes a `DatabaseError` with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.migrations import HEAD, MIGRATIONS_DIR, REVISIONS
+from app.services.errors import DatabaseError
+
+BUSY_TIMEOUT_MS = 3000
+
+
+def connect(path: str | Path, *, create: bool = False, upgrade: bool = False) -> Engine:
+    """An engine on the SQLite file at `path`, checked to be a current Bangzhen database.
+
+    `create` makes a new database when the file does not exist; `upgrade` brings an older schema
+    up to date (both run the Alembic migrations). Otherwise a missing or outdated file is refused.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DatabaseError(f"“{path}”是一个文件夹，不是数据库文件。", f"{path} is a directory")
+    exists = path.exists()
+    if not exists and not create:
+        raise DatabaseError(f"数据库文件“{path}”不存在。请检查路径，或先运行 bangzhen init --db {path} 创建。",
+                            f"{path} does not exist")
+    if not exists and not path.parent.exists():
+        raise DatabaseError(f"文件夹“{path.parent}”不存在，无法创建数据库。", f"no folder {path.parent}")
+    engine = _engine(path)
+    try:
+        revision = schema_revision(engine)
+        if revision == HEAD:
+            return engine
+        if revision is None and (create or upgrade) and not _has_tables(engine):
+            _migrate(engine)
+            return engine
+        if revision is None:
+            raise DatabaseError(f"“{path}”不是本程序的数据库（缺少版本信息）。请选择正确的文件。",
+                                f"{path}: no alembic_version table")
+        if revision not in REVISIONS:
+            raise DatabaseError(
+                f"数据库“{path}”由更新版本的帮镇扶村台账创建（结构版本 {revision}），本程序无法安全打开。请升级本程序。",
+                f"{path}: unknown revision {revision}, this program knows {REVISIONS}")
+        if not upgrade:
+            raise DatabaseError(f"数据库“{path}”来自旧版本程序，需要升级。请运行 bangzhen init --db {path}。",
+                                f"{path}: revision {revision} is behind {HEAD}")
+        _migrate(engine)
+        return engine
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def _engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy issue BEGIN itself, so pragmas below run outside a transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision stored in the database, or None when it has none."""
+    with translate_errors(engine), engine.connect() as conn:
+        has_table = conn.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")).first()
+        if not has_table:
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _has_tables(engine: Engine) -> bool:
+    with translate_errors(engine), engine.connect() as conn:
+        return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table'")).first() is not None
+
+
+def _alembic_config(engine: Engine):
+    from alembic.config import Config  # imported late: only needed when creating or upgrading
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", str(engine.url))
+    return config
+
+
+def _migrate(engine: Engine, target: str = "head") -> None:
+    from alembic import command
+
+    config = _alembic_config(engine)
+    with translate_errors(engine), engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, target)
+
+
+def downgrade(engine: Engine, target: str) -> None:
+    """Step the schema back (used by tests to prove every migration reverses cleanly)."""
+    from alembic import command
+
+    config = _alembic_config(engine)
+    with translate_errors(engine), engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, target)
+
+
+def upgrade(engine: Engine, target: str = "head") -> None:
+    _migrate(engine, target)
+
+
+@contextmanager
+def translate_errors(engine: Engine | None = None) -> Iterator[None]:
+    """Turn SQLite's failures into Chinese messages the user can act on."""
+    where = f"“{engine.url.database}”" if engine is not None else ""
+    try:
+        yield
+    except exc.OperationalError as error:
+        message = str(error.orig)
+        if "locked" in message or "busy" in message:
+            raise DatabaseError(f"数据库文件{where}正被其他程序占用（已锁定）。请关闭其他正在使用它的程序后重试。",
+                                message) from None
+        if "readonly" in message or "read-only" in message:
+            raise DatabaseError(f"数据库文件{where}是只读的，无法写入。请检查文件权限。", message) from None
+        if "unable to open" in message:
+            raise DatabaseError(f"无法打开数据库文件{where}。请检查路径和权限。", message) from None
+        raise DatabaseError(f"数据库{where}操作失败：{message}", message) from None
+    except exc.DatabaseError as error:
+        message = str(error.orig)
+        if "not a database" in message or "malformed" in message or "corrupt" in message:
+            raise DatabaseError(f"文件{where}不是有效的数据库，或已损坏。请从备份恢复，或选择正确的文件。",
+                                message) from None
+        raise DatabaseError(f"数据库{where}操作失败：{message}", message) from None
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """One session per user action: committed as a whole, or rolled back as a whole."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with translate_errors(engine):
+        with factory() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
