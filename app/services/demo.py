@@ -24,6 +24,7 @@ from app.models import (Allocation, AssetType, Comparator, ConstructionNature, C
 from app.services import refdata
 from app.services.errors import InputError
 from app.services.regions import set_town_category
+from app.services.settings import HOME_REGION, set_setting
 
 DEMO_COUNTY_CODE = "441624"  # 河源市和平县
 FUND_NAME = "2023年乡村振兴驻镇帮镇扶村资金（和平县）"
@@ -123,6 +124,7 @@ def create_demo(session: Session, seed: int = 2023) -> County:
                                doc_number="和财农〔2023〕18号", issued_on=date(2023, 4, 20)))
         for project in _projects(town, villages, fund, task_items, rng, offset=index):
             session.add(project)
+    set_setting(session, HOME_REGION, DEMO_COUNTY_CODE)
     session.flush()
     return county
 

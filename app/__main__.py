@@ -1,0 +1,52 @@
+"""`python -m app`: open the program's main window on a database (the default one, created with the
+demo county on first start when none exists). `--smoke-test` renders the window once and exits."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from app import APP_NAME
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m app", description=f"{APP_NAME}（图形界面）")
+    parser.add_argument("--db", type=Path, help="数据库文件（默认：用户数据目录中的 bangzhen.sqlite）")
+    parser.add_argument("--smoke-test", action="store_true", help="打开主窗口、渲染一次后退出（安装检查用）")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.smoke_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.ui.startup import StartupError, open_main_window
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    try:
+        window = open_main_window(app, args.db)
+    except StartupError as error:
+        print(f"错误：{error.user_message}", file=sys.stderr)
+        if not args.smoke_test:
+            QMessageBox.critical(None, APP_NAME, error.user_message)
+        return error.exit_code
+    window.show()
+    if args.smoke_test:
+        app.processEvents()
+        image = window.grab()
+        window.release()
+        print(f"smoke test ok: {image.width()}x{image.height()}, {window.model.rowCount()} projects")
+        return 0 if not image.isNull() else 1
+    code = app.exec()
+    window.release()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

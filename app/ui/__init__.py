@@ -1,0 +1,1 @@
+"""The PySide6 user interface: thin widgets over `app.services`; no SQL here."""

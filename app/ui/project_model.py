@@ -1,0 +1,122 @@
+"""The project table: an id-only `QAbstractTableModel`. It holds the ids of the selected region's
+projects and loads display rows a block at a time when the view asks for them, so a province of
+150,000 projects opens and scrolls at once (the Anki browser's design)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+from sqlalchemy import Engine
+
+from app.models import ProjectStatus, format_percent
+from app.services import projects
+from app.services.database import unit_of_work
+from app.services.projects import ProjectRow
+from app.services.regions import RegionRef
+
+HEADERS = ("项目名称", "镇", "用途类别", "状态", "金额（万元）", "已支出（万元）", "支出率")
+NUMERIC_COLUMNS = {4, 5, 6}
+BLOCK = 200
+CACHE_LIMIT = 20 * BLOCK
+MUTED = {ProjectStatus.cancelled: QColor("#888888"), ProjectStatus.returned: QColor("#b3261e")}
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ProjectTableModel(QAbstractTableModel):
+    def __init__(self, engine: Engine, parent=None) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self._region = RegionRef.province()
+        self._text = ""
+        self._sort: str | None = None
+        self._descending = False
+        self._ids: list[int] = []
+        self._rows: dict[int, ProjectRow] = {}
+
+    # -- what to show --------------------------------------------------------------------
+    def set_filter(self, region: RegionRef, text: str = "") -> None:
+        self._region, self._text = region, text
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        with unit_of_work(self._engine) as session:
+            self._ids = projects.project_ids(session, self._region, self._text, self._sort, self._descending)
+        self._rows.clear()
+        self.endResetModel()
+
+    @property
+    def region(self) -> RegionRef:
+        return self._region
+
+    def project_id(self, row: int) -> int:
+        return self._ids[row]
+
+    # -- Qt model interface ----------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return str(section + 1)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._ids)):
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = Qt.AlignmentFlag.AlignRight if column in NUMERIC_COLUMNS else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole):
+            return None
+        row = self._row(index.row())
+        if row is None:
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            color = MUTED.get(row.status)
+            return QBrush(color) if color is not None else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.name if column == 0 else (row.purpose.label if column == 2 else None)
+        return _display(row, column)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort = projects.SORT_KEYS[column] if 0 <= column < len(projects.SORT_KEYS) else None
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        self.refresh()
+
+    # -- lazy loading ------------------------------------------------------------------------
+    def _row(self, row: int) -> ProjectRow | None:
+        project_id = self._ids[row]
+        cached = self._rows.get(project_id)
+        if cached is not None:
+            return cached
+        if len(self._rows) > CACHE_LIMIT:
+            self._rows.clear()
+        start = row - row % BLOCK
+        with unit_of_work(self._engine) as session:
+            for loaded in projects.project_rows(session, self._ids[start:start + BLOCK]):
+                self._rows[loaded.id] = loaded
+        return self._rows.get(project_id)
+
+
+def _display(row: ProjectRow, column: int) -> str:
+    if column == 0:
+        return row.name
+    if column == 1:
+        return row.town
+    if column == 2:
+        return row.purpose.label
+    if column == 3:
+        return row.status.label
+    if column == 4:
+        return row.amount.format_wan(2, thousands=True)
+    if column == 5:
+        return row.spent.format_wan(2, thousands=True)
+    return format_percent(row.spend_rate)

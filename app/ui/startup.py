@@ -1,0 +1,54 @@
+"""Everything between `python -m app` and a shown window: the font, the one-instance-per-database
+lock, opening (or, on first start, creating the demo) database, and building the main window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QLockFile
+from PySide6.QtWidgets import QApplication
+
+from app.errors import BangzhenError
+from app.services import database, demo
+from app.services.paths import default_db_path
+from app.ui.fonts import install_app_font
+from app.ui.main_window import MainWindow
+
+
+class StartupError(BangzhenError):
+    def __init__(self, user_message: str, exit_code: int = 2) -> None:
+        super().__init__(user_message)
+        self.exit_code = exit_code
+
+
+def lock_database(path: Path) -> QLockFile:
+    """Hold `<db>.lock` while the window is open; a second instance on the same file is refused."""
+    lock = QLockFile(str(path) + ".lock")
+    lock.setStaleLockTime(0)  # a lock whose process has died is stale whatever its age
+    if not lock.tryLock(200):
+        _, pid, host, _ = lock.getLockInfo()
+        raise StartupError(f"数据库“{path}”已在另一个窗口中打开（进程 {pid}，计算机 {host}）。\n"
+                           "同一个数据库同时只能由一个程序窗口使用，请切换到已打开的窗口。", exit_code=3)
+    return lock
+
+
+def open_main_window(app: QApplication, db: Path | None) -> MainWindow:
+    install_app_font(app)
+    first_start = db is None and not default_db_path().exists()
+    path = db.resolve() if db else default_db_path()
+    if first_start:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    lock = lock_database(path)
+    try:
+        engine = database.connect(path, create=first_start, upgrade=True)
+        if first_start:
+            with database.unit_of_work(engine) as session:
+                demo.create_demo(session)
+        window = MainWindow(engine, path)
+    except BangzhenError as error:
+        lock.unlock()
+        raise StartupError(error.user_message) from error
+    window.hold(lock)
+    if first_start:
+        window.statusBar().showMessage(f"首次启动：已创建演示数据库 {path}", 15000)
+    return window

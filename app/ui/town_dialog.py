@@ -1,0 +1,63 @@
+"""Dialog where the county sets a town's category (重点帮扶/巩固提升/先行示范) and its helper."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+                               QMessageBox, QVBoxLayout)
+from sqlalchemy import Engine
+
+from app.errors import BangzhenError
+from app.models import HelperType, TownCategory
+from app.services.database import unit_of_work
+from app.services.regions import find_town, set_town_category
+
+
+class TownCategoryDialog(QDialog):
+    def __init__(self, engine: Engine, town_code: str, parent=None) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self._code = town_code
+        with unit_of_work(engine) as session:
+            town = find_town(session, town_code)
+            title, category, helper, unit = town.full_name, town.category, town.helper_type, town.helper_unit
+        self.setWindowTitle("设置镇类别")
+        self.category = QComboBox()
+        self.category.addItem("（未设置）", None)
+        for member in TownCategory:
+            self.category.addItem(member.label, member)
+        self.helper_type = QComboBox()
+        self.helper_type.addItem("（未设置）", None)
+        for member in HelperType:
+            self.helper_type.addItem(member.label, member)
+        self.helper_unit = QLineEdit(unit)
+        self.helper_unit.setPlaceholderText("如：深圳市福田区、省交通集团")
+        self.category.setCurrentIndex(max(0, self.category.findData(category)))
+        self.helper_type.setCurrentIndex(max(0, self.helper_type.findData(helper)))
+
+        form = QFormLayout()
+        form.addRow("镇类别(&C)：", self.category)
+        form.addRow("帮扶类型(&T)：", self.helper_type)
+        form.addRow("帮扶单位(&U)：", self.helper_unit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<b>{title}</b>（{town_code}）")
+        layout.addWidget(heading)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.saved_category: TownCategory | None = category
+
+    def accept(self) -> None:
+        category = self.category.currentData()
+        try:
+            with unit_of_work(self._engine) as session:
+                set_town_category(session, self._code, category, self.helper_type.currentData(),
+                                  self.helper_unit.text())
+        except BangzhenError as error:
+            QMessageBox.warning(self, "无法保存", error.user_message)
+            return
+        self.saved_category = category
+        super().accept()
