@@ -11,6 +11,6 @@ class BangzhenError(Exception):
     """An expected failure with a message the user can act on."""
 
     def __init__(self, user_message: str, log_message: str | None = None) -> None:
-        super().__init__(log_message or user_message)
+        super().__init__(user_message)
         self.user_message = user_message
         self.log_message = log_message or user_message

@@ -91,7 +91,8 @@ def schema_revision(engine: Engine) -> str | None:
 
 def _has_tables(engine: Engine) -> bool:
     with translate_errors(engine), engine.connect() as conn:
-        return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table'")).first() is not None
+        return conn.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name != 'alembic_version'")).first() is not None
 
 
 def _alembic_config(engine: Engine):

@@ -1,0 +1,1 @@
+"""Benchmarks for the province scale (run as scripts, see README.md; not collected by pytest)."""

@@ -1,0 +1,28 @@
+"""Synthetic data: the counts asked for, only on spendable projects, never above a project's amount."""
+
+from sqlalchemy import func, select, text
+
+from app.models import Project, Town
+from app.services import generate
+from app.services.database import unit_of_work
+
+
+def test_generate_small(engine):
+    calls = []
+    report = generate.generate(engine, towns=30, projects=400, expenditures=3000,
+                               progress=lambda done, total, what: calls.append((done, total, what)))
+    assert (report.towns, report.projects, report.expenditures) == (30, 400, 3000)
+    assert calls[-1] == (3000, 3000, "支出")
+    with unit_of_work(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Project)) == 400
+        assert session.scalar(select(func.count(func.distinct(Project.town_id)))) <= 30
+        assert session.scalar(select(func.count()).select_from(Town).where(Town.category.is_not(None))) == 30
+        over = session.execute(text(
+            "SELECT count(*) FROM (SELECT p.id FROM project p JOIN expenditure e ON e.project_id = p.id "
+            "GROUP BY p.id HAVING SUM(e.amount) > MAX(p.amount_provincial + p.amount_prd_city + "
+            "p.amount_local_city + p.amount_county + p.amount_other))")).scalar()
+        assert over == 0
+        wrong_state = session.execute(text(
+            "SELECT count(*) FROM expenditure e JOIN project p ON p.id = e.project_id "
+            "WHERE p.status NOT IN ('approved', 'in_progress', 'completed', 'accepted')")).scalar()
+        assert wrong_state == 0
