@@ -77,7 +77,7 @@ class Timing:
         return statistics.median(self.runs)
 
     def ms(self) -> str:
-        return f"best {self.best * 1000:8.1f} ms   median {self.median * 1000:8.1f} ms"
+        return f"best {self.best * 1000:9.2f} ms   median {self.median * 1000:9.2f} ms"
 
     def s(self) -> str:
         return f"best {self.best:6.3f} s   median {self.median:6.3f} s"

@@ -26,7 +26,7 @@ def lock_database(path: Path) -> QLockFile:
     lock = QLockFile(str(path) + ".lock")
     lock.setStaleLockTime(0)  # a lock whose process has died is stale whatever its age
     if not lock.tryLock(200):
-        _, pid, host, _ = lock.getLockInfo()
+        pid, host, _ = lock.getLockInfo()
         raise StartupError(f"数据库“{path}”已在另一个窗口中打开（进程 {pid}，计算机 {host}）。\n"
                            "同一个数据库同时只能由一个程序窗口使用，请切换到已打开的窗口。", exit_code=3)
     return lock

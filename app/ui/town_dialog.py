@@ -23,16 +23,17 @@ class TownCategoryDialog(QDialog):
         self.setWindowTitle("设置镇类别")
         self.category = QComboBox()
         self.category.addItem("（未设置）", None)
+        # Qt hands str-based enums back as plain str, so the combos carry the stored values.
         for member in TownCategory:
-            self.category.addItem(member.label, member)
+            self.category.addItem(member.label, member.value)
         self.helper_type = QComboBox()
         self.helper_type.addItem("（未设置）", None)
         for member in HelperType:
-            self.helper_type.addItem(member.label, member)
+            self.helper_type.addItem(member.label, member.value)
         self.helper_unit = QLineEdit(unit)
         self.helper_unit.setPlaceholderText("如：深圳市福田区、省交通集团")
-        self.category.setCurrentIndex(max(0, self.category.findData(category)))
-        self.helper_type.setCurrentIndex(max(0, self.helper_type.findData(helper)))
+        self.category.setCurrentIndex(max(0, self.category.findData(category.value if category else None)))
+        self.helper_type.setCurrentIndex(max(0, self.helper_type.findData(helper.value if helper else None)))
 
         form = QFormLayout()
         form.addRow("镇类别(&C)：", self.category)
@@ -51,11 +52,11 @@ class TownCategoryDialog(QDialog):
         self.saved_category: TownCategory | None = category
 
     def accept(self) -> None:
-        category = self.category.currentData()
+        category = TownCategory(self.category.currentData()) if self.category.currentData() else None
+        helper = HelperType(self.helper_type.currentData()) if self.helper_type.currentData() else None
         try:
             with unit_of_work(self._engine) as session:
-                set_town_category(session, self._code, category, self.helper_type.currentData(),
-                                  self.helper_unit.text())
+                set_town_category(session, self._code, category, helper, self.helper_unit.text())
         except BangzhenError as error:
             QMessageBox.warning(self, "无法保存", error.user_message)
             return

@@ -1,0 +1,111 @@
+"""The `bangzhen` command as a user runs it: real subprocesses, Chinese errors, exit status ≠ 0,
+no traceback, and nothing changed by a failed command."""
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def bangzhen(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True,
+                          input=stdin, timeout=300, cwd=Path(__file__).resolve().parents[2])
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_refused(result: subprocess.CompletedProcess, message: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_init_then_stats(tmp_path):
+    """init creates the database with the reference data; a second init changes nothing."""
+    db = tmp_path / "x.sqlite"
+    first = bangzhen("init", "--db", str(db))
+    assert first.returncode == 0, first.stderr
+    assert "新增乡镇（街道）：1757" in first.stdout
+    again = bangzhen("init", "--db", str(db))
+    assert again.returncode == 0 and "无需变更" in again.stdout
+    stats = bangzhen("stats", "--db", str(db))
+    assert stats.returncode == 0
+    lines = {line.split()[-1]: line.split()[-2] for line in stats.stdout.splitlines()[1:]}
+    assert lines["(town)"] == "1,757" and lines["(task_item)"] == "126" and lines["(performance_target)"] == "236"
+
+
+def test_demo_generate_and_town_commands(tmp_path):
+    db = tmp_path / "d.sqlite"
+    demo = bangzhen("demo", "--db", str(db))
+    assert demo.returncode == 0 and "河源市和平县" in demo.stdout
+    assert_refused(bangzhen("demo", "--db", str(db)), "已包含演示数据")
+    gen = bangzhen("generate", "--db", str(db), "--towns", "20", "--projects", "50", "--expenditures", "200",
+                   "--quiet")
+    assert gen.returncode == 0 and "项目 50 个" in gen.stdout
+    setcat = bangzhen("town", "set-category", "441624101", "巩固提升镇", "--helper-type", "属地县（市、区）自行组团帮扶",
+                      "--helper-unit", "和平县", "--db", str(db))
+    assert setcat.returncode == 0, setcat.stderr
+    show = bangzhen("town", "show", "441624101", "--db", str(db))
+    assert "巩固提升镇" in show.stdout and "和平县大坝镇" in show.stdout
+
+
+def test_missing_corrupt_and_foreign_files(tmp_path):
+    missing = tmp_path / "none.sqlite"
+    assert_refused(bangzhen("stats", "--db", str(missing)), "不存在")
+    assert not missing.exists()
+    corrupt = tmp_path / "corrupt.sqlite"
+    corrupt.write_bytes(b"\x00garbage" * 500)
+    before = digest(corrupt)
+    assert_refused(bangzhen("init", "--db", str(corrupt)), "不是有效的数据库")
+    assert digest(corrupt) == before
+
+
+def test_newer_database_refused(db_path):
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'ffff'")
+    assert_refused(bangzhen("init", "--db", str(db_path)), "更新版本")
+
+
+def test_locked_database(db_path):
+    """Another program holding the write lock: a clear message after the busy timeout, no change."""
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = bangzhen("town", "set-category", "441624101", "重点帮扶镇", "--db", str(db_path))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_refused(result, "占用")
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT category FROM town WHERE code = '441624101'").fetchone() == (None,)
+
+
+def test_unknown_region_code(db_path):
+    assert_refused(bangzhen("town", "set-category", "441699999", "重点帮扶镇", "--db", str(db_path)),
+                   "未知的乡镇区划代码")
+    assert_refused(bangzhen("town", "set-category", "441624101", "示范镇", "--db", str(db_path)), "可选")
+
+
+def test_csv_with_wrong_header_changes_nothing(db_path, tmp_path):
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_text("镇代码,类别\n441624101,重点帮扶镇\n", encoding="utf-8")
+    before = digest(db_path)
+    assert_refused(bangzhen("town", "import-categories", str(csv_file), "--db", str(db_path)), "表头不正确")
+    assert digest(db_path) == before
+
+
+def test_version_and_help():
+    version = bangzhen("--version")
+    assert version.returncode == 0 and version.stdout.startswith("bangzhen ")
+    assert bangzhen("--help").returncode == 0
+
+
+@pytest.mark.parametrize("command", ["init", "demo", "generate", "stats"])
+def test_every_command_takes_db(command):
+    result = bangzhen(command, "--help")
+    assert result.returncode == 0 and "--db" in result.stdout
