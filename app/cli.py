@@ -27,8 +27,7 @@ def cmd_init(args: argparse.Namespace) -> None:
     engine = database.connect(args.db, create=True, upgrade=True)
     with database.unit_of_work(engine) as session:
         report = refdata.load_all(session)
-    action = "已升级并检查" if existed else "已创建"
-    print(f"{action}数据库：{args.db}")
+    print(f"{'数据库结构已是最新' if existed else '已创建数据库'}：{args.db}")
     if report.added:
         for table, n in report.added.items():
             print(f"  新增{stats.TABLE_LABELS.get(table, table)}：{n}")

@@ -23,7 +23,7 @@ def main() -> None:
     from app.services.regions import RegionRef
     from app.ui.project_model import ProjectTableModel
 
-    app = QApplication(sys.argv[:1])  # kept alive until the end: the model's brushes need it
+    app = QApplication(sys.argv[:1])  # alive until the end, like the program's own
     engine = connect(db)
     model = ProjectTableModel(engine)
 

@@ -19,31 +19,26 @@ def _copy(template: Path, target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def initialised_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("templates") / "init.sqlite"
+def _template(tmp_path_factory, name: str, fill) -> Path:
+    """A database built once per session; WAL folded into the file so a plain copy is complete."""
+    path = tmp_path_factory.mktemp("templates") / name
     engine = database.connect(path, create=True)
     with database.unit_of_work(engine) as session:
-        refdata.load_all(session)
-    _checkpoint(engine)
+        fill(session)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def initialised_template(tmp_path_factory) -> Path:
+    return _template(tmp_path_factory, "init.sqlite", refdata.load_all)
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("templates") / "demo.sqlite"
-    engine = database.connect(path, create=True)
-    with database.unit_of_work(engine) as session:
-        demo.create_demo(session)
-    _checkpoint(engine)
-    return path
-
-
-def _checkpoint(engine) -> None:
-    """Fold the WAL into the main file so a plain file copy is the whole database."""
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    return _template(tmp_path_factory, "demo.sqlite", demo.create_demo)
 
 
 @pytest.fixture
