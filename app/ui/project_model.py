@@ -87,8 +87,11 @@ class ProjectTableModel(QAbstractTableModel):
         return _display(row, column)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sort = projects.SORT_KEYS[column] if 0 <= column < len(projects.SORT_KEYS) else None
-        self._descending = order == Qt.SortOrder.DescendingOrder
+        key = projects.SORT_KEYS[column] if 0 <= column < len(projects.SORT_KEYS) else None
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (key, descending) == (self._sort, self._descending):
+            return  # the view asks again when sorting is switched on; the ids are already in order
+        self._sort, self._descending = key, descending
         self.refresh()
 
     # -- lazy loading ------------------------------------------------------------------------
