@@ -43,7 +43,7 @@ def main() -> None:
     sample = row_text(ROW)
     engine.dispose()
 
-    print(f"project table, province: {model.rowCount():,} rows; row {ROW + 1:,} = {sample}")
+    print(f"project table, province: {model.rowCount():,} rows; row {ROW:,} (from 0) = {sample}")
     print(f"  load ids (set_filter)          {Timing(list(load)).ms()}")
     print(f"  scroll to row {ROW:,} (7 cols) {Timing(list(far)).ms()}")
     print(f"  neighbouring row (cached)      {Timing(list(near)).ms()}")

@@ -9,7 +9,7 @@ from PySide6.QtCore import QLockFile
 from PySide6.QtWidgets import QApplication
 
 from app.errors import BangzhenError
-from app.services import database, demo
+from app.services import database
 from app.services.paths import default_db_path
 from app.ui.fonts import install_app_font
 from app.ui.main_window import MainWindow
@@ -42,6 +42,8 @@ def open_main_window(app: QApplication, db: Path | None) -> MainWindow:
     try:
         engine = database.connect(path, create=first_start, upgrade=True)
         if first_start:
+            from app.services import demo  # only needed once, so kept out of every other start-up
+
             with database.unit_of_work(engine) as session:
                 demo.create_demo(session)
         window = MainWindow(engine, path)
