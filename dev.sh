@@ -95,6 +95,7 @@ run_tests() {
   report=$(mktemp)
   export QT_QPA_PLATFORM=offscreen
   XDG_RUNTIME_DIR=$(mktemp -d); export XDG_RUNTIME_DIR
+  trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
   set +e
   "$VENV/bin/python" -m pytest --junitxml="$report" "$@"
   local status=$?

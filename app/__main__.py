@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+          and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        # Without a display Qt aborts with a misleading hint about missing xcb libraries.
+        print("错误：没有图形显示（未设置 DISPLAY 或 WAYLAND_DISPLAY）。请在桌面环境中运行，"
+              "或用 --smoke-test 检查安装。", file=sys.stderr)
+        return 2
 
     from PySide6.QtWidgets import QApplication, QMessageBox
 

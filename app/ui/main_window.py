@@ -21,8 +21,6 @@ from app.ui.region_tree import RegionTree
 from app.ui.town_dialog import TownCategoryDialog
 
 FILTER_DELAY_MS = 250
-STATUS_SUMMARY = (ProjectStatus.draft, ProjectStatus.double_signed, ProjectStatus.approved,
-                  ProjectStatus.in_progress, ProjectStatus.accepted)
 
 
 class MainWindow(QMainWindow):
@@ -146,10 +144,11 @@ class MainWindow(QMainWindow):
         with unit_of_work(self.engine) as session:
             by_status = projects.count_by_status(session, self.model.region)
         total = sum(by_status.values())
-        parts = [f"{s.label} {by_status.get(s, 0)}" for s in STATUS_SUMMARY]
+        parts = [f"{s.label} {by_status[s]}" for s in ProjectStatus if by_status.get(s)]
         shown = self.model.rowCount()
         matched = f"筛选出 {shown} 个 · " if self.filter.text().strip() else ""
-        self.counts.setText(f"{matched}{self.model.region.name}：项目 {total} 个（{'，'.join(parts)}）")
+        detail = f"（{'，'.join(parts)}）" if parts else ""
+        self.counts.setText(f"{matched}{self.model.region.name}：项目 {total} 个{detail}")
 
     def _tree_menu(self, position) -> None:
         ref = self.tree.ref_at(self.tree.indexAt(position))

@@ -33,7 +33,8 @@ def test_opens_on_home_county(window):
     assert window.tree.current_ref().code == "441624"
     assert "河源市和平县" in window.heading.text()
     assert window.model.rowCount() > 90
-    assert f"项目 {window.model.rowCount()} 个" in window.counts.text()
+    assert f"项目 {window.model.rowCount()} 个（草稿 " in window.counts.text()
+    assert "已终止" in window.counts.text()
 
 
 def test_select_a_town(window, qtbot):
@@ -117,3 +118,11 @@ def test_bad_database_gives_message(tmp_path):
     result = subprocess.run([sys.executable, "-m", "app", "--db", str(bad), "--smoke-test"], capture_output=True,
                             text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 2 and "不是有效的数据库" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_display_gives_message(tmp_path):
+    """Started without a display, the program says so instead of Qt aborting."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "app", "--db", str(tmp_path / "x.sqlite")], capture_output=True,
+                            text=True, cwd=ROOT, env=env, timeout=60)
+    assert result.returncode == 2 and "没有图形显示" in result.stderr
