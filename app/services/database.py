@@ -11,6 +11,7 @@ from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.migrations import HEAD, MIGRATIONS_DIR, REVISIONS
 from app.services.errors import DatabaseError
@@ -33,29 +34,45 @@ def connect(path: str | Path, *, create: bool = False, upgrade: bool = False) ->
                             f"{path} does not exist")
     if not exists and not path.parent.exists():
         raise DatabaseError(f"文件夹“{path.parent}”不存在，无法创建数据库。", f"no folder {path.parent}")
+    # Look before touching: the file is only read until it is known to be ours and current.
+    revision, has_tables = _inspect(path) if exists else (None, False)
+    if revision is None and has_tables:
+        raise DatabaseError(f"“{path}”不是本程序的数据库（缺少版本信息）。请选择正确的文件。",
+                            f"{path}: no alembic_version table")
+    if revision is None and not (create or upgrade):
+        raise DatabaseError(f"“{path}”是空的数据库文件。请运行 bangzhen init --db {path} 初始化。", f"{path}: empty")
+    if revision is not None and revision not in REVISIONS:
+        raise DatabaseError(
+            f"数据库“{path}”由更新版本的帮镇扶村台账创建（结构版本 {revision}），本程序无法安全打开。请升级本程序。",
+            f"{path}: unknown revision {revision}, this program knows {REVISIONS}")
+    if revision not in (None, HEAD) and not upgrade:
+        raise DatabaseError(f"数据库“{path}”来自旧版本程序，需要升级。请运行 bangzhen init --db {path}。",
+                            f"{path}: revision {revision} is behind {HEAD}")
     engine = _engine(path)
     try:
-        revision = schema_revision(engine)
-        if revision == HEAD:
-            return engine
-        if revision is None and (create or upgrade) and not _has_tables(engine):
+        if revision != HEAD:
             _migrate(engine)
-            return engine
-        if revision is None:
-            raise DatabaseError(f"“{path}”不是本程序的数据库（缺少版本信息）。请选择正确的文件。",
-                                f"{path}: no alembic_version table")
-        if revision not in REVISIONS:
-            raise DatabaseError(
-                f"数据库“{path}”由更新版本的帮镇扶村台账创建（结构版本 {revision}），本程序无法安全打开。请升级本程序。",
-                f"{path}: unknown revision {revision}, this program knows {REVISIONS}")
-        if not upgrade:
-            raise DatabaseError(f"数据库“{path}”来自旧版本程序，需要升级。请运行 bangzhen init --db {path}。",
-                                f"{path}: revision {revision} is behind {HEAD}")
-        _migrate(engine)
         return engine
     except BaseException:
         engine.dispose()
         raise
+
+
+def _inspect(path: Path) -> tuple[str | None, bool]:
+    """(Alembic revision or None, whether it has tables other than alembic_version), read-only."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            revision = None
+            if "alembic_version" in names:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+            return revision, bool(names - {"alembic_version"})
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        raise _user_error(str(error), f"“{path}”") from None
 
 
 def _engine(path: Path) -> Engine:
@@ -89,12 +106,6 @@ def schema_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def _has_tables(engine: Engine) -> bool:
-    with translate_errors(engine), engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name != 'alembic_version'")).first() is not None
-
-
 def _alembic_config(engine: Engine):
     from alembic.config import Config  # imported late: only needed when creating or upgrading
 
@@ -104,27 +115,22 @@ def _alembic_config(engine: Engine):
     return config
 
 
-def _migrate(engine: Engine, target: str = "head") -> None:
+def _migrate(engine: Engine, target: str = "head", *, down: bool = False) -> None:
     from alembic import command
 
     config = _alembic_config(engine)
     with translate_errors(engine), engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, target)
-
-
-def downgrade(engine: Engine, target: str) -> None:
-    """Step the schema back (used by tests to prove every migration reverses cleanly)."""
-    from alembic import command
-
-    config = _alembic_config(engine)
-    with translate_errors(engine), engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, target)
+        (command.downgrade if down else command.upgrade)(config, target)
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
     _migrate(engine, target)
+
+
+def downgrade(engine: Engine, target: str) -> None:
+    """Step the schema back (used by tests to prove every migration reverses cleanly)."""
+    _migrate(engine, target, down=True)
 
 
 @contextmanager
@@ -133,22 +139,24 @@ def translate_errors(engine: Engine | None = None) -> Iterator[None]:
     where = f"“{engine.url.database}”" if engine is not None else ""
     try:
         yield
-    except exc.OperationalError as error:
-        message = str(error.orig)
-        if "locked" in message or "busy" in message:
-            raise DatabaseError(f"数据库文件{where}正被其他程序占用（已锁定）。请关闭其他正在使用它的程序后重试。",
-                                message) from None
-        if "readonly" in message or "read-only" in message:
-            raise DatabaseError(f"数据库文件{where}是只读的，无法写入。请检查文件权限。", message) from None
-        if "unable to open" in message:
-            raise DatabaseError(f"无法打开数据库文件{where}。请检查路径和权限。", message) from None
-        raise DatabaseError(f"数据库{where}操作失败：{message}", message) from None
-    except exc.DatabaseError as error:
-        message = str(error.orig)
-        if "not a database" in message or "malformed" in message or "corrupt" in message:
-            raise DatabaseError(f"文件{where}不是有效的数据库，或已损坏。请从备份恢复，或选择正确的文件。",
-                                message) from None
-        raise DatabaseError(f"数据库{where}操作失败：{message}", message) from None
+    except exc.IntegrityError as error:
+        raise DatabaseError("保存失败：与已有记录冲突（重复或缺少关联记录）。请检查后重试。", str(error.orig)) from None
+    except exc.DBAPIError as error:
+        raise _user_error(str(error.orig), where) from None
+    except StaleDataError as error:
+        raise DatabaseError("记录已被其他人修改，请刷新后重试。", str(error)) from None
+
+
+def _user_error(message: str, where: str) -> DatabaseError:
+    if "locked" in message or "busy" in message:
+        return DatabaseError(f"数据库文件{where}正被其他程序占用（已锁定）。请关闭其他正在使用它的程序后重试。", message)
+    if "readonly" in message or "read-only" in message:
+        return DatabaseError(f"数据库文件{where}是只读的，无法写入。请检查文件权限。", message)
+    if "unable to open" in message:
+        return DatabaseError(f"无法打开数据库文件{where}。请检查路径和权限。", message)
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return DatabaseError(f"文件{where}不是有效的数据库，或已损坏。请从备份恢复，或选择正确的文件。", message)
+    return DatabaseError(f"数据库{where}操作失败，请重试；如果问题持续，请联系技术支持。", message)
 
 
 @contextmanager

@@ -41,13 +41,23 @@ def test_downgrade_and_upgrade_round_trip(tmp_path: Path):
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
 
 
-def test_old_database_is_upgraded_only_when_asked(tmp_path: Path):
-    """A database at the base revision is refused unless upgrade=True (the GUI and `init` upgrade it)."""
+def test_old_database_is_upgraded_only_when_asked(tmp_path: Path, monkeypatch):
+    """A database behind the program's head revision is refused unless upgrade=True."""
     path = tmp_path / "old.sqlite"
+    database.connect(path, create=True).dispose()
+    monkeypatch.setattr(database, "REVISIONS", (HEAD, "9000"))
+    monkeypatch.setattr(database, "HEAD", "9000")
+    with pytest.raises(database.DatabaseError, match="来自旧版本程序，需要升级"):
+        database.connect(path)
+
+
+def test_emptied_database_is_rebuilt_only_when_asked(tmp_path: Path):
+    """A database at the base revision (no tables) is refused unless create/upgrade is asked for."""
+    path = tmp_path / "base.sqlite"
     engine = database.connect(path, create=True)
     database.downgrade(engine, "base")
     engine.dispose()
-    with pytest.raises(database.DatabaseError, match="不是本程序的数据库"):
+    with pytest.raises(database.DatabaseError, match="空的数据库文件"):
         database.connect(path)
     upgraded = database.connect(path, upgrade=True)
     assert database.schema_revision(upgraded) == HEAD

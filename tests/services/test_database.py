@@ -31,16 +31,21 @@ def test_foreign_sqlite_file(tmp_path):
     path = tmp_path / "other.sqlite"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE notes (x)")
+    before = path.read_bytes()
     with pytest.raises(DatabaseError, match="不是本程序的数据库"):
         database.connect(path, upgrade=True)
+    assert path.read_bytes() == before  # not even switched to WAL
+    assert not (tmp_path / "other.sqlite-wal").exists()
 
 
 def test_newer_program_version(db_path):
     """A database written by a newer program (unknown schema revision) is refused."""
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = db_path.read_bytes()
     with pytest.raises(DatabaseError, match="更新版本"):
         database.connect(db_path, upgrade=True)
+    assert db_path.read_bytes() == before
 
 
 def test_locked_file(db_path):
