@@ -22,12 +22,18 @@ def _open(args: argparse.Namespace):
     return database.connect(args.db)
 
 
+def _create_default_folder(args: argparse.Namespace) -> None:
+    if args.db == default_db_path():
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+
+
 def cmd_init(args: argparse.Namespace) -> None:
+    _create_default_folder(args)
     existed = args.db.exists()
     engine = database.connect(args.db, create=True, upgrade=True)
     with database.unit_of_work(engine) as session:
         report = refdata.load_all(session)
-    print(f"{'数据库结构已是最新' if existed else '已创建数据库'}：{args.db}")
+    print(f"{'已检查并升级（如需要）数据库' if existed else '已创建数据库'}：{args.db}")
     if report.added:
         for table, n in report.added.items():
             print(f"  新增{stats.TABLE_LABELS.get(table, table)}：{n}")
@@ -93,21 +99,38 @@ def cmd_town_import_categories(args: argparse.Namespace) -> None:
     print(f"已从 {args.file} 设置 {n} 个镇的类别。")
 
 
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with its complaints in Chinese (its own messages are English)."""
+
+    def error(self, message: str) -> None:
+        for english, chinese in (("the following arguments are required", "缺少参数"),
+                                 ("invalid int value", "不是整数"), ("invalid choice", "无效的选项"),
+                                 ("unrecognized arguments", "无法识别的参数"), ("argument ", "参数 "),
+                                 ("expected one argument", "需要一个值")):
+            message = message.replace(english, chinese)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：{message}\n使用 {self.prog} --help 查看帮助。\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bangzhen", description=f"{APP_NAME}（命令行）")
+    parser = ChineseArgumentParser(prog="bangzhen", description=f"{APP_NAME}（命令行）")
     parser.add_argument("--version", action="version", version=f"bangzhen {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="命令",
+                                     parser_class=ChineseArgumentParser)
 
     def command(name: str, handler: Callable[[argparse.Namespace], None], help_text: str,
-                parent=commands) -> argparse.ArgumentParser:
+                parent=commands, db_required: bool = False) -> argparse.ArgumentParser:
         sub = parent.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--db", type=Path, default=default_db_path(), help="数据库文件（默认：用户数据目录）")
+        if db_required:  # sample data never goes into the real ledger by default
+            sub.add_argument("--db", type=Path, required=True, help="数据库文件（必须指定）")
+        else:
+            sub.add_argument("--db", type=Path, default=default_db_path(), help="数据库文件（默认：用户数据目录）")
         sub.set_defaults(handler=handler)
         return sub
 
     command("init", cmd_init, "创建或升级数据库，并载入参考数据（区划、任务清单、绩效目标、结对关系）")
-    command("demo", cmd_demo, "生成演示数据：河源市和平县")
-    gen = command("generate", cmd_generate, "生成任意规模的合成数据（用于性能测试）")
+    command("demo", cmd_demo, "生成演示数据：河源市和平县", db_required=True)
+    gen = command("generate", cmd_generate, "生成任意规模的合成数据（用于性能测试）", db_required=True)
     gen.add_argument("--towns", type=int, default=1127, help="镇数（默认 1127）")
     gen.add_argument("--projects", type=int, default=150_000, help="项目数（默认 150000）")
     gen.add_argument("--expenditures", type=int, default=1_500_000, help="支出笔数（默认 1500000）")
@@ -116,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("stats", cmd_stats, "显示各表记录数")
 
     town = commands.add_parser("town", help="乡镇：查看、设置镇类别").add_subparsers(
-        dest="town_command", required=True, metavar="子命令")
+        dest="town_command", required=True, metavar="子命令", parser_class=ChineseArgumentParser)
     show = command("show", cmd_town_show, "查看乡镇信息", town)
     show.add_argument("code", help="乡镇 9 位区划代码")
     setcat = command("set-category", cmd_town_set_category, "设置乡镇的镇类别与帮扶类型", town)

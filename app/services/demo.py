@@ -107,6 +107,9 @@ def create_demo(session: Session, seed: int = 2023) -> County:
     county = session.scalar(select(County).where(County.code == DEMO_COUNTY_CODE))
     if session.scalar(select(func.count()).select_from(Fund).where(Fund.name == FUND_NAME)):
         raise InputError("此数据库已包含演示数据（和平县），无需重复生成。", "demo already present")
+    if session.scalar(select(func.count()).select_from(Project)):
+        raise InputError("此数据库已有项目数据，不能再加入演示数据。请用一个新的数据库文件生成演示数据。",
+                         "refusing to mix the demo into a database with projects")
     rng = random.Random(seed)
     towns = list(county.towns)
     fund = _fund(len(towns))

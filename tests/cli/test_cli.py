@@ -109,3 +109,23 @@ def test_version_and_help():
 def test_every_command_takes_db(command):
     result = bangzhen(command, "--help")
     assert result.returncode == 0 and "--db" in result.stdout
+
+
+def test_usage_errors_in_chinese(tmp_path):
+    """argparse's own complaints come out in Chinese too; sample data needs an explicit --db."""
+    bad_int = bangzhen("generate", "--db", str(tmp_path / "g.sqlite"), "--towns", "abc")
+    assert bad_int.returncode == 2 and "不是整数" in bad_int.stderr and "使用 bangzhen generate --help" in bad_int.stderr
+    assert "缺少参数" in bangzhen().stderr
+    no_db = bangzhen("demo")
+    assert no_db.returncode == 2 and "缺少参数" in no_db.stderr and "--db" in no_db.stderr
+
+
+def test_init_creates_default_folder(tmp_path):
+    """On a fresh account, `bangzhen init` without --db creates the data folder and the database."""
+    import os
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "xdg"), HOME=str(tmp_path))
+    env.pop("BANGZHEN_DB", None)
+    result = subprocess.run([sys.executable, "-m", "app.cli", "init"], capture_output=True, text=True, env=env,
+                            cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "xdg" / "bangzhen" / "bangzhen.sqlite").exists()
