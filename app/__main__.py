@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
+    sys.excepthook = _report_unexpected
     try:
         window = open_main_window(app, args.db)
     except StartupError as error:
@@ -52,6 +53,22 @@ def main(argv: list[str] | None = None) -> int:
     code = app.exec()
     window.release()
     return code
+
+
+def _report_unexpected(kind, error, trace) -> None:
+    """Last line of defence in the GUI: a Chinese message for the user, the traceback for the log."""
+    import traceback
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.errors import BangzhenError
+
+    if isinstance(error, BangzhenError):
+        QMessageBox.warning(None, APP_NAME, error.user_message)
+        return
+    traceback.print_exception(kind, error, trace, file=sys.stderr)
+    QMessageBox.critical(None, APP_NAME, f"程序内部错误：{type(error).__name__}: {error}\n"
+                                         "操作未完成。请将此信息反馈给技术支持。")
 
 
 if __name__ == "__main__":

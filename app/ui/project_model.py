@@ -40,9 +40,11 @@ class ProjectTableModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
-        self.beginResetModel()
+        # Query first: if it fails, the model is left as it was, not stuck half-way through a reset.
         with unit_of_work(self._engine) as session:
-            self._ids = projects.project_ids(session, self._region, self._text, self._sort, self._descending)
+            ids = projects.project_ids(session, self._region, self._text, self._sort, self._descending)
+        self.beginResetModel()
+        self._ids = ids
         self._rows.clear()
         self.endResetModel()
 

@@ -26,6 +26,8 @@ def lock_database(path: Path) -> QLockFile:
     lock = QLockFile(str(path) + ".lock")
     lock.setStaleLockTime(0)  # a lock whose process has died is stale whatever its age
     if not lock.tryLock(200):
+        if lock.error() != QLockFile.LockError.LockFailedError:
+            raise StartupError(f"无法在“{path.parent}”中创建锁文件：文件夹不存在或没有写入权限。")
         pid, host, _ = lock.getLockInfo()
         raise StartupError(f"数据库“{path}”已在另一个窗口中打开（进程 {pid}，计算机 {host}）。\n"
                            "同一个数据库同时只能由一个程序窗口使用，请切换到已打开的窗口。", exit_code=3)
@@ -39,6 +41,7 @@ def open_main_window(app: QApplication, db: Path | None) -> MainWindow:
     if first_start:
         path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_database(path)
+    engine = None
     try:
         engine = database.connect(path, create=first_start, upgrade=True)
         if first_start:
@@ -47,9 +50,16 @@ def open_main_window(app: QApplication, db: Path | None) -> MainWindow:
             with database.unit_of_work(engine) as session:
                 demo.create_demo(session)
         window = MainWindow(engine, path)
-    except BangzhenError as error:
+    except BaseException as error:
+        if engine is not None:
+            engine.dispose()
+        if first_start:  # never leave a half-made demo that the next start would take as real
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
         lock.unlock()
-        raise StartupError(error.user_message) from error
+        if isinstance(error, BangzhenError):
+            raise StartupError(error.user_message) from error
+        raise
     window.hold(lock)
     if first_start:
         window.statusBar().showMessage(f"首次启动：已创建演示数据库 {path}", 15000)

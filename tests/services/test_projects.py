@@ -1,8 +1,13 @@
 """Project lists: ids by region, filter and sort; rows with exact amounts; spending sums."""
 
-from sqlalchemy import text
+from datetime import date
 
-from app.models import Money, ProjectStatus
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.models import Expenditure, Money, Project, ProjectStatus
 from app.services import projects
 from app.services.database import unit_of_work
 from app.services.regions import RegionRef, find_region
@@ -48,3 +53,20 @@ def test_spending_sums_agree_with_sql(demo_engine):
         assert Money.total(r.spent for r in rows) == Money.total(service.values())
         counts = projects.count_by_status(session, RegionRef.province())
         assert sum(counts.values()) == len(ids)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(min_value=-10**9, max_value=10**12), min_size=1, max_size=40))
+def test_database_sums_never_drift(demo_engine, amounts):
+    """Spending summed by SQLite, read back as Money, equals the exact sum of what was entered."""
+    with demo_engine.connect() as conn, conn.begin() as transaction:
+        session = Session(bind=conn)
+        project_id = session.scalars(select(Project.id)).first()
+        before = projects.spent_by_project(session, [project_id]).get(project_id, Money(0))
+        session.add_all(Expenditure(project_id=project_id, spent_on=date(2023, 6, 1), amount=Money(fen),
+                                    payee="测试", voucher_no=f"T{i}") for i, fen in enumerate(amounts))
+        session.flush()
+        after = projects.spent_by_project(session, [project_id])[project_id]
+        assert after - before == Money(sum(amounts))
+        session.close()
+        transaction.rollback()

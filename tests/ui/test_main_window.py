@@ -126,3 +126,9 @@ def test_no_display_gives_message(tmp_path):
     result = subprocess.run([sys.executable, "-m", "app", "--db", str(tmp_path / "x.sqlite")], capture_output=True,
                             text=True, cwd=ROOT, env=env, timeout=60)
     assert result.returncode == 2 and "没有图形显示" in result.stderr
+
+
+def test_missing_folder_is_not_called_a_second_instance(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "app", "--db", str(tmp_path / "no" / "x.sqlite"), "--smoke-test"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2 and "无法" in result.stderr and "另一个窗口" not in result.stderr

@@ -1,5 +1,7 @@
 """The id-only project model: passes Qt's model tester and loads rows lazily, a block at a time."""
 
+from decimal import Decimal
+
 from PySide6.QtCore import Qt
 
 from app.services import projects as project_service
@@ -37,5 +39,5 @@ def test_sorting_by_header(qapp, demo_engine):
     model.set_filter(RegionRef.province())
     model.sort(4, Qt.SortOrder.DescendingOrder)
     amounts = [model.data(model.index(r, 4)) for r in range(model.rowCount())]
-    values = [float(a.replace(",", "")) for a in amounts]  # display strings, compared for order only
+    values = [Decimal(a.replace(",", "")) for a in amounts]
     assert values == sorted(values, reverse=True)
