@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -98,12 +98,7 @@ def _engine(path: Path) -> Engine:
 
 def schema_revision(engine: Engine) -> str | None:
     """The Alembic revision stored in the database, or None when it has none."""
-    with translate_errors(engine), engine.connect() as conn:
-        has_table = conn.execute(text(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")).first()
-        if not has_table:
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return _inspect(Path(engine.url.database))[0]
 
 
 def _alembic_config(engine: Engine):

@@ -40,9 +40,10 @@ def amount_expression():
     return total
 
 
-def _spent_subquery():
+def _spent_per_project() -> Select:
+    """Σ expenditure per project: read for a page of ids, or joined as a subquery to sort by."""
     return (select(Expenditure.project_id, func.sum(Expenditure.amount).label("spent"))
-            .group_by(Expenditure.project_id).subquery())
+            .group_by(Expenditure.project_id))
 
 
 def _in_region(query: Select, region: RegionRef) -> Select:
@@ -85,7 +86,7 @@ def project_ids(session: Session, region: RegionRef, text: str = "", sort: str |
         query = query.join(Town, Town.id == Project.town_id)
         order = Town.name
     elif sort in ("spent", "rate"):
-        spent = _spent_subquery()
+        spent = _spent_per_project().subquery()
         query = query.outerjoin(spent, spent.c.project_id == Project.id)
         spent_fen = func.coalesce(type_coerce(spent.c.spent, Integer), 0)
         # Rate in parts per million, integer arithmetic: exact enough to order by, no float.
@@ -116,8 +117,7 @@ def project_rows(session: Session, ids: Sequence[int]) -> list[ProjectRow]:
 
 
 def spent_by_project(session: Session, ids: Sequence[int]) -> dict[int, Money]:
-    query = (select(Expenditure.project_id, func.sum(Expenditure.amount))
-             .where(Expenditure.project_id.in_(ids)).group_by(Expenditure.project_id))
+    query = _spent_per_project().where(Expenditure.project_id.in_(ids))
     return {project_id: total for project_id, total in session.execute(query)}
 
 

@@ -3,6 +3,7 @@
 import sqlite3
 
 import pytest
+from sqlalchemy import text
 
 from app.services import database
 from app.services.errors import DatabaseError
@@ -57,7 +58,7 @@ def test_locked_file(db_path):
         with pytest.raises(DatabaseError, match="占用"):
             engine = database.connect(db_path)
             with database.unit_of_work(engine) as session:
-                session.execute(database.text("SELECT count(*) FROM town"))
+                session.execute(text("SELECT count(*) FROM town"))
     finally:
         holder.execute("ROLLBACK")
         holder.close()
