@@ -8,7 +8,7 @@ from enum import Enum
 
 from app.errors import BangzhenError
 
-__all__ = ["LabeledEnum", "TownKind", "TownCategory", "HelperType", "TeamRole", "FundLevel", "FundSource", "PurposeCategory", "TaskNature", "ConstructionNature", "SupportMethod", "AssetType", "ProjectStatus", "IndicatorLevel1", "IndicatorLevel2", "Comparator", "UserRole"]
+__all__ = ["LabeledEnum", "TownKind", "TownCategory", "HelperType", "TeamRole", "FundLevel", "FundSource", "PurposeCategory", "TaskNature", "ConstructionNature", "SupportMethod", "AssetType", "ProjectStatus", "IndicatorLevel1", "IndicatorLevel2", "Comparator", "UserRole", "SpendingCategory"]
 
 
 class LabeledEnum(str, Enum):
@@ -216,3 +216,52 @@ class UserRole(LabeledEnum):
     county_reviewer = ("county_reviewer", "县级审核")
     county_finance = ("county_finance", "县级财政")
     admin = ("admin", "系统管理员")
+
+
+class SpendingCategory(LabeledEnum):
+    """支出类别"""
+    # Permitted uses (seed 000, 资金主要用途)
+    construction = ("construction", "工程建设")
+    equipment = ("equipment", "设施设备购置")
+    industry_support = ("industry_support", "产业发展扶持")
+    subsidy = ("subsidy", "补助奖补")
+    interest_subsidy = ("interest_subsidy", "贷款贴息")
+    services = ("services", "购买服务")
+    training = ("training", "技能培训")
+    planning = ("planning", "规划编制")
+    maintenance = ("maintenance", "运维管护")
+    # The 负面清单 (seed 000): never payable from the fund
+    basic_expenses = ("basic_expenses", "行政事业单位基本支出")
+    bonuses = ("bonuses", "奖金津贴和福利补助")
+    enterprise_losses = ("enterprise_losses", "弥补企业亏损")
+    office_buildings = ("office_buildings", "修建楼堂馆所")
+    budget_gaps_debts = ("budget_gaps_debts", "弥补预算支出缺口和偿还债务")
+    large_capital_works = ("large_capital_works", "大型基本建设项目")
+    vehicles_telecoms = ("vehicles_telecoms", "购买交通工具及通讯设备")
+    sham_finance = ("sham_finance", "虚假投资（入股）、虚假分红、发放借款及平衡预算")
+    prohibited = ("prohibited", "不符合国家产业政策或法律法规禁止的项目")
+    otherwise_funded = ("otherwise_funded", "已有专项资金保障的项目（万里碧道、大型水利设施、高标准农田等）")
+
+    @property
+    def negative(self) -> bool:
+        """On the 负面清单: the fund may never pay for it."""
+        return self in _NEGATIVE_LIST
+
+    @property
+    def rule_text(self) -> str:
+        return _NEGATIVE_LIST.get(self, "")
+
+
+_NEGATIVE_LIST = {
+    SpendingCategory.basic_expenses: "帮扶资金不得用于行政事业单位基本支出。",
+    SpendingCategory.bonuses: "帮扶资金不得用于各种奖金津贴和福利补助。",
+    SpendingCategory.enterprise_losses: "帮扶资金不得用于弥补企业亏损。",
+    SpendingCategory.office_buildings: "帮扶资金不得用于违规修建楼堂馆所。",
+    SpendingCategory.budget_gaps_debts: "帮扶资金不得用于弥补预算支出缺口和偿还债务。",
+    SpendingCategory.large_capital_works: "帮扶资金不得用于大型基本建设项目。",
+    SpendingCategory.vehicles_telecoms: "帮扶资金不得用于购买交通工具及通讯设备。",
+    SpendingCategory.sham_finance: "帮扶资金不得用于虚假投资（入股）、虚假分红、发放借款及平衡预算等。",
+    SpendingCategory.prohibited: "帮扶资金不得用于不符合国家产业政策的产业项目和国家法律、法规、规章等禁止的项目。",
+    SpendingCategory.otherwise_funded: "帮扶资金不得用于其他非驻镇帮镇扶村的支出，如：万里碧道、大型水利设施、"
+                                       "高标准农田等已有专项资金保障的项目。",
+}

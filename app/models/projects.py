@@ -7,12 +7,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Travelling
 from app.models.enums import (AssetType, Comparator, ConstructionNature, FundSource, IndicatorLevel1,
-                              IndicatorLevel2, ProjectStatus, PurposeCategory, SupportMethod)
+                              IndicatorLevel2, ProjectStatus, PurposeCategory, SpendingCategory, SupportMethod,
+                              UserRole)
 from app.models.money import Money
 from app.models.types import enum_column
 
@@ -70,6 +73,14 @@ class Project(Travelling, Base):
     asset_type: Mapped[AssetType | None] = mapped_column(enum_column(AssetType))
     asset_receiver: Mapped[str] = mapped_column(String(120), default="")
     status: Mapped[ProjectStatus] = mapped_column(enum_column(ProjectStatus), default=ProjectStatus.draft)
+    spending_category: Mapped[SpendingCategory | None] = mapped_column(enum_column(SpendingCategory))
+    publicity_starts_on: Mapped[date | None]  # 事前公示 start
+    # Bumped by every change of signed content (not by status changes): signatures name the one they cover.
+    content_version: Mapped[int] = mapped_column(default=1)
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status_reason: Mapped[str] = mapped_column(Text, default="")  # why it was returned or cancelled
+    approved_on: Mapped[date | None]
+    accepted_on: Mapped[date | None]
 
     town = relationship("Town")
     fund = relationship("Fund")
@@ -79,6 +90,8 @@ class Project(Travelling, Base):
         back_populates="project", cascade="all, delete-orphan", order_by="ProjectIndicator.position")
     expenditures: Mapped[list[Expenditure]] = relationship(
         back_populates="project", order_by="Expenditure.spent_on")
+    signatures: Mapped[list[ProjectSignature]] = relationship(
+        back_populates="project", order_by="ProjectSignature.id")
 
     @property
     def amount(self) -> Money:
@@ -127,5 +140,38 @@ class Expenditure(Travelling, Base):
     payee: Mapped[str] = mapped_column(String(120))
     voucher_no: Mapped[str] = mapped_column(String(40))
     purpose: Mapped[str] = mapped_column(String(200), default="")
+    # 红字冲销: a reversing entry carries the negated amount and points at the entry it cancels.
+    reversal_of_id: Mapped[int | None] = mapped_column(ForeignKey("expenditure.id"), unique=True)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     project: Mapped[Project] = relationship(back_populates="expenditures")
+    reversal_of: Mapped[Expenditure | None] = relationship(remote_side=[id])
+
+
+class ProjectSignature(Base):
+    """One signature on a project: 乡镇主要负责人 or 驻镇帮扶工作队队长 (双签), or the county's 审定.
+
+    `signature` is Ed25519 over the canonical payload (content + content_version + role + signer);
+    `content_json` keeps the signed content so a later change can be shown field by field. A voided
+    signature stays, with when and why, as history.
+    """
+
+    __tablename__ = "project_signature"
+    __table_args__ = (CheckConstraint("role IN ('town_leader', 'team_leader', 'county_reviewer')",
+                                      name="signing_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    key_id: Mapped[int] = mapped_column(ForeignKey("user_key.id"))
+    role: Mapped[UserRole] = mapped_column(enum_column(UserRole))
+    content_version: Mapped[int]
+    content_json: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(100))
+    signed_at: Mapped[datetime]
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+
+    project: Mapped[Project] = relationship(back_populates="signatures")
+    user = relationship("User")
+    key = relationship("UserKey")

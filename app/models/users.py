@@ -24,9 +24,28 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    keys: Mapped[list[UserKey]] = relationship(back_populates="user", order_by="UserKey.id")
+
+
+class UserKey(Base):
+    """A user's Ed25519 signing key. The private half is sealed under the user's password and is
+    dropped when the key is retired (admin reset re-keys); the public half stays, so signatures
+    made with it still verify."""
+
+    __tablename__ = "user_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)  # raw 32 bytes, base64
+    sealed_private_key: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="keys")
 
 
 class RoleGrant(Base):
@@ -57,7 +76,7 @@ class AuditEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     before_json: Mapped[str] = mapped_column(Text, default="")
     after_json: Mapped[str] = mapped_column(Text, default="")
-    prev_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # no fork in the chain
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 

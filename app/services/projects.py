@@ -40,6 +40,16 @@ def amount_expression():
     return total
 
 
+def sum_fen(expression):
+    """SQL Σ of a money column or expression as a plain integer of 分 (0 when there are no rows)."""
+    return func.coalesce(func.sum(type_coerce(expression, Integer)), 0)
+
+
+def net_spent(session: Session, project_id: int) -> Money:
+    """What a project has spent, reversals (红字冲销) included."""
+    return spent_by_project(session, [project_id]).get(project_id, Money(0))
+
+
 def _spent_per_project() -> Select:
     """Σ expenditure per project: read for a page of ids, or joined as a subquery to sort by."""
     return (select(Expenditure.project_id, func.sum(Expenditure.amount).label("spent"))

@@ -53,6 +53,6 @@ def test_demo_refuses_a_database_with_projects(engine):
     """The demo is never mixed into a ledger that already holds projects."""
     from app.services import generate
     generate.generate(engine, towns=2, projects=3, expenditures=0)
-    with pytest.raises(InputError, match="已有项目数据"):
+    with pytest.raises(InputError, match="已有项目或用户"):
         with unit_of_work(engine) as session:
             demo.create_demo(session)

@@ -1,0 +1,288 @@
+"""The 双签 workflow (seed 000, 实施程序) as a state machine:
+
+    草稿 draft ─sign─▶ 已签一 signed_once ─sign─▶ 已双签 double_signed ─approve─▶ 已审定入库 approved
+      ▲                                                  │return (reason)
+      └──────── edit (voids signatures) ◀── 已退回 returned ◀┘
+    approved ─start─▶ 实施中 in_progress ─complete─▶ 已完工 completed ─accept─▶ 已验收 accepted
+    any state before completed ─cancel (reason)─▶ 已终止 cancelled
+
+- The town's 乡镇主要负责人 and 驻镇帮扶工作队队长 sign, two different persons, neither of them the
+  officer who drafted the project unless the county's setting allows it.
+- 审定 is itself a signature by a county reviewer who signed none of the project's signatures.
+- A signature is Ed25519 over the canonical content + content_version + role + signer; any edit of
+  the content bumps content_version, voids every signature and sends the project back to 草稿.
+- Every transition checks the acting user's role for the project's town (security.require), checks
+  the rules for its stage (rules.check), and appends an audit event with who, when and why.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.models import AssetType, Project, ProjectSignature, ProjectStatus, User, UserRole
+from app.models.types import utcnow
+from app.services import audit, rules, security
+from app.services.content import FieldChange, diff, project_content
+from app.services.drafting import apply_content
+from app.services.errors import InputError, NotFound
+from app.services.projects import net_spent
+from app.services.security import Action
+from app.services.settings import get_setting
+
+S = ProjectStatus
+SIGNING_ROLES = {UserRole.town_leader: Action.sign_as_town_leader, UserRole.team_leader: Action.sign_as_team_leader}
+EDITABLE = {S.draft, S.signed_once, S.double_signed, S.returned, S.approved, S.in_progress}
+SIGNABLE = {S.draft, S.signed_once, S.returned}
+CANCELLABLE_BY_TOWN = {S.draft, S.signed_once, S.double_signed, S.returned}
+CANCELLABLE_BY_COUNTY = CANCELLABLE_BY_TOWN | {S.approved, S.in_progress}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The project after an action, and the rule warnings (not blocking) the user should see."""
+    project: Project
+    warnings: list[str]
+
+
+def signed_payload(content: dict[str, Any], content_version: int, role: UserRole, signer_uuid: str) -> bytes:
+    """The exact bytes a signature covers."""
+    return audit.canonical_json({"content": content, "content_version": content_version, "role": role.value,
+                                 "signer": signer_uuid}).encode("utf-8")
+
+
+def get_project(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound(f"项目（编号 {project_id}）不存在。", f"no project {project_id}")
+    return project
+
+
+def _expect(project: Project, allowed: set[ProjectStatus], doing: str) -> None:
+    if project.status not in allowed:
+        raise InputError(f"项目“{project.name}”当前状态为“{project.status.label}”，不能{doing}。",
+                         f"{doing}: project {project.id} is {project.status.value}")
+
+
+def _check(session: Session, project: Project, stage: rules.Stage, today: date | None = None) -> list[str]:
+    session.flush()
+    return rules.raise_if_blocked(rules.check(session, project_content(session, project.id), stage,
+                                              project_id=project.id, town_id=project.town_id,
+                                              fund_id=project.fund_id, today=today))
+
+
+def current_signatures(project: Project) -> list[ProjectSignature]:
+    return [s for s in project.signatures if s.voided_at is None]
+
+
+def _void_signatures(project: Project, reason: str) -> None:
+    now = utcnow()
+    for signature in current_signatures(project):
+        signature.voided_at = now
+        signature.void_reason = reason
+
+
+# ---------------------------------------------------------------- drafting and editing
+
+def create_project(session: Session, user: User, content: dict[str, Any]) -> Outcome:
+    """A new 草稿 drafted by a town officer of the project's town."""
+    town_code = str(content.get("town") or "")
+    if not town_code:
+        raise InputError("请选择项目所属乡镇。", "no town")
+    security.require(session, user, Action.draft_project, town_code)
+    project = Project(status=S.draft, drafted_by_id=user.id, content_version=1)
+    apply_content(session, project, content)
+    session.add(project)
+    warnings = _check(session, project, rules.Stage.save)
+    after = project_content(session, project.id)
+    audit.record(session, user, "project_created", "project", project.uuid, after=after)
+    return Outcome(project, warnings + _sign_readiness(session, project))
+
+
+def _sign_readiness(session: Session, project: Project) -> list[str]:
+    """What still stands between a draft and signing, as gentle reminders while it is being written."""
+    findings = rules.check(session, project_content(session, project.id), rules.Stage.sign, project_id=project.id,
+                           town_id=project.town_id, fund_id=project.fund_id)
+    return [f"签字前还需：{f.message}" if f.blocking else f.message for f in findings]
+
+
+def edit_project(session: Session, user: User, project_id: int, changes: dict[str, Any], reason: str = "") -> Outcome:
+    """Change a project's content. A signed or approved project loses its signatures and returns to 草稿."""
+    project = get_project(session, project_id)
+    security.require(session, user, Action.edit_project, project.town.code)
+    _expect(project, EDITABLE, "修改（已完工、已验收或已终止的项目不能修改）")
+    before = project_content(session, project.id)
+    if "town" in changes and str(changes["town"]) != before["town"]:
+        raise InputError("项目所属乡镇不能修改。如确属别的乡镇，请终止本项目，再由该乡镇重新起草。", "town change")
+    apply_content(session, project, changes)
+    after = project_content(session, project.id)
+    changed = diff(before, after)
+    if not changed:
+        return Outcome(project, [])
+    warnings = _check(session, project, rules.Stage.save)
+    was = project.status
+    project.content_version += 1
+    if was is not S.draft:
+        _void_signatures(project, "项目内容已修改")
+        project.status = S.draft
+        project.approved_on = None
+    audit.record(session, user, "project_edited", "project", project.uuid, reason=reason,
+                 before={c.field: before.get(c.field) for c in changed},
+                 after={c.field: after.get(c.field) for c in changed} | {"status": [was.value, S.draft.value]})
+    if was is not S.draft and was is not S.returned:
+        warnings.insert(0, f"项目原为“{was.label}”，修改后已退回草稿，原有签字作废，需重新签字并报县审定。")
+    return Outcome(project, warnings + _sign_readiness(session, project))
+
+
+def changes_since_signing(session: Session, project_id: int) -> list[FieldChange]:
+    """What changed since the last content anyone signed (shown to the signers and the reviewer)."""
+    project = get_project(session, project_id)
+    earlier = [s for s in project.signatures if s.content_version < project.content_version]
+    if not earlier:
+        return []
+    last = max(earlier, key=lambda s: (s.content_version, s.id))
+    return diff(json.loads(last.content_json), project_content(session, project.id))
+
+
+# ---------------------------------------------------------------- 双签 and 审定
+
+def _add_signature(session: Session, user: User, project: Project, role: UserRole, password: str) -> ProjectSignature:
+    key, private_key = security.unlock_signing_key(session, user, password)
+    content = project_content(session, project.id)
+    payload = signed_payload(content, project.content_version, role, user.uuid)
+    signature = ProjectSignature(project=project, user_id=user.id, key_id=key.id, role=role,
+                                 content_version=project.content_version, content_json=audit.canonical_json(content),
+                                 signature=security.sign_bytes(private_key, payload), signed_at=utcnow())
+    session.add(signature)
+    return signature
+
+
+def sign(session: Session, user: User, project_id: int, role: UserRole, password: str) -> Outcome:
+    """One of the two 双签 signatures, as 乡镇主要负责人 or 驻镇帮扶工作队队长."""
+    project = get_project(session, project_id)
+    if role not in SIGNING_ROLES:
+        raise InputError("双签只能以“乡镇主要负责人”或“驻镇帮扶工作队队长”身份签字。", f"bad signing role {role}")
+    security.require(session, user, SIGNING_ROLES[role], project.town.code)
+    _expect(project, SIGNABLE, "签字")
+    signed = current_signatures(project)
+    for other in signed:
+        if other.role is role:
+            raise InputError(f"该项目已由{other.user.display_name}以“{role.label}”身份签字。", "role already signed")
+        if other.user_id == user.id:
+            raise InputError("双签须由两位不同的人分别签字，您已在本项目签过字。", "same person signing twice")
+    if project.drafted_by_id == user.id and get_setting(session, rules.ALLOW_DRAFTER_SIGN, "0") != "1":
+        raise InputError("项目经办人不能为自己起草的项目签字（本县设置未允许）。", "drafter signing")
+    warnings = _check(session, project, rules.Stage.sign)
+    _add_signature(session, user, project, role, password)
+    was = project.status
+    project.status = S.double_signed if signed else S.signed_once
+    project.status_reason = ""
+    audit.record(session, user, "project_signed", "project", project.uuid, reason=role.label,
+                 before={"status": was.value}, after={"status": project.status.value,
+                                                      "content_version": project.content_version})
+    return Outcome(project, warnings)
+
+
+def approve(session: Session, user: User, project_id: int, password: str, today: date | None = None) -> Outcome:
+    """县级审定: the reviewer signs the double-signed content and the project enters the library."""
+    today = today or date.today()
+    project = get_project(session, project_id)
+    security.require(session, user, Action.approve_project, project.town.code)
+    _expect(project, {S.double_signed}, "审定（须先完成双签）")
+    if any(s.user_id == user.id for s in project.signatures):
+        raise InputError("您曾在本项目签字，不能再审定本项目，请由其他审核人员审定。", "reviewer signed the project")
+    warnings = _check(session, project, rules.Stage.approve, today)
+    _add_signature(session, user, project, UserRole.county_reviewer, password)
+    project.status = S.approved
+    project.approved_on = today
+    audit.record(session, user, "project_approved", "project", project.uuid,
+                 before={"status": S.double_signed.value},
+                 after={"status": S.approved.value, "approved_on": today.isoformat(),
+                        "content_version": project.content_version})
+    return Outcome(project, warnings)
+
+
+def return_project(session: Session, user: User, project_id: int, reason: str) -> Outcome:
+    """退回: the county sends a double-signed project back to the town, with the reason."""
+    project = get_project(session, project_id)
+    security.require(session, user, Action.return_project, project.town.code)
+    _expect(project, {S.double_signed}, "退回")
+    reason = _reason(reason, "退回")
+    _void_signatures(project, f"县级退回：{reason}")
+    project.status = S.returned
+    project.status_reason = reason
+    audit.record(session, user, "project_returned", "project", project.uuid, reason=reason,
+                 before={"status": S.double_signed.value}, after={"status": S.returned.value})
+    return Outcome(project, [])
+
+
+def _reason(reason: str, doing: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError(f"{doing}必须填写原因。", f"{doing}: no reason")
+    return reason
+
+
+# ---------------------------------------------------------------- implementation
+
+def _move(session: Session, user: User, project: Project, action: Action, allowed: set[ProjectStatus],
+          to: ProjectStatus, event: str, doing: str, reason: str = "", after: dict | None = None) -> Outcome:
+    security.require(session, user, action, project.town.code)
+    _expect(project, allowed, doing)
+    was = project.status
+    project.status = to
+    audit.record(session, user, event, "project", project.uuid, reason=reason,
+                 before={"status": was.value}, after={"status": to.value} | (after or {}))
+    return Outcome(project, [])
+
+
+def start(session: Session, user: User, project_id: int) -> Outcome:
+    return _move(session, user, get_project(session, project_id), Action.start_project, {S.approved},
+                 S.in_progress, "project_started", "开始实施（须先审定入库）")
+
+
+def complete(session: Session, user: User, project_id: int) -> Outcome:
+    return _move(session, user, get_project(session, project_id), Action.complete_project, {S.in_progress},
+                 S.completed, "project_completed", "确认完工（须处于实施中）")
+
+
+def accept(session: Session, user: User, project_id: int, asset_receiver: str, asset_type: AssetType | None = None,
+           accepted_on: date | None = None) -> Outcome:
+    """验收: with the asset type and the unit that takes the asset over for 后续管护."""
+    project = get_project(session, project_id)
+    receiver = (asset_receiver or "").strip()
+    if not receiver:
+        raise InputError("验收须填写资产移交（接收管护）单位。", "no asset receiver")
+    asset_type = asset_type or project.asset_type
+    if asset_type is None:
+        raise InputError("验收须确定资产类型（经营性、公益性或到户类）。", "no asset type")
+    if project.asset_type is not None and asset_type is not project.asset_type:
+        raise InputError(f"资产类型“{asset_type.label}”与审定入库时的“{project.asset_type.label}”不一致。"
+                         "如确需变更，请先修改项目（将重新签字并审定）。", "asset type differs from approved")
+    accepted_on = accepted_on or date.today()
+    outcome = _move(session, user, project, Action.accept_project, {S.completed}, S.accepted, "project_accepted",
+                    "验收（须先完工）", after={"asset_type": asset_type.value, "asset_receiver": receiver,
+                                          "accepted_on": accepted_on.isoformat()})
+    project.asset_type = asset_type
+    project.asset_receiver = receiver
+    project.accepted_on = accepted_on
+    return outcome
+
+
+def cancel(session: Session, user: User, project_id: int, reason: str) -> Outcome:
+    """终止, with the reason. Before 审定 the town may do it; afterwards only the county."""
+    project = get_project(session, project_id)
+    reason = _reason(reason, "终止项目")
+    before_approval = project.status in CANCELLABLE_BY_TOWN
+    action = Action.cancel_draft if before_approval else Action.cancel_approved
+    spent = net_spent(session, project.id)
+    if spent:
+        raise InputError(f"该项目已有支出 {spent.format_yuan()} 元，不能终止。请先对支出做红字冲销。", "cancel with spending")
+    outcome = _move(session, user, project, action, CANCELLABLE_BY_COUNTY, S.cancelled, "project_cancelled",
+                    "终止（已完工、已验收的项目不能终止）", reason=reason)
+    project.status_reason = reason
+    return outcome

@@ -1,0 +1,119 @@
+"""The audit log: append-only and hash-chained.
+
+Each `AuditEvent` stores the hash of the event before it (`prev_hash`) and a SHA-256 over its own
+content (who, when, action, entity, reason, before/after) and that previous hash. Changing, removing
+or inserting a row breaks the chain at that row; the head (count and last hash) is also kept in a
+setting, so cutting events off the end shows too.
+
+The chain has no secret: someone who rewrites the file *and* recomputes every later hash is not
+caught by the chain alone. The signatures on projects (which need the signers' passwords) and the
+head hash carried by exchanged packages are what pin history down beyond this file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent, Setting, User
+from app.models.types import utcnow
+
+GENESIS = "0" * 64
+HEAD_SETTING = "audit_head"  # "<count>:<hash of the last event>"
+
+ACTION_LABELS = {
+    "user_created": "新建用户", "user_locked": "账户锁定", "password_changed": "修改密码",
+    "password_reset": "重置密码", "user_enabled": "启用用户", "user_disabled": "停用用户",
+    "setting_changed": "修改设置", "project_created": "起草项目", "project_edited": "修改项目",
+    "project_signed": "签字", "project_approved": "审定入库", "project_returned": "退回",
+    "project_started": "开始实施", "project_completed": "完工", "project_accepted": "验收",
+    "project_cancelled": "终止", "expenditure_added": "录入支出", "expenditure_reversed": "红字冲销",
+}
+
+
+def canonical_json(value: Any) -> str:
+    """One text for one value: sorted keys, no spaces, UTF-8 kept (what hashes and signatures cover)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _event_hash(prev_hash: str, occurred_at: datetime, user_id: int | None, action: str, entity_type: str,
+                entity_uuid: str, reason: str, before_json: str, after_json: str) -> str:
+    body = canonical_json([prev_hash, occurred_at.isoformat(), user_id, action, entity_type, entity_uuid, reason,
+                           before_json, after_json])
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _head(session: Session) -> tuple[int, str]:
+    row = session.get(Setting, HEAD_SETTING)
+    if row is None:
+        return 0, GENESIS
+    count, _, last = row.value.partition(":")
+    return int(count), last
+
+
+def record(session: Session, user: User | None, action: str, entity_type: str, entity_uuid: str, *,
+           reason: str = "", before: Any = None, after: Any = None) -> AuditEvent:
+    """Append one event in the caller's unit of work (it commits or rolls back with the change)."""
+    count, prev_hash = _head(session)
+    if user is not None and user.id is None:
+        session.flush()
+    occurred_at = utcnow()
+    before_json = "" if before is None else canonical_json(before)
+    after_json = "" if after is None else canonical_json(after)
+    user_id = user.id if user is not None else None
+    event = AuditEvent(occurred_at=occurred_at, user_id=user_id, action=action, entity_type=entity_type,
+                       entity_uuid=entity_uuid, reason=reason, before_json=before_json, after_json=after_json,
+                       prev_hash=prev_hash,
+                       hash=_event_hash(prev_hash, occurred_at, user_id, action, entity_type, entity_uuid, reason,
+                                        before_json, after_json))
+    session.add(event)
+    head = session.get(Setting, HEAD_SETTING)
+    value = f"{count + 1}:{event.hash}"
+    if head is None:
+        session.add(Setting(key=HEAD_SETTING, value=value))
+    else:
+        head.value = value
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events: int
+    broken_at: int | None  # id of the first event that does not fit, or None
+    message: str           # Chinese, empty when the chain is whole
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None and not self.message
+
+
+def verify_chain(session: Session, progress: Callable[[int], None] | None = None) -> ChainReport:
+    """Walk the log in order and report the first broken link (edited, removed or inserted event)."""
+    columns = (AuditEvent.id, AuditEvent.occurred_at, AuditEvent.user_id, AuditEvent.action, AuditEvent.entity_type,
+               AuditEvent.entity_uuid, AuditEvent.reason, AuditEvent.before_json, AuditEvent.after_json,
+               AuditEvent.prev_hash, AuditEvent.hash)
+    expected_prev = GENESIS
+    count = 0
+    rows: Iterable = session.execute(select(*columns).order_by(AuditEvent.id)).yield_per(5000)
+    for (event_id, occurred_at, user_id, action, entity_type, entity_uuid, reason, before_json, after_json,
+         prev_hash, stored_hash) in rows:
+        count += 1
+        if prev_hash != expected_prev:
+            return ChainReport(count, event_id, f"审计记录第 {event_id} 条与前一条不衔接：之前的记录被删除、插入或修改过。")
+        if _event_hash(prev_hash, occurred_at, user_id, action, entity_type, entity_uuid, reason, before_json,
+                       after_json) != stored_hash:
+            return ChainReport(count, event_id, f"审计记录第 {event_id} 条的内容被修改过（哈希不符）。")
+        expected_prev = stored_hash
+        if progress is not None and count % 5000 == 0:
+            progress(count)
+    head_count, head_hash = _head(session)
+    if (head_count, head_hash) != (count, expected_prev):
+        return ChainReport(count, None, f"审计记录不完整：应有 {head_count} 条，实有 {count} 条（末尾的记录被删除或改动过）。")
+    return ChainReport(count, None, "")

@@ -1,0 +1,169 @@
+"""Writing a project's content (the plain dict of `content.py`) onto the ORM `Project`.
+
+The editor, the JSON/xlsx import and the tests all hand the workflow a content dict; this module
+checks each value's type and turns codes, identifiers and names back into rows, with a Chinese
+message naming the field when something does not fit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import (AMOUNT_COLUMNS, City, Comparator, Fund, IndicatorLevel1, IndicatorLevel2, Money, Project,
+                        ProjectIndicator, TaskItem, Town, Village)
+from app.services.content import ENUM_FIELDS, FIELD_LABELS, INDICATOR_KEYS
+from app.services.errors import InputError
+from app.services.regions import find_town
+
+TEXT_FIELDS = ("name", "location", "responsible_unit", "responsible_person", "content", "beneficiaries",
+               "farmer_linkage")
+COUNT_FIELDS = ("beneficiary_households", "beneficiary_people", "poverty_households", "poverty_people",
+                "monitored_households", "monitored_people")
+DATE_FIELDS = ("starts_on", "ends_on", "publicity_starts_on")
+
+
+def _bad(field: str, what: str) -> InputError:
+    return InputError(f"“{FIELD_LABELS.get(field, field)}”{what}", f"bad value for {field}")
+
+
+def apply_content(session: Session, project: Project, content: dict[str, Any]) -> None:
+    """Set every field present in `content` on `project` (absent keys are left as they are)."""
+    unknown = set(content) - set(FIELD_LABELS) - {"uuid"}
+    if unknown:
+        raise InputError(f"不认识的项目字段：{'、'.join(sorted(unknown))}。", f"unknown fields {unknown}")
+    for field, value in content.items():
+        if field in TEXT_FIELDS:
+            setattr(project, field, _text(field, value))
+        elif field in COUNT_FIELDS or field == "year":
+            setattr(project, field, _count(field, value))
+        elif field in DATE_FIELDS:
+            setattr(project, field, _date(field, value))
+        elif field in AMOUNT_COLUMNS.values():
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise _bad(field, "应为以分计的整数金额。")
+            setattr(project, field, Money(value))
+        elif field in ENUM_FIELDS:
+            setattr(project, field, None if value in (None, "") else _enum(field, ENUM_FIELDS[field], value))
+        elif field == "town":
+            project.town = find_town(session, str(value))
+        elif field == "fund":
+            project.fund = _fund(session, value)
+        elif field == "task_item":
+            project.task_item = _task_item(session, value)
+    if "villages" in content:
+        project.villages = _villages(session, project, content["villages"])
+    if "indicators" in content:
+        project.indicators = [_indicator(n, row) for n, row in enumerate(content["indicators"] or [])]
+
+
+def _text(field: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _bad(field, "应为文字。")
+    return value.strip()
+
+
+def _count(field: str, value: Any) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise _bad(field, f"应为整数，而不是“{value}”。") from None
+    if number < 0 or str(number) != str(value).strip():
+        raise _bad(field, f"应为不小于 0 的整数，而不是“{value}”。")
+    return number
+
+
+def _date(field: str, value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise _bad(field, f"应为日期（如 2023-05-01），而不是“{value}”。") from None
+
+
+def _enum(field: str, enum_cls, value: Any):
+    try:
+        return enum_cls(value)
+    except ValueError:
+        try:
+            return enum_cls.from_label(str(value))
+        except InputError:
+            choices = "、".join(m.label for m in enum_cls)
+            raise _bad(field, f"不能是“{value}”，可选：{choices}。") from None
+
+
+def _fund(session: Session, value: Any) -> Fund | None:
+    if value in (None, ""):
+        return None
+    fund = session.scalar(select(Fund).where((Fund.uuid == str(value)) | (Fund.name == str(value))))
+    if fund is None:
+        raise _bad("fund", f"找不到“{value}”。请填写已登记资金的名称。")
+    return fund
+
+
+def _task_item(session: Session, value: Any) -> TaskItem | None:
+    """A task item by its key "city code/year/position" (what content carries)."""
+    if value in (None, ""):
+        return None
+    try:
+        city_code, year, position = str(value).split("/")
+        item = session.scalar(select(TaskItem).join(City).where(
+            City.code == city_code, TaskItem.year == int(year), TaskItem.position == int(position)))
+    except ValueError:
+        item = None
+    if item is None:
+        raise _bad("task_item", f"找不到任务清单项“{value}”。")
+    return item
+
+
+def task_item_key(session: Session, item: TaskItem) -> str:
+    return f"{session.get(City, item.city_id).code}/{item.year}/{item.position}"
+
+
+def _villages(session: Session, project: Project, names: Any) -> list[Village]:
+    if not isinstance(names, list):
+        raise _bad("villages", "应为行政村名称的列表。")
+    town: Town = project.town
+    if town is None:
+        raise _bad("town", "未填写，无法选择行政村。")
+    known = {v.name: v for v in session.scalars(select(Village).where(Village.town_id == town.id))}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise _bad("villages", f"中的“{'、'.join(missing)}”不是{town.name}的行政村。")
+    return [known[n] for n in dict.fromkeys(names)]
+
+
+def _indicator(position: int, row: dict[str, Any]) -> ProjectIndicator:
+    unknown = set(row) - set(INDICATOR_KEYS)
+    if unknown:
+        raise InputError(f"第 {position + 1} 项绩效目标有不认识的字段：{'、'.join(sorted(unknown))}。", "indicator keys")
+    where = f"第 {position + 1} 项绩效目标"
+    level1 = _enum("indicators", IndicatorLevel1, row.get("level1"))
+    level2 = _enum("indicators", IndicatorLevel2, row.get("level2"))
+    comparator = _enum("indicators", Comparator, row.get("comparator") or Comparator.qualitative.value)
+    target_text = str(row.get("target_text") or "").strip()
+    target_value = row.get("target_value")
+    if comparator is not Comparator.qualitative:
+        try:
+            target_value = Decimal(str(target_value if target_value not in (None, "") else target_text))
+        except InvalidOperation:
+            raise InputError(f"{where}的比较方式为“{comparator.label}”，指标值应为数字，而不是“{target_text}”。",
+                             "indicator target not a number") from None
+        if not target_text:
+            target_text = str(target_value)
+    else:
+        target_value = None
+    return ProjectIndicator(position=position, level1=level1, level2=level2,
+                            level3=str(row.get("level3") or "").strip(), unit=str(row.get("unit") or "").strip(),
+                            comparator=comparator, target_text=target_text, target_value=target_value)

@@ -1,0 +1,392 @@
+"""Who may do what: users, passwords, signing keys and role checks.
+
+Passwords go through scrypt (parameters stored with each hash, so they can be raised later). One
+scrypt run per password use yields two independent keys (HKDF): one is checked against the stored
+verifier, the other seals the user's Ed25519 private key (AES-GCM). So the key is unlocked only
+when the password is typed, and a changed password re-seals the same key.
+
+Every service that changes data takes the acting `User` and calls `require()`; the GUI hides what
+a role may not do, but this module is the boundary.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import RoleGrant, User, UserKey, UserRole
+from app.models.types import utcnow
+from app.services import audit
+from app.services.errors import InputError, NotFound
+from app.services.regions import PROVINCE_CODE, find_region
+
+MIN_PASSWORD_LENGTH = 8
+MAX_FAILED_LOGINS = 5          # then locked, 1 minute doubling per further failure
+LOCK_BASE = timedelta(minutes=1)
+LOCK_MAX = timedelta(hours=1)
+
+
+class PermissionDenied(InputError):
+    """The acting user lacks the role (or the region) for an action."""
+
+
+class LoginFailed(InputError):
+    pass
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    n: int
+    r: int
+    p: int
+
+    def derive(self, password: str, salt: bytes) -> bytes:
+        return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=self.n, r=self.r, p=self.p,
+                              maxmem=256 * 1024 * 1024, dklen=32)
+
+
+# OWASP's scrypt setting (N=2^15, r=8, p=3): about 0.2 s here. DEMO_KDF is for the built-in demo
+# users only, whose password is printed in the README: a slow hash would protect nothing there.
+DEFAULT_KDF = KdfParams(2**15, 8, 3)
+DEMO_KDF = KdfParams(2**10, 8, 1)
+
+
+class Action(Enum):
+    """Everything a user can ask the services to do, with the roles that may do it."""
+    draft_project = (UserRole.town_officer,)
+    edit_project = (UserRole.town_officer,)
+    sign_as_town_leader = (UserRole.town_leader,)
+    sign_as_team_leader = (UserRole.team_leader,)
+    approve_project = (UserRole.county_reviewer,)
+    return_project = (UserRole.county_reviewer,)
+    start_project = (UserRole.town_officer,)
+    complete_project = (UserRole.town_officer,)
+    accept_project = (UserRole.county_reviewer,)
+    cancel_draft = (UserRole.town_officer, UserRole.county_reviewer)
+    cancel_approved = (UserRole.county_reviewer,)
+    spend = (UserRole.town_officer, UserRole.county_finance)
+    reverse_expenditure = (UserRole.town_officer, UserRole.county_finance)
+    manage_users = (UserRole.admin,)
+    change_settings = (UserRole.admin,)
+
+    @property
+    def roles(self) -> tuple[UserRole, ...]:
+        return self.value
+
+
+ACTION_LABELS = {
+    Action.draft_project: "起草项目", Action.edit_project: "修改项目", Action.sign_as_town_leader: "以乡镇主要负责人身份签字",
+    Action.sign_as_team_leader: "以驻镇帮扶工作队队长身份签字", Action.approve_project: "审定项目",
+    Action.return_project: "退回项目", Action.start_project: "开始实施", Action.complete_project: "确认完工",
+    Action.accept_project: "组织验收", Action.cancel_draft: "终止未审定的项目", Action.cancel_approved: "终止已审定的项目",
+    Action.spend: "录入支出", Action.reverse_expenditure: "红字冲销", Action.manage_users: "管理用户",
+    Action.change_settings: "修改设置",
+}
+
+
+# ---------------------------------------------------------------- passwords and keys
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _subkeys(master: bytes) -> tuple[bytes, bytes]:
+    """(verifier key, sealing key), independent halves of one scrypt result."""
+    def expand(info: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+    return expand(b"bangzhen password verifier"), expand(b"bangzhen key sealing")
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符。", "password too short")
+    if password.strip() != password or not password.strip():
+        raise InputError("密码不能以空格开头或结尾。", "password has surrounding blanks")
+    if len(set(password)) < 3:
+        raise InputError("密码过于简单，请混合使用字母、数字或符号。", "password too simple")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What one scrypt run over a password gives: the stored hash and the key-sealing key."""
+    password_hash: str
+    sealing_key: bytes
+
+
+def new_credentials(password: str, kdf: KdfParams = DEFAULT_KDF) -> Credentials:
+    salt = os.urandom(16)
+    verifier, sealing = _subkeys(kdf.derive(password, salt))
+    return Credentials(f"scrypt${kdf.n}${kdf.r}${kdf.p}${_b64(salt)}${_b64(verifier)}", sealing)
+
+
+def open_credentials(password: str, password_hash: str) -> bytes | None:
+    """The sealing key when `password` matches `password_hash`, else None."""
+    try:
+        scheme, n, r, p, salt, verifier = password_hash.split("$")
+        if scheme != "scrypt":
+            return None
+        kdf = KdfParams(int(n), int(r), int(p))
+        mine, sealing = _subkeys(kdf.derive(password, _unb64(salt)))
+    except (ValueError, TypeError):
+        return None
+    return sealing if hmac.compare_digest(mine, _unb64(verifier)) else None
+
+
+def seal_private_key(private_key: Ed25519PrivateKey, sealing_key: bytes) -> str:
+    raw = private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                    serialization.NoEncryption())
+    nonce = os.urandom(12)
+    return json.dumps({"alg": "AES-256-GCM", "nonce": _b64(nonce),
+                       "data": _b64(AESGCM(sealing_key).encrypt(nonce, raw, b"bangzhen ed25519"))})
+
+
+def unseal_private_key(sealed: str, sealing_key: bytes) -> Ed25519PrivateKey:
+    box = json.loads(sealed)
+    try:
+        raw = AESGCM(sealing_key).decrypt(_unb64(box["nonce"]), _unb64(box["data"]), b"bangzhen ed25519")
+    except InvalidTag:
+        raise InputError("签名密钥无法解开（密钥已损坏或与密码不符）。请联系系统管理员重置密码。",
+                         "sealed key does not open") from None
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def public_key_text(private_key: Ed25519PrivateKey) -> str:
+    return _b64(private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def sign_bytes(private_key: Ed25519PrivateKey, data: bytes) -> str:
+    return _b64(private_key.sign(data))
+
+
+def signature_valid(public_key: str, data: bytes, signature: str) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(_unb64(public_key)).verify(_unb64(signature), data)
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+# ---------------------------------------------------------------- users
+
+def user_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User))
+
+
+def find_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise InputError(f"用户“{username}”不存在。", f"no user {username!r}")
+    return user
+
+
+def _check_grant(session: Session, role: UserRole, region_code: str) -> None:
+    if region_code == PROVINCE_CODE:
+        return
+    region = find_region(session, region_code)  # raises NotFound with a Chinese message
+    town_roles = (UserRole.town_officer, UserRole.town_leader, UserRole.team_leader)
+    if role in town_roles and region.level != "town":
+        raise InputError(f"“{role.label}”必须授权到具体乡镇（9 位区划代码），而“{region.name}”不是乡镇。",
+                         f"{role} needs a town, got {region_code}")
+
+
+def _add_key(session: Session, user: User, sealing_key: bytes) -> UserKey:
+    private_key = Ed25519PrivateKey.generate()
+    key = UserKey(user=user, public_key=public_key_text(private_key),
+                  sealed_private_key=seal_private_key(private_key, sealing_key))
+    session.add(key)
+    return key
+
+
+def create_user(session: Session, actor: User | None, username: str, display_name: str, password: str,
+                grants: list[tuple[UserRole, str]], kdf: KdfParams = DEFAULT_KDF) -> User:
+    """A new user with a fresh signing key. `actor` None is allowed only for the very first user,
+    who must be an administrator (the first-run set-up)."""
+    username, display_name = username.strip(), display_name.strip()
+    if actor is None:
+        if user_count(session):
+            raise PermissionDenied("已有用户，新增用户须由系统管理员操作。", "first-user path used twice")
+        if not any(role is UserRole.admin for role, _ in grants):
+            raise InputError("第一个用户必须是系统管理员。", "first user is not an admin")
+    for role, code in grants:
+        if actor is not None:
+            require(session, actor, Action.manage_users, code)
+        _check_grant(session, role, code)
+    if not username or len(username) > 40 or any(c.isspace() for c in username):
+        raise InputError("用户名不能为空、不能含空格，且不超过 40 个字符。", f"bad username {username!r}")
+    if not display_name:
+        raise InputError("请填写姓名。", "no display name")
+    if not grants:
+        raise InputError("请至少授予一个角色。", "no grants")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise InputError(f"用户名“{username}”已被使用。", f"duplicate username {username!r}")
+    check_password_strength(password)
+    credentials = new_credentials(password, kdf)
+    user = User(username=username, display_name=display_name, password_hash=credentials.password_hash,
+                grants=[RoleGrant(role=role, region_code=code) for role, code in grants])
+    session.add(user)
+    key = _add_key(session, user, credentials.sealing_key)
+    session.flush()
+    audit.record(session, actor or user, "user_created", "user", user.uuid,
+                 after={"username": username, "display_name": display_name,
+                        "grants": sorted(f"{role.value}@{code}" for role, code in grants),
+                        "public_key": key.public_key})
+    return user
+
+
+def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User:
+    """The user if the password is right; counts failures and locks the account with back-off."""
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.is_active:
+        raise LoginFailed("用户名或密码错误。", f"login: unknown or inactive user {username!r}")
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() + 59) // 60)
+        raise LoginFailed(f"密码错误次数过多，账户已锁定，请 {minutes} 分钟后再试，或请系统管理员重置密码。",
+                          f"login: {username!r} locked")
+    if open_credentials(password, user.password_hash) is None:
+        _count_failure(session, user, now)
+        raise LoginFailed("用户名或密码错误。", f"login: wrong password for {username!r}")
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+def _count_failure(session: Session, user: User, now: datetime) -> None:
+    """Remember a wrong password. This commits: the action fails and its unit of work rolls back,
+    but the count must survive, or the lockout could be dodged. So every caller checks the password
+    before it changes anything."""
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = now + min(LOCK_MAX, LOCK_BASE * 2 ** (user.failed_logins - MAX_FAILED_LOGINS))
+        audit.record(session, user, "user_locked", "user", user.uuid,
+                     reason=f"连续 {user.failed_logins} 次密码错误")
+    session.commit()
+
+
+def active_key(user: User) -> UserKey:
+    keys = [k for k in user.keys if k.retired_at is None and k.sealed_private_key]
+    if not keys:
+        raise InputError(f"用户“{user.display_name}”没有可用的签名密钥，请联系系统管理员重置密码。",
+                         f"user {user.username} has no active key")
+    return keys[-1]
+
+
+def unlock_signing_key(session: Session, user: User, password: str) -> tuple[UserKey, Ed25519PrivateKey]:
+    """The user's signing key, opened with the password typed for this one signature."""
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise LoginFailed("密码错误次数过多，账户已锁定，请稍后再试，或请系统管理员重置密码。", "sign: locked")
+    sealing_key = open_credentials(password, user.password_hash)
+    if sealing_key is None:
+        _count_failure(session, user, now)
+        raise LoginFailed("密码错误，未签字。", f"sign: wrong password for {user.username}")
+    user.failed_logins = 0
+    key = active_key(user)
+    return key, unseal_private_key(key.sealed_private_key, sealing_key)
+
+
+def change_password(session: Session, user: User, old_password: str, new_password: str) -> None:
+    """Re-seal the same signing key under the new password (signatures stay valid)."""
+    sealing_key = open_credentials(old_password, user.password_hash)
+    if sealing_key is None:
+        _count_failure(session, user, utcnow())
+        raise LoginFailed("原密码错误。", f"passwd: wrong old password for {user.username}")
+    if new_password == old_password:
+        raise InputError("新密码不能与原密码相同。", "same password")
+    check_password_strength(new_password)
+    key = active_key(user)
+    private_key = unseal_private_key(key.sealed_private_key, sealing_key)
+    credentials = new_credentials(new_password, _kdf_of(user.password_hash))
+    key.sealed_private_key = seal_private_key(private_key, credentials.sealing_key)
+    user.password_hash = credentials.password_hash
+    user.must_change_password = False
+    audit.record(session, user, "password_changed", "user", user.uuid)
+
+
+def _kdf_of(password_hash: str) -> KdfParams:
+    _, n, r, p, *_ = password_hash.split("$")
+    return max(KdfParams(int(n), int(r), int(p)), DEFAULT_KDF, key=lambda k: k.n * k.r * k.p)
+
+
+def reset_password(session: Session, admin: User, user: User, new_password: str) -> None:
+    """An administrator sets a new password. The old private key cannot be opened without the old
+    password, so the user is re-keyed: the old key is retired (its public half stays, so earlier
+    signatures still verify) and a new one is made. The user must change the password at next login."""
+    for grant in user.grants:
+        require(session, admin, Action.manage_users, grant.region_code)
+    check_password_strength(new_password)
+    now = utcnow()
+    for key in user.keys:
+        if key.retired_at is None:
+            key.retired_at = now
+            key.sealed_private_key = None
+    credentials = new_credentials(new_password, _kdf_of(user.password_hash))
+    user.password_hash = credentials.password_hash
+    user.failed_logins = 0
+    user.locked_until = None
+    user.must_change_password = True
+    key = _add_key(session, user, credentials.sealing_key)
+    session.flush()
+    audit.record(session, admin, "password_reset", "user", user.uuid, reason="管理员重置密码并更换签名密钥",
+                 after={"public_key": key.public_key})
+
+
+def set_active(session: Session, admin: User, user: User, active: bool) -> None:
+    for grant in user.grants:
+        require(session, admin, Action.manage_users, grant.region_code)
+    if user.id == admin.id and not active:
+        raise InputError("不能停用自己的账户。", "admin disabling self")
+    user.is_active = active
+    audit.record(session, admin, "user_enabled" if active else "user_disabled", "user", user.uuid)
+
+
+# ---------------------------------------------------------------- permissions
+
+def covers(grant_code: str, region_code: str) -> bool:
+    """A grant on a region covers that region and everything inside it (NBS codes nest by prefix)."""
+    return grant_code == PROVINCE_CODE or region_code.startswith(grant_code)
+
+
+def has_role(user: User, role: UserRole, region_code: str) -> bool:
+    return user.is_active and any(g.role is role and covers(g.region_code, region_code) for g in user.grants)
+
+
+def may(user: User, action: Action, region_code: str) -> bool:
+    return any(has_role(user, role, region_code) for role in action.roles)
+
+
+def require(session: Session, user: User, action: Action, region_code: str) -> None:
+    if not may(user, action, region_code):
+        roles = "或".join(role.label for role in action.roles)
+        where = _region_name(session, region_code)
+        raise PermissionDenied(f"您没有权限{ACTION_LABELS[action]}：需要{where}的“{roles}”角色。",
+                               f"{user.username} may not {action.name} in {region_code}")
+
+
+def _region_name(session: Session, code: str) -> str:
+    try:
+        return find_region(session, code).name
+    except NotFound:
+        return code
+
+
+def grants_text(user: User) -> str:
+    return "、".join(f"{g.role.label}（{g.region_code}）" for g in user.grants)

@@ -1,0 +1,127 @@
+"""`verify`: does the database still say what its signers signed?
+
+For every project: each current signature must be made by the key of the user it names, over the
+project's *current* content and content version, in the role it claims; and the project's status
+must carry the signatures that status needs (双签 for 已双签, plus the county's 审定 from 已审定入库 on).
+Every signing key must have been registered through the audit log, and the audit chain must be whole.
+A hand edit of the SQLite file (an amount, a status, a signature row, an audit row) shows up here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent, Project, ProjectSignature, ProjectStatus, Town, User, UserKey, UserRole
+from app.services import audit
+from app.services.approval import signed_payload
+from app.services.content import project_contents
+from app.services.security import signature_valid
+
+S = ProjectStatus
+TOWN_SIGNERS = {UserRole.town_leader, UserRole.team_leader}
+NEEDED = {S.draft: set(), S.returned: set(), S.signed_once: None, S.double_signed: TOWN_SIGNERS,
+          S.approved: TOWN_SIGNERS | {UserRole.county_reviewer}}
+for _later in (S.in_progress, S.completed, S.accepted):
+    NEEDED[_later] = NEEDED[S.approved]
+BATCH = 2000
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    project_id: int | None
+    where: str     # project name (town) or user
+    message: str
+
+
+@dataclass
+class VerifyReport:
+    projects: int = 0
+    signatures: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    chain: audit.ChainReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.chain is not None and self.chain.ok
+
+
+def verify_database(session: Session, progress: Progress | None = None) -> VerifyReport:
+    report = VerifyReport()
+    users = dict(session.execute(select(User.id, User.uuid)).all())
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    keys = {key_id: (user_id, public_key)
+            for key_id, user_id, public_key in session.execute(select(UserKey.id, UserKey.user_id, UserKey.public_key))}
+    _check_keys(session, keys, names, report)
+    signatures: dict[int, list] = defaultdict(list)
+    for row in session.execute(select(ProjectSignature.project_id, ProjectSignature.user_id, ProjectSignature.key_id,
+                                      ProjectSignature.role, ProjectSignature.content_version,
+                                      ProjectSignature.signature).where(ProjectSignature.voided_at.is_(None))):
+        signatures[row.project_id].append(row)
+    projects = session.execute(select(Project.id, Project.name, Town.name, Project.status, Project.content_version)
+                               .join(Town, Town.id == Project.town_id).order_by(Project.id)).all()
+    total = len(projects)
+    for start in range(0, total, BATCH):
+        batch = projects[start:start + BATCH]
+        contents = project_contents(session, [p[0] for p in batch])
+        for project_id, name, town, status, content_version in batch:
+            where = f"{name}（{town}）"
+            found = signatures.get(project_id, [])
+            report.signatures += len(found)
+            for message in _check_project(contents[project_id], status, content_version, found, users, keys):
+                report.problems.append(Problem(project_id, where, message))
+        report.projects += len(batch)
+        if progress is not None:
+            progress(report.projects, total, "签名")
+    report.chain = audit.verify_chain(session)
+    return report
+
+
+def _check_keys(session: Session, keys: dict, names: dict, report: VerifyReport) -> None:
+    registered = set()
+    for (after_json,) in session.execute(select(AuditEvent.after_json).where(
+            AuditEvent.action.in_(("user_created", "password_reset")))):
+        public_key = json.loads(after_json or "{}").get("public_key")
+        if public_key:
+            registered.add(public_key)
+    for user_id, public_key in keys.values():
+        if public_key not in registered:
+            report.problems.append(Problem(None, names.get(user_id, str(user_id)),
+                                           "签名密钥不在审计记录中（不是由本程序登记的密钥）。"))
+
+
+def _check_project(content: dict, status: ProjectStatus, content_version: int, found: list, users: dict,
+                   keys: dict) -> list[str]:
+    problems = []
+    roles = [row.role for row in found]
+    for row in found:
+        label = row.role.label
+        key = keys.get(row.key_id)
+        if key is None or key[0] != row.user_id:
+            problems.append(f"“{label}”的签名所用密钥不属于签字人。")
+        elif row.content_version != content_version:
+            problems.append(f"“{label}”的签名针对第 {row.content_version} 版内容，而项目现为第 {content_version} 版。")
+        elif not signature_valid(key[1], signed_payload(content, content_version, row.role, users[row.user_id]),
+                                 row.signature):
+            problems.append(f"“{label}”的签名与项目当前内容不符（签字后内容被改动，或签名被伪造）。")
+    if len(set(roles)) != len(roles):
+        problems.append("同一身份出现多个有效签名。")
+    town_signers = {row.user_id for row in found if row.role in TOWN_SIGNERS}
+    if len(town_signers) < len([r for r in roles if r in TOWN_SIGNERS]):
+        problems.append("双签出自同一人。")
+    needed = NEEDED.get(status)
+    if status is S.signed_once:
+        if len(found) != 1 or roles[0] not in TOWN_SIGNERS:
+            problems.append(f"状态为“{status.label}”，但有效签名为 {len(found)} 个。")
+    elif needed is not None and set(roles) != needed:
+        missing = "、".join(r.label for r in needed - set(roles)) or "无"
+        extra = "、".join(r.label for r in set(roles) - needed) or "无"
+        problems.append(f"状态为“{status.label}”，但签名不符：缺少 {missing}；多出 {extra}。")
+    return problems
