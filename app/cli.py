@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from app import APP_NAME, __version__
+from app import APP_NAME, __version__, cli_lifecycle
 from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
 from app.services import database, demo, generate, refdata, regions, stats
@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = command("import-categories", cmd_town_import_categories,
                   "从 CSV 批量设置镇类别（表头：town_code,category,helper_type,helper_unit）", town)
     imp.add_argument("file", type=Path, help="CSV 文件（UTF-8）")
+    cli_lifecycle.add_commands(commands, command, ChineseArgumentParser)
     return parser
 
 
@@ -166,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head/less that stopped reading: not an error
+        sys.stderr.close()
+        return 0
     except Exception as error:  # noqa: BLE001 — the last line of defence: no traceback for the user
         print(f"程序内部错误：{type(error).__name__}: {error}\n请将此信息反馈给技术支持。", file=sys.stderr)
         return 1

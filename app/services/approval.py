@@ -32,7 +32,7 @@ from app.services.drafting import apply_content
 from app.services.errors import InputError, NotFound
 from app.services.projects import net_spent
 from app.services.security import Action
-from app.services.settings import get_setting
+from app.services.settings import ALLOW_DRAFTER_SIGN, get_setting
 
 S = ProjectStatus
 SIGNING_ROLES = {UserRole.town_leader: Action.sign_as_town_leader, UserRole.team_leader: Action.sign_as_team_leader}
@@ -174,7 +174,7 @@ def sign(session: Session, user: User, project_id: int, role: UserRole, password
             raise InputError(f"该项目已由{other.user.display_name}以“{role.label}”身份签字。", "role already signed")
         if other.user_id == user.id:
             raise InputError("双签须由两位不同的人分别签字，您已在本项目签过字。", "same person signing twice")
-    if project.drafted_by_id == user.id and get_setting(session, rules.ALLOW_DRAFTER_SIGN, "0") != "1":
+    if project.drafted_by_id == user.id and get_setting(session, ALLOW_DRAFTER_SIGN) != "1":
         raise InputError("项目经办人不能为自己起草的项目签字（本县设置未允许）。", "drafter signing")
     warnings = _check(session, project, rules.Stage.sign)
     _add_signature(session, user, project, role, password)
@@ -276,9 +276,9 @@ def accept(session: Session, user: User, project_id: int, asset_receiver: str, a
 def cancel(session: Session, user: User, project_id: int, reason: str) -> Outcome:
     """终止, with the reason. Before 审定 the town may do it; afterwards only the county."""
     project = get_project(session, project_id)
+    action = Action.cancel_draft if project.status in CANCELLABLE_BY_TOWN else Action.cancel_approved
+    security.require(session, user, action, project.town.code)
     reason = _reason(reason, "终止项目")
-    before_approval = project.status in CANCELLABLE_BY_TOWN
-    action = Action.cancel_draft if before_approval else Action.cancel_approved
     spent = net_spent(session, project.id)
     if spent:
         raise InputError(f"该项目已有支出 {spent.format_yuan()} 元，不能终止。请先对支出做红字冲销。", "cancel with spending")

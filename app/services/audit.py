@@ -117,3 +117,22 @@ def verify_chain(session: Session, progress: Callable[[int], None] | None = None
     if (head_count, head_hash) != (count, expected_prev):
         return ChainReport(count, None, f"审计记录不完整：应有 {head_count} 条，实有 {count} 条（末尾的记录被删除或改动过）。")
     return ChainReport(count, None, "")
+
+
+def events(session: Session, *, entity_uuid: str | None = None, user_id: int | None = None,
+           since: datetime | None = None, until: datetime | None = None,
+           limit: int | None = None) -> list[tuple[AuditEvent, str | None]]:
+    """Events (newest first) with the acting user's name, filtered by entity, user and time."""
+    query = (select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.user_id)
+             .order_by(AuditEvent.id.desc()))
+    if entity_uuid is not None:
+        query = query.where(AuditEvent.entity_uuid == entity_uuid)
+    if user_id is not None:
+        query = query.where(AuditEvent.user_id == user_id)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(event, name) for event, name in session.execute(query)]

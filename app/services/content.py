@@ -113,12 +113,15 @@ def project_content(session: Session, project_id: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- showing content to people
 
-def display(field: str, value: Any) -> str:
-    """A content value as a person reads it (amounts in 万元, enums by their Chinese label)."""
+def display(field: str, value: Any, names: dict[str, str] | None = None) -> str:
+    """A content value as a person reads it (amounts in 万元, exact; enums by their Chinese label;
+    town, fund and task item by name when `names` gives them, see `reference_names`)."""
     if value is None or value == "":
         return "（空）"
+    if names and field in names:
+        return names[field]
     if field.startswith("amount_"):
-        return Money(value).format_wan(6)
+        return exact_wan(Money(value))
     if field in ENUM_FIELDS:
         return ENUM_FIELDS[field](value).label
     if field == "villages":
@@ -136,9 +139,34 @@ def indicator_text(indicator: dict[str, Any]) -> str:
             f"{indicator['level3']}：{target}")
 
 
-def content_lines(content: dict[str, Any]) -> list[tuple[str, str]]:
+def exact_wan(amount: Money) -> str:
+    """万元 with at least 2 and at most the 6 decimals an amount in 分 needs: nothing rounded away."""
+    text = amount.format_wan(6)
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
+
+
+def reference_names(session: Session, content: dict[str, Any]) -> dict[str, str]:
+    """Readable names for the town, fund and task item a content refers to by code or key."""
+    names = {}
+    town = session.execute(select(Town.name, Town.code).where(Town.code == content.get("town"))).first()
+    if town is not None:
+        names["town"] = f"{town.name}（{town.code}）"
+    fund = session.scalar(select(Fund.name).where(Fund.uuid == content.get("fund")))
+    if fund is not None:
+        names["fund"] = fund
+    if content.get("task_item"):
+        city_code, year, position = content["task_item"].split("/")
+        task = session.scalar(select(TaskItem.name).join(City, City.id == TaskItem.city_id).where(
+            City.code == city_code, TaskItem.year == int(year), TaskItem.position == int(position)))
+        if task is not None:
+            names["task_item"] = task
+    return names
+
+
+def content_lines(content: dict[str, Any], names: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(label, value) for every signed field: what the sign dialog shows, in order."""
-    return [(label, display(field, content.get(field))) for field, label in FIELD_LABELS.items()]
+    return [(label, display(field, content.get(field), names)) for field, label in FIELD_LABELS.items()]
 
 
 @dataclass(frozen=True)

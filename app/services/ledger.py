@@ -22,9 +22,8 @@ from app.services.approval import get_project
 from app.services.errors import InputError, NotFound
 from app.services.projects import amount_expression, net_spent, spent_by_project, sum_fen
 from app.services.regions import RegionRef
-from app.services.rules import LAG_MARGIN
 from app.services.security import Action
-from app.services.settings import get_setting
+from app.services.settings import LAG_MARGIN, get_setting
 
 
 def _expenditure_record(expenditure: Expenditure) -> dict:
@@ -120,7 +119,7 @@ class LedgerLine:
 
 
 def _lag_margin(session: Session) -> Decimal:
-    return Decimal(get_setting(session, LAG_MARGIN, "10")) / 100
+    return Decimal(get_setting(session, LAG_MARGIN)) / 100
 
 
 def _line(id_: int, name: str, allocated: Money, spent: Money, progress: Decimal, margin: Decimal) -> LedgerLine:

@@ -20,17 +20,18 @@ from app.models import (AMOUNT_COLUMNS, Allocation, Comparator, IndicatorLevel1,
 from app.services.content import FIELD_LABELS
 from app.services.errors import InputError
 from app.services.projects import amount_expression, sum_fen
-from app.services.settings import get_setting
-
-# County settings (key, default) — see settings.SETTINGS for their labels.
-ALLOCATION_CHECK = "allocation_check"      # "stop" (阻止) or "warn" (提醒)
-PUBLICITY_DAYS = "publicity_min_days"      # 事前公示 at least this many days before 审定
-ALLOW_DRAFTER_SIGN = "allow_drafter_sign"  # "1": the officer who drafted may also sign (off by default)
-LAG_MARGIN = "spending_lag_margin"         # percentage points behind 序时进度 that raise a flag
+from app.services.settings import ALLOCATION_CHECK, PUBLICITY_DAYS, get_setting
+from app.services.settings import ALLOW_DRAFTER_SIGN, LAG_MARGIN  # noqa: F401  (the county's rule settings)
 
 REQUIRED_FIELDS = ("name", "year", "town", "fund", "purpose_category", "construction_nature", "spending_category",
                    "location", "starts_on", "ends_on", "responsible_unit", "responsible_person", "content",
                    "support_method", "beneficiaries", "asset_type")
+
+
+# Projects that hold on to their town's money: signed, approved or under way. Drafts and returned
+# projects are plans (a town may draft more than it can pay for and choose); cancelled ones let go.
+COMMITTED = [s for s in ProjectStatus if s not in (ProjectStatus.draft, ProjectStatus.returned,
+                                                  ProjectStatus.cancelled)]
 
 
 class Stage(Enum):
@@ -137,7 +138,7 @@ def _allocation(session: Session, content: dict[str, Any], project_id: int | Non
     allocated = Money(session.scalar(select(sum_fen(Allocation.amount)).where(
         Allocation.fund_id == fund_id, Allocation.town_id == town_id)))
     others = select(sum_fen(amount_expression())).where(
-        Project.town_id == town_id, Project.fund_id == fund_id, Project.status != ProjectStatus.cancelled)
+        Project.town_id == town_id, Project.fund_id == fund_id, Project.status.in_(COMMITTED))
     if project_id is not None:
         others = others.where(Project.id != project_id)
     planned = Money(session.scalar(others)) + Money(sum(content.get(c) or 0 for c in AMOUNT_COLUMNS.values()))
@@ -146,12 +147,12 @@ def _allocation(session: Session, content: dict[str, Any], project_id: int | Non
     town = session.get(Town, town_id)
     message = (f"{town.name}本资金已下达 {allocated.format_wan(2)} 万元，各项目合计 {planned.format_wan(2)} 万元，"
                f"超出 {(planned - allocated).format_wan(2)} 万元。")
-    stop = get_setting(session, ALLOCATION_CHECK, "stop") != "warn"
+    stop = get_setting(session, ALLOCATION_CHECK) != "warn"
     return [Finding("amount_provincial", message + ("请调减项目金额。" if stop else "（按本县设置仅作提醒）"), stop)]
 
 
 def _publicity(session: Session, content: dict[str, Any], today: date) -> list[Finding]:
-    days = int(get_setting(session, PUBLICITY_DAYS, "10"))
+    days = int(get_setting(session, PUBLICITY_DAYS))
     starts = content.get("publicity_starts_on")
     if not starts:
         return [Finding("publicity_starts_on", f"审定前须完成事前公示（不少于 {days} 天），请填写公示开始日期。")]

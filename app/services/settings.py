@@ -1,17 +1,47 @@
-"""Key/value settings kept in the database, so they travel with it (e.g. the home region)."""
+"""Key/value settings kept in the database, so they travel with it: the home region, and the
+choices a county makes about its own rules (each with its Chinese label, allowed values and default)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
-from app.models import Setting
+from app.models import Setting, User, UserRole
+from app.services import audit, security
+from app.services.errors import InputError
 
 HOME_REGION = "home_region_code"  # the region this installation works for; the window opens on it
+ALLOCATION_CHECK = "allocation_check"      # projects beyond the town's allocation: "stop" or "warn"
+PUBLICITY_DAYS = "publicity_min_days"      # 事前公示 at least this many days before 审定
+ALLOW_DRAFTER_SIGN = "allow_drafter_sign"  # "1": the officer who drafted may also sign (off by default)
+LAG_MARGIN = "spending_lag_margin"         # percentage points behind 序时进度 that raise a flag
 
 
-def get_setting(session: Session, key: str, default: str = "") -> str:
+@dataclass(frozen=True)
+class SettingSpec:
+    label: str
+    default: str
+    choices: dict[str, str] | None = None  # value -> Chinese; None: a whole number
+    minimum: int = 0
+    maximum: int = 100
+
+
+COUNTY_SETTINGS = {
+    ALLOCATION_CHECK: SettingSpec("项目金额超出镇下达资金时", "stop", {"stop": "阻止", "warn": "提醒"}),
+    PUBLICITY_DAYS: SettingSpec("事前公示最少天数", "10", None, 1, 60),
+    ALLOW_DRAFTER_SIGN: SettingSpec("允许经办人为自己起草的项目签字", "0", {"0": "不允许", "1": "允许"}),
+    LAG_MARGIN: SettingSpec("支出率落后序时进度多少个百分点时提示", "10", None, 0, 100),
+}
+
+
+def get_setting(session: Session, key: str, default: str | None = None) -> str:
     row = session.get(Setting, key)
-    return row.value if row is not None else default
+    if row is not None:
+        return row.value
+    if default is None and key in COUNTY_SETTINGS:
+        return COUNTY_SETTINGS[key].default
+    return default or ""
 
 
 def set_setting(session: Session, key: str, value: str) -> None:
@@ -20,3 +50,26 @@ def set_setting(session: Session, key: str, value: str) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+def change_setting(session: Session, admin: User, key: str, value: str) -> None:
+    """A county rule changed by its administrator: checked, and audited."""
+    spec = COUNTY_SETTINGS.get(key)
+    if spec is None:
+        raise InputError(f"没有名为“{key}”的设置。可用：{'、'.join(COUNTY_SETTINGS)}。", f"unknown setting {key}")
+    home = get_setting(session, HOME_REGION)
+    if home:  # the rules are the home county's: its administrators set them
+        security.require(session, admin, security.Action.change_settings, home)
+    elif not any(g.role is UserRole.admin for g in admin.grants):
+        raise security.PermissionDenied("只有系统管理员可以修改设置。", "settings by non-admin")
+    value = value.strip()
+    if spec.choices is not None:
+        by_label = {label: v for v, label in spec.choices.items()}
+        value = by_label.get(value, value)
+        if value not in spec.choices:
+            raise InputError(f"“{spec.label}”只能是：{'、'.join(spec.choices.values())}。", f"bad value for {key}")
+    elif not value.isdigit() or not spec.minimum <= int(value) <= spec.maximum:
+        raise InputError(f"“{spec.label}”应为 {spec.minimum}–{spec.maximum} 之间的整数。", f"bad value for {key}")
+    before = get_setting(session, key)
+    set_setting(session, key, value)
+    audit.record(session, admin, "setting_changed", "setting", key, before={key: before}, after={key: value})
