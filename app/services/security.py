@@ -18,7 +18,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import Enum, unique
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -65,8 +65,20 @@ DEFAULT_KDF = KdfParams(2**15, 8, 3)
 DEMO_KDF = KdfParams(2**10, 8, 1)
 
 
+@unique
 class Action(Enum):
-    """Everything a user can ask the services to do, with the roles that may do it."""
+    """Everything a user can ask the services to do, with the roles that may do it.
+
+    Each member's value is its own number, not its roles: with the roles as the value, actions
+    that share the same roles (draft and edit, approve and return...) would silently become
+    aliases of one another, so there would be 7 actions instead of 15 and wrong labels in errors."""
+
+    def __new__(cls, *roles: UserRole) -> "Action":
+        member = object.__new__(cls)
+        member._value_ = len(cls.__members__) + 1
+        member._roles = roles
+        return member
+
     draft_project = (UserRole.town_officer,)
     edit_project = (UserRole.town_officer,)
     sign_as_town_leader = (UserRole.town_leader,)
@@ -85,7 +97,7 @@ class Action(Enum):
 
     @property
     def roles(self) -> tuple[UserRole, ...]:
-        return self.value
+        return self._roles
 
 
 ACTION_LABELS = {
@@ -198,9 +210,7 @@ def find_user(session: Session, username: str) -> User:
 
 
 def _check_grant(session: Session, role: UserRole, region_code: str) -> None:
-    if region_code == PROVINCE_CODE:
-        return
-    region = find_region(session, region_code)  # raises NotFound with a Chinese message
+    region = find_region(session, region_code)  # '44' is the province; raises NotFound with a Chinese message
     town_roles = (UserRole.town_officer, UserRole.town_leader, UserRole.team_leader)
     if role in town_roles and region.level != "town":
         raise InputError(f"“{role.label}”必须授权到具体乡镇（9 位区划代码），而“{region.name}”不是乡镇。",
@@ -305,6 +315,8 @@ def unlock_signing_key(session: Session, user: User, password: str) -> tuple[Use
 
 def change_password(session: Session, user: User, old_password: str, new_password: str) -> None:
     """Re-seal the same signing key under the new password (signatures stay valid)."""
+    if user.locked_until is not None and user.locked_until > utcnow():
+        raise LoginFailed("密码错误次数过多，账户已锁定，请稍后再试，或请系统管理员重置密码。", "passwd: locked")
     sealing_key = open_credentials(old_password, user.password_hash)
     if sealing_key is None:
         _count_failure(session, user, utcnow())
