@@ -59,7 +59,7 @@ def verify_database(session: Session, progress: Progress | None = None) -> Verif
     names = dict(session.execute(select(User.id, User.display_name)).all())
     keys = {key_id: (user_id, public_key)
             for key_id, user_id, public_key in session.execute(select(UserKey.id, UserKey.user_id, UserKey.public_key))}
-    _check_keys(session, keys, names, report)
+    trusted = _check_keys(session, keys, users, names, report)
     signatures: dict[int, list] = defaultdict(list)
     for row in session.execute(select(ProjectSignature.project_id, ProjectSignature.user_id, ProjectSignature.key_id,
                                       ProjectSignature.role, ProjectSignature.content_version,
@@ -75,7 +75,8 @@ def verify_database(session: Session, progress: Progress | None = None) -> Verif
             where = f"{name}（{town}）"
             found = signatures.get(project_id, [])
             report.signatures += len(found)
-            for message in _check_project(contents[project_id], status, content_version, found, users, keys):
+            for message in _check_project(contents[project_id], status, content_version, found, users, keys,
+                                          trusted):
                 report.problems.append(Problem(project_id, where, message))
         report.projects += len(batch)
         if progress is not None:
@@ -84,21 +85,27 @@ def verify_database(session: Session, progress: Progress | None = None) -> Verif
     return report
 
 
-def _check_keys(session: Session, keys: dict, names: dict, report: VerifyReport) -> None:
+def _check_keys(session: Session, keys: dict, users: dict, names: dict, report: VerifyReport) -> set[int]:
+    """Ids of the keys the audit log registered for the very user who holds them now. A key is bound
+    to its user: a registered key moved onto someone else (user_key.user_id edited) is not trusted."""
     registered = set()
-    for (after_json,) in session.execute(select(AuditEvent.after_json).where(
-            AuditEvent.action.in_(("user_created", "password_reset")))):
+    for entity_uuid, after_json in session.execute(select(AuditEvent.entity_uuid, AuditEvent.after_json).where(
+            AuditEvent.entity_type == "user", AuditEvent.action.in_(("user_created", "password_reset")))):
         public_key = json.loads(after_json or "{}").get("public_key")
         if public_key:
-            registered.add(public_key)
-    for user_id, public_key in keys.values():
-        if public_key not in registered:
+            registered.add((entity_uuid, public_key))
+    trusted = set()
+    for key_id, (user_id, public_key) in keys.items():
+        if (users.get(user_id), public_key) in registered:
+            trusted.add(key_id)
+        else:
             report.problems.append(Problem(None, names.get(user_id, str(user_id)),
-                                           "签名密钥不在审计记录中（不是由本程序登记的密钥）。"))
+                                           "签名密钥不在审计记录中（不是由本程序为该用户登记的密钥）。"))
+    return trusted
 
 
 def _check_project(content: dict, status: ProjectStatus, content_version: int, found: list, users: dict,
-                   keys: dict) -> list[str]:
+                   keys: dict, trusted: set[int]) -> list[str]:
     problems = []
     roles = [row.role for row in found]
     for row in found:
@@ -106,6 +113,8 @@ def _check_project(content: dict, status: ProjectStatus, content_version: int, f
         key = keys.get(row.key_id)
         if key is None or key[0] != row.user_id:
             problems.append(f"“{label}”的签名所用密钥不属于签字人。")
+        elif row.key_id not in trusted:
+            problems.append(f"“{label}”的签名所用密钥未经本程序为签字人登记（不在审计记录中）。")
         elif row.content_version != content_version:
             problems.append(f"“{label}”的签名针对第 {row.content_version} 版内容，而项目现为第 {content_version} 版。")
         elif not signature_valid(key[1], signed_payload(content, content_version, row.role, users[row.user_id]),
