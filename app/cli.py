@@ -59,7 +59,8 @@ def cmd_generate(args: argparse.Namespace) -> None:
                                progress=None if args.quiet else progress)
     if not args.quiet:
         print(file=sys.stderr)
-    print(f"已生成：镇 {report.towns} 个，项目 {report.projects} 个，支出 {report.expenditures} 笔。")
+    print(f"已生成：镇 {report.towns} 个，项目 {report.projects} 个，支出 {report.expenditures} 笔，"
+          f"签名 {report.signatures} 个。")
 
 
 def cmd_stats(args: argparse.Namespace) -> None:

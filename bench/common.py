@@ -24,12 +24,14 @@ def parse_args(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def row_counts(path: Path) -> tuple[int, int, int] | None:
-    """(categorised towns, projects, expenditures) in the database at `path`, or None if unreadable."""
+def row_counts(path: Path) -> tuple[int, int, int, int] | None:
+    """(categorised towns, projects, expenditures, 1 if projects are signed) in the database at
+    `path`, or None if unreadable (or from before signatures existed)."""
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             return conn.execute("SELECT (SELECT count(*) FROM town WHERE category IS NOT NULL),"
-                                " (SELECT count(*) FROM project), (SELECT count(*) FROM expenditure)").fetchone()
+                                " (SELECT count(*) FROM project), (SELECT count(*) FROM expenditure),"
+                                " (SELECT count(*) > 0 FROM project_signature)").fetchone()
     except sqlite3.Error:
         return None
 
@@ -56,7 +58,7 @@ def build_province(path: Path) -> float:
 
 def province_db(fresh: bool = False) -> Path:
     """bench/out/province.sqlite, generated when missing, wrong-sized or `fresh` is asked for."""
-    if fresh or row_counts(PROVINCE_DB) != (TOWNS, PROJECTS, EXPENDITURES):
+    if fresh or row_counts(PROVINCE_DB) != (TOWNS, PROJECTS, EXPENDITURES, 1):
         OUT.mkdir(parents=True, exist_ok=True)
         print(f"building {PROVINCE_DB.relative_to(REPO)} "
               f"({TOWNS:,} towns, {PROJECTS:,} projects, {EXPENDITURES:,} expenditures) ...", flush=True)

@@ -114,9 +114,22 @@ def _migrate(engine: Engine, target: str = "head", *, down: bool = False) -> Non
     from alembic import command
 
     config = _alembic_config(engine)
-    with translate_errors(engine), engine.begin() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, target)
+    with translate_errors(engine), engine.connect() as conn:
+        # SQLite alters a table by copying it and dropping the old one, which foreign keys pointing
+        # at it would refuse; so they are off while migrating (only possible outside a transaction)
+        # and every reference is checked before the migration commits.
+        dbapi = conn.connection.driver_connection
+        dbapi.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                (command.downgrade if down else command.upgrade)(config, target)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseError("数据库升级失败：数据中有无效的关联记录，数据库未作改动。请联系技术支持。",
+                                        f"foreign_key_check after migration: {broken[:5]}")
+        finally:
+            dbapi.execute("PRAGMA foreign_keys = ON")
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:

@@ -1,6 +1,10 @@
 """Synthetic data at any scale, for benchmarks: N towns (real ones, from the loaded divisions) with
 categories, N projects spread over them, N expenditures on the approved ones. Bulk inserts through
 the raw DB-API cursor in one transaction (about 80,000 rows/s here; see bench/README.md).
+
+Then every project gets the signatures its state needs (the town's two signers, the county's
+reviewer), made with real keys over its real content, each with its audit event, so that `verify`
+has a province's worth of genuine work to check. The generated users' password is GENERATED_PASSWORD.
 """
 
 from __future__ import annotations
@@ -14,15 +18,22 @@ from typing import Callable
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.models import (AssetType, ConstructionNature, ProjectStatus, PurposeCategory, SupportMethod, Town,
-                        TownCategory, TownKind)
-from app.services import refdata
+from app.models import (AssetType, ConstructionNature, Project, ProjectSignature, ProjectStatus, PurposeCategory,
+                        SupportMethod, Town, TownCategory, TownKind, UserRole)
+from app.models.types import utcnow
+from app.services import approval, audit, refdata, security
+from app.services.audit import canonical_json
+from app.services.content import project_contents
 from app.services.database import translate_errors, unit_of_work
 from app.services.errors import InputError
 
 Progress = Callable[[int, int, str], None]
 BATCH = 50_000
 SPENDING_STATES = [s for s in ProjectStatus if s.may_spend]
+GENERATED_PASSWORD = "generated1"
+SIGNERS = {ProjectStatus.signed_once: (UserRole.town_leader,),
+           ProjectStatus.double_signed: (UserRole.town_leader, UserRole.team_leader),
+           **{s: (UserRole.town_leader, UserRole.team_leader, UserRole.county_reviewer) for s in SPENDING_STATES}}
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,7 @@ class GenerateReport:
     towns: int
     projects: int
     expenditures: int
+    signatures: int = 0
 
 
 def generate(engine: Engine, towns: int, projects: int, expenditures: int, seed: int = 1,
@@ -53,7 +65,8 @@ def generate(engine: Engine, towns: int, projects: int, expenditures: int, seed:
         raise
     finally:
         raw.close()
-    return GenerateReport(len(town_ids), projects, expenditures)
+    signatures = _sign_projects(engine, town_ids, progress) if projects else 0
+    return GenerateReport(len(town_ids), projects, expenditures, signatures)
 
 
 def _pick_towns(session: Session, count: int, rng: random.Random) -> list[int]:
@@ -139,3 +152,65 @@ def _insert_expenditures(cursor, project_ids: list[int], spendable: list[tuple[i
         cursor.executemany(sql, rows)
         if progress:
             progress(min(start + BATCH, count), count, "支出")
+
+
+def _sign_projects(engine: Engine, town_ids: list[int], progress: Progress | None) -> int:
+    """Sign every generated project as its state requires, with keys of generated signers."""
+    with unit_of_work(engine) as session:
+        if security.user_count(session):
+            return 0  # only into a database of our own making: never add people to a real one
+        signers = _signers(session, town_ids)
+        plan = {pid: (town_id, status) for pid, town_id, status in session.execute(
+            select(Project.id, Project.town_id, Project.status).where(Project.status.in_(list(SIGNERS))))}
+        ids = sorted(plan)
+        table = ProjectSignature.__table__
+        done = 0
+        for start in range(0, len(ids), 2000):
+            batch = ids[start:start + 2000]
+            rows, events = [], []
+            contents = project_contents(session, batch)
+            for pid in batch:
+                content = contents[pid]
+                content_json = canonical_json(content)
+                town_id, status = plan[pid]
+                for role in SIGNERS[status]:
+                    user_id, user_uuid, key_id, private_key = signers[(town_id, role)]
+                    payload = approval.signed_payload(content, 1, role, user_uuid)
+                    rows.append({"project_id": pid, "user_id": user_id, "key_id": key_id, "role": role,
+                                 "content_version": 1, "content_json": content_json,
+                                 "signature": security.sign_bytes(private_key, payload), "signed_at": utcnow(),
+                                 "void_reason": ""})
+                    events.append((user_id, "project_signed", "project", content["uuid"], role.label, None,
+                                   {"content_version": 1}))
+            session.execute(table.insert(), rows)
+            audit.append_many(session, events)
+            done += len(rows)
+            if progress:
+                progress(min(start + 2000, len(ids)), len(ids), "签名")
+        return done
+
+
+def _signers(session: Session, town_ids: list[int]) -> dict[tuple[int, UserRole], tuple]:
+    """(town id, role) → (user id, user uuid, key id, private key): two signers per town and one
+    reviewer per county (or per city where towns hang off the city)."""
+    admin = security.create_user(session, None, "admin", "系统管理员", GENERATED_PASSWORD,
+                                 [(UserRole.admin, security.PROVINCE_CODE)], kdf=security.DEMO_KDF)
+    towns = session.execute(select(Town.id, Town.code, Town.name, Town.county_id).where(Town.id.in_(town_ids))).all()
+    reviewers: dict[str, tuple] = {}
+    signers = {}
+    for town_id, code, name, county_id in towns:
+        county_code = code[:6]
+        if county_code not in reviewers:
+            reviewers[county_code] = _signer(session, admin, f"审核{county_code}", UserRole.county_reviewer,
+                                             county_code if county_id is not None else code[:4])
+        signers[(town_id, UserRole.county_reviewer)] = reviewers[county_code]
+        for role, suffix in ((UserRole.town_leader, "书记"), (UserRole.team_leader, "队长")):
+            signers[(town_id, role)] = _signer(session, admin, f"{code}{suffix}", role, code)
+    return signers
+
+
+def _signer(session: Session, admin, username: str, role: UserRole, region_code: str) -> tuple:
+    user = security.create_user(session, admin, username, username, GENERATED_PASSWORD, [(role, region_code)],
+                                kdf=security.DEMO_KDF)
+    key, private_key = security.unlock_signing_key(session, user, GENERATED_PASSWORD)
+    return user.id, user.uuid, key.id, private_key

@@ -230,6 +230,7 @@ def create_user(session: Session, actor: User | None, username: str, display_nam
     """A new user with a fresh signing key. `actor` None is allowed only for the very first user,
     who must be an administrator (the first-run set-up)."""
     username, display_name = username.strip(), display_name.strip()
+    grants = [(role, code.strip()) for role, code in grants]
     if actor is None:
         if user_count(session):
             raise PermissionDenied("已有用户，新增用户须由系统管理员操作。", "first-user path used twice")
@@ -302,6 +303,8 @@ def active_key(user: User) -> UserKey:
 def unlock_signing_key(session: Session, user: User, password: str) -> tuple[UserKey, Ed25519PrivateKey]:
     """The user's signing key, opened with the password typed for this one signature."""
     now = utcnow()
+    if not user.is_active:
+        raise LoginFailed("该账户已停用，不能签字。", f"sign: {user.username} inactive")
     if user.locked_until is not None and user.locked_until > now:
         raise LoginFailed("密码错误次数过多，账户已锁定，请稍后再试，或请系统管理员重置密码。", "sign: locked")
     sealing_key = open_credentials(password, user.password_hash)
@@ -317,10 +320,13 @@ def change_password(session: Session, user: User, old_password: str, new_passwor
     """Re-seal the same signing key under the new password (signatures stay valid)."""
     if user.locked_until is not None and user.locked_until > utcnow():
         raise LoginFailed("密码错误次数过多，账户已锁定，请稍后再试，或请系统管理员重置密码。", "passwd: locked")
+    if not user.is_active:
+        raise LoginFailed("该账户已停用。", f"passwd: {user.username} inactive")
     sealing_key = open_credentials(old_password, user.password_hash)
     if sealing_key is None:
         _count_failure(session, user, utcnow())
         raise LoginFailed("原密码错误。", f"passwd: wrong old password for {user.username}")
+    user.failed_logins = 0
     if new_password == old_password:
         raise InputError("新密码不能与原密码相同。", "same password")
     check_password_strength(new_password)

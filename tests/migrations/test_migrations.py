@@ -61,3 +61,46 @@ def test_emptied_database_is_rebuilt_only_when_asked(tmp_path: Path):
         database.connect(path)
     upgraded = database.connect(path, upgrade=True)
     assert database.schema_revision(upgraded) == HEAD
+
+
+
+def test_issue3_database_with_projects_upgrades_to_signing(tmp_path: Path):
+    """A county's 0001 database keeps its projects and spending through 0002: each project starts at
+    content version 1 with no signatures, and `verify` names those the old program marked as signed
+    or approved without any signature (rather than silently trusting them)."""
+    import random
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from app.models import ProjectStatus
+    from app.services import generate, refdata, verify
+
+    path = tmp_path / "old.sqlite"
+    engine = database.connect(path, create=True)
+    database.downgrade(engine, "0001")
+    with database.unit_of_work(engine) as session:  # region and reference tables are the same in 0001
+        refdata.load_all(session)
+        town_ids = generate._pick_towns(session, 2, random.Random(1))
+    raw = engine.raw_connection()
+    cursor = raw.cursor()
+    cursor.execute("BEGIN")  # the issue-3 program's own bulk insert, on the 0001 tables
+    project_ids, spendable = generate._insert_projects(cursor, town_ids, 40, random.Random(1), None)
+    generate._insert_expenditures(cursor, project_ids, spendable, 100, random.Random(1), None)
+    cursor.execute("COMMIT")
+    raw.close()
+    engine.dispose()
+    with sqlite3.connect(path) as conn:
+        before = conn.execute("SELECT count(*), sum(amount) FROM expenditure").fetchone()
+
+    engine = database.connect(path, upgrade=True)
+    with database.unit_of_work(engine) as session:
+        report = verify.verify_database(session)
+        statuses = dict(session.execute(text("SELECT id, status FROM project")).all())
+    engine.dispose()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*), sum(amount) FROM expenditure").fetchone() == before
+        assert conn.execute("SELECT DISTINCT content_version, status_reason FROM project").fetchall() == [(1, "")]
+    unsigned = {pid for pid, status in statuses.items()
+                if status not in (ProjectStatus.draft.value, ProjectStatus.returned.value, ProjectStatus.cancelled.value)}
+    assert unsigned and {p.project_id for p in report.problems} == unsigned

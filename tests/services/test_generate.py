@@ -1,9 +1,10 @@
-"""Synthetic data: the counts asked for, only on spendable projects, never above a project's amount."""
+"""Synthetic data: the counts asked for, only on spendable projects, never above a project's amount,
+and signed as each project's state requires (so `verify` passes on it)."""
 
 from sqlalchemy import func, select, text
 
 from app.models import Project, Town
-from app.services import generate
+from app.services import generate, verify
 from app.services.database import unit_of_work
 
 
@@ -12,7 +13,7 @@ def test_generate_small(engine):
     report = generate.generate(engine, towns=30, projects=400, expenditures=3000,
                                progress=lambda done, total, what: calls.append((done, total, what)))
     assert (report.towns, report.projects, report.expenditures) == (30, 400, 3000)
-    assert calls[-1] == (3000, 3000, "支出")
+    assert (3000, 3000, "支出") in calls and calls[-1][0] == calls[-1][1] and calls[-1][2] == "签名"
     with unit_of_work(engine) as session:
         assert session.scalar(select(func.count()).select_from(Project)) == 400
         assert session.scalar(select(func.count(func.distinct(Project.town_id)))) <= 30
@@ -26,3 +27,6 @@ def test_generate_small(engine):
             "SELECT count(*) FROM expenditure e JOIN project p ON p.id = e.project_id "
             "WHERE p.status NOT IN ('approved', 'in_progress', 'completed', 'accepted')")).scalar()
         assert wrong_state == 0
+        report_check = verify.verify_database(session)
+        assert report_check.ok, report_check.problems[:3]  # every generated project carries the signatures its state needs
+        assert report_check.signatures == report.signatures > 0
