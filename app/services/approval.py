@@ -131,8 +131,8 @@ def edit_project(session: Session, user: User, project_id: int, changes: dict[st
         project.status = S.draft
         project.approved_on = None
     audit.record(session, user, "project_edited", "project", project.uuid, reason=reason,
-                 before={c.field: before.get(c.field) for c in changed},
-                 after={c.field: after.get(c.field) for c in changed} | {"status": [was.value, S.draft.value]})
+                 before={c.field: before.get(c.field) for c in changed} | {"status": was.value},
+                 after={c.field: after.get(c.field) for c in changed} | {"status": S.draft.value})
     if was is not S.draft and was is not S.returned:
         warnings.insert(0, f"项目原为“{was.label}”，修改后已退回草稿，原有签字作废，需重新签字并报县审定。")
     return Outcome(project, warnings + _sign_readiness(session, project))
@@ -193,7 +193,8 @@ def approve(session: Session, user: User, project_id: int, password: str, today:
     project = get_project(session, project_id)
     security.require(session, user, Action.approve_project, project.town.code)
     _expect(project, {S.double_signed}, "审定（须先完成双签）")
-    if any(s.user_id == user.id for s in project.signatures):
+    # Signed as 主要负责人 or 队长 (in any version): never the one who 审定s. An own earlier 审定 is fine.
+    if any(s.user_id == user.id and s.role in SIGNING_ROLES for s in project.signatures):
         raise InputError("您曾在本项目签字，不能再审定本项目，请由其他审核人员审定。", "reviewer signed the project")
     warnings = _check(session, project, rules.Stage.approve, today)
     _add_signature(session, user, project, UserRole.county_reviewer, password)

@@ -58,7 +58,20 @@ def apply_content(session: Session, project: Project, content: dict[str, Any]) -
     if "villages" in content:
         project.villages = _villages(session, project, content["villages"])
     if "indicators" in content:
-        project.indicators = [_indicator(n, row) for n, row in enumerate(content["indicators"] or [])]
+        _set_indicators(project, [_indicator(n, row) for n, row in enumerate(content["indicators"] or [])])
+
+
+def _set_indicators(project: Project, new: list[ProjectIndicator]) -> None:
+    """Update the indicator rows in place, position by position, so that what else a row holds
+    (the 完成值 recorded later) survives a save of the targets."""
+    kept = list(project.indicators)
+    for position, indicator in enumerate(new):
+        if position < len(kept):
+            for key in INDICATOR_KEYS:
+                setattr(kept[position], key, getattr(indicator, key))
+        else:
+            kept.append(indicator)
+    project.indicators = kept[:len(new)]
 
 
 def _text(field: str, value: Any) -> str:

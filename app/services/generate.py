@@ -173,20 +173,27 @@ def _sign_projects(engine: Engine, town_ids: list[int], progress: Progress | Non
                 content = contents[pid]
                 content_json = canonical_json(content)
                 town_id, status = plan[pid]
-                for role in SIGNERS[status]:
+                roles = SIGNERS[status]
+                for n, role in enumerate(roles):
                     user_id, user_uuid, key_id, private_key = signers[(town_id, role)]
+                    # the state each signature led to; the last one stands for the state reached
+                    reached = status if n == len(roles) - 1 else (ProjectStatus.signed_once, ProjectStatus.double_signed)[n]
                     payload = approval.signed_payload(content, 1, role, user_uuid)
                     rows.append({"project_id": pid, "user_id": user_id, "key_id": key_id, "role": role,
                                  "content_version": 1, "content_json": content_json,
                                  "signature": security.sign_bytes(private_key, payload), "signed_at": utcnow(),
                                  "void_reason": ""})
                     events.append((user_id, "project_signed", "project", content["uuid"], role.label, None,
-                                   {"content_version": 1}))
+                                   {"status": reached.value, "content_version": 1}))
             session.execute(table.insert(), rows)
             audit.append_many(session, events)
             done += len(rows)
             if progress:
                 progress(min(start + 2000, len(ids)), len(ids), "签名")
+        audit.append_many(session, (
+            (None, f"project_{status.value}", "project", uuid, "合成数据", None, {"status": status.value})
+            for uuid, status in session.execute(select(Project.uuid, Project.status).where(
+                Project.status.in_([ProjectStatus.returned, ProjectStatus.cancelled])))))
         return done
 
 

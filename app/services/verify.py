@@ -65,16 +65,23 @@ def verify_database(session: Session, progress: Progress | None = None) -> Verif
                                       ProjectSignature.role, ProjectSignature.content_version,
                                       ProjectSignature.signature).where(ProjectSignature.voided_at.is_(None))):
         signatures[row.project_id].append(row)
-    projects = session.execute(select(Project.id, Project.name, Town.name, Project.status, Project.content_version)
+    _check_voided(session, users, keys, report)
+    audited = _audited_status(session)
+    projects = session.execute(select(Project.id, Project.name, Town.name, Project.status, Project.content_version,
+                                      Project.uuid)
                                .join(Town, Town.id == Project.town_id).order_by(Project.id)).all()
     total = len(projects)
     for start in range(0, total, BATCH):
         batch = projects[start:start + BATCH]
         contents = project_contents(session, [p[0] for p in batch])
-        for project_id, name, town, status, content_version in batch:
+        for project_id, name, town, status, content_version, uuid in batch:
             where = f"{name}（{town}）"
             found = signatures.get(project_id, [])
             report.signatures += len(found)
+            logged = audited.get(uuid, S.draft.value)
+            if logged != status.value:
+                report.problems.append(Problem(project_id, where, f"状态“{status.label}”与审计记录中的最后状态"
+                                               f"“{S(logged).label}”不符（状态被人为改动）。"))
             for message in _check_project(contents[project_id], status, content_version, found, users, keys,
                                           trusted):
                 report.problems.append(Problem(project_id, where, message))
@@ -83,6 +90,36 @@ def verify_database(session: Session, progress: Progress | None = None) -> Verif
             progress(report.projects, total, "签名")
     report.chain = audit.verify_chain(session)
     return report
+
+
+def _audited_status(session: Session) -> dict[str, str]:
+    """Each project's status as its last status-changing audit event left it (absent: 草稿)."""
+    last: dict[str, str] = {}
+    for entity_uuid, after_json in session.execute(
+            select(AuditEvent.entity_uuid, AuditEvent.after_json)
+            .where(AuditEvent.entity_type == "project", AuditEvent.after_json.like('%"status":%'))
+            .order_by(AuditEvent.id)).yield_per(10_000):
+        status = json.loads(after_json).get("status")
+        if isinstance(status, str):
+            last[entity_uuid] = status
+    return last
+
+
+def _check_voided(session: Session, users: dict, keys: dict, report: VerifyReport) -> None:
+    """A voided signature still proves what was signed then: its stored content must carry it
+    (that content is what "changed since signing" compares with)."""
+    rows = session.execute(
+        select(ProjectSignature.project_id, ProjectSignature.user_id, ProjectSignature.key_id, ProjectSignature.role,
+               ProjectSignature.content_version, ProjectSignature.content_json, ProjectSignature.signature, Project.name,
+               Town.name)
+        .join(Project, Project.id == ProjectSignature.project_id).join(Town, Town.id == Project.town_id)
+        .where(ProjectSignature.voided_at.is_not(None)))
+    for project_id, user_id, key_id, role, version, content_json, signature, name, town in rows:
+        key = keys.get(key_id)
+        payload = signed_payload(json.loads(content_json), version, role, users.get(user_id, ""))
+        if key is None or key[0] != user_id or not signature_valid(key[1], payload, signature):
+            report.problems.append(Problem(project_id, f"{name}（{town}）", f"已作废的“{role.label}”签名与其记录的签字内容不符"
+                                                             "（签字记录被改动）。"))
 
 
 def _check_keys(session: Session, keys: dict, users: dict, names: dict, report: VerifyReport) -> set[int]:

@@ -232,7 +232,7 @@ def test_voided_signatures_revived_after_an_edit(demo_file):
         conn.execute("UPDATE project SET status = 'approved' WHERE id = ?", (project[0],))
 
     problems = _assert_flagged(_verify(demo_file), project, "针对第 1 版内容，而项目现为第 2 版")
-    assert len(problems) == 3
+    assert len(problems) == 4 and any("与审计记录中的最后状态“草稿”不符" in p.message for p in problems)
 
 
 # ---------------------------------------------------------------- signed content changed by hand
@@ -303,12 +303,10 @@ def test_signature_voided_by_hand(demo_file):
     _assert_flagged(_verify(demo_file), project, f"缺少 {UserRole.county_reviewer.label}")
 
 
-# Known gaps: the states from 已审定入库 on need the same signatures, and 已终止/已退回 need none
-# (or any), so a status put back by hand to one whose signatures are still (or again) current goes
-# unseen. Only the audit log records these transitions; verify does not compare it with the status.
+# The states from 已审定入库 on need the same signatures, and 已终止/已退回 need none (or any): a
+# status put back by hand to one whose signatures are still (or again) current is caught only by
+# comparing the status with the last one the audit log recorded.
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="verify does not compare a project's status with its audit trail")
 def test_cancelled_project_restored_by_hand(demo_file):
     project = _project(demo_file, S.double_signed)
     with _reading(demo_file) as session:
@@ -325,11 +323,9 @@ def test_cancelled_project_restored_by_hand(demo_file):
     with _by_hand(demo_file) as conn:
         conn.execute("UPDATE project SET status = 'double_signed' WHERE id = ?", (project[0],))
 
-    _assert_flagged(_verify(demo_file), project)
+    _assert_flagged(_verify(demo_file), project, "与审计记录中的最后状态“已终止”不符")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="退回 voids the signatures but keeps the content version, so they can be revived")
 def test_returned_project_revived_by_hand(demo_file):
     project = _project(demo_file, S.returned)
     with _by_hand(demo_file) as conn:
@@ -337,7 +333,7 @@ def test_returned_project_revived_by_hand(demo_file):
                      (project[0],))
         conn.execute("UPDATE project SET status = 'double_signed' WHERE id = ?", (project[0],))
 
-    _assert_flagged(_verify(demo_file), project)
+    _assert_flagged(_verify(demo_file), project, "与审计记录中的最后状态“已退回”不符")
 
 
 # ---------------------------------------------------------------- the audit chain
@@ -457,3 +453,15 @@ def test_legitimate_edit_and_re_signing_verify(demo_file):
         engine.dispose()
     report = _verify(demo_file)
     assert report.ok, report.problems
+
+
+def test_voided_signature_content_altered_by_hand(demo_file):
+    """What "changed since signing" compares with is itself signed: a doctored old content shows."""
+    project = _project(demo_file, S.approved)
+    _edit(demo_file, project[0], {"content": "增加一段新的建设内容。"})
+    assert _verify(demo_file).ok
+    with _by_hand(demo_file) as conn:
+        conn.execute("UPDATE project_signature SET content_json = replace(content_json, '按实施方案', '按新方案') "
+                     "WHERE project_id = ?", (project[0],))
+
+    _assert_flagged(_verify(demo_file), project, "已作废的“乡镇主要负责人”签名与其记录的签字内容不符")
