@@ -21,7 +21,6 @@ from app.services.content import FIELD_LABELS
 from app.services.errors import InputError
 from app.services.projects import amount_expression, sum_fen
 from app.services.settings import ALLOCATION_CHECK, PUBLICITY_DAYS, get_setting
-from app.services.settings import ALLOW_DRAFTER_SIGN, LAG_MARGIN  # noqa: F401  (the county's rule settings)
 
 REQUIRED_FIELDS = ("name", "year", "town", "fund", "purpose_category", "construction_nature", "spending_category",
                    "location", "starts_on", "ends_on", "responsible_unit", "responsible_person", "content",

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from app.models import (AuditEvent, Expenditure, Money, Project, ProjectSignature, ProjectStatus, RoleGrant, Town,
                         User, UserRole)
-from app.services import approval, demo, ledger, rules, security
+from app.services import approval, demo, ledger, security
 from app.services.content import project_content
 from app.services.database import unit_of_work
 from app.services.errors import InputError
 from app.services.security import Action, PermissionDenied
-from app.services.settings import set_setting
+from app.services.settings import ALLOW_DRAFTER_SIGN, set_setting
 
 S = ProjectStatus
 R = UserRole
@@ -284,7 +284,7 @@ def test_drafter_signs_own_project_only_when_the_county_allows(demo_engine):
             approval.sign(session, security.find_user(session, "经办兼书记"), project_id, R.town_leader, PASSWORD)
     with unit_of_work(demo_engine) as session:
         assert session.get(Project, project_id).status is S.draft
-        set_setting(session, rules.ALLOW_DRAFTER_SIGN, "1")
+        set_setting(session, ALLOW_DRAFTER_SIGN, "1")
     with unit_of_work(demo_engine) as session:
         approval.sign(session, security.find_user(session, "经办兼书记"), project_id, R.town_leader, PASSWORD)
     with unit_of_work(demo_engine) as session:
