@@ -161,11 +161,10 @@ def cmd_project_show(args: argparse.Namespace) -> None:
 def cmd_project_list(args: argparse.Namespace) -> None:
     with database.unit_of_work(_engine(args)) as session:
         region = regions.find_region(session, args.region)
-        ids = projects.project_ids(session, region)
-        status = ProjectStatus.from_label(args.status) if args.status else None
+        statuses = [ProjectStatus.from_label(args.status)] if args.status else None
+        ids = projects.project_ids(session, region, statuses=statuses)
         for row in projects.project_rows(session, ids):
-            if status is None or row.status is status:
-                print(f"{row.id}\t{row.status.label}\t{row.town}\t{row.amount.format_wan(2)} 万元\t{row.name}")
+            print(f"{row.id}\t{row.status.label}\t{row.town}\t{row.amount.format_wan(2)} 万元\t{row.name}")
 
 
 def _transition(handler: Callable) -> Callable[[argparse.Namespace], None]:

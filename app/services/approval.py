@@ -68,11 +68,16 @@ def _expect(project: Project, allowed: set[ProjectStatus], doing: str) -> None:
                          f"{doing}: project {project.id} is {project.status.value}")
 
 
-def _check(session: Session, project: Project, stage: rules.Stage, today: date | None = None) -> list[str]:
-    session.flush()
-    return rules.raise_if_blocked(rules.check(session, project_content(session, project.id), stage,
-                                              project_id=project.id, town_id=project.town_id,
-                                              fund_id=project.fund_id, today=today))
+def _findings(session: Session, project: Project, content: dict[str, Any], stage: rules.Stage,
+              today: date | None = None) -> list[rules.Finding]:
+    return rules.check(session, content, stage, project_id=project.id, town_id=project.town_id,
+                       fund_id=project.fund_id, today=today)
+
+
+def _check(session: Session, project: Project, content: dict[str, Any], stage: rules.Stage,
+           today: date | None = None) -> list[str]:
+    """Raise on what blocks `stage`; return the warnings. `content` is the project's current content."""
+    return rules.raise_if_blocked(_findings(session, project, content, stage, today))
 
 
 def current_signatures(project: Project) -> list[ProjectSignature]:
@@ -97,17 +102,17 @@ def create_project(session: Session, user: User, content: dict[str, Any]) -> Out
     project = Project(status=S.draft, drafted_by_id=user.id, content_version=1)
     apply_content(session, project, content)
     session.add(project)
-    warnings = _check(session, project, rules.Stage.save)
+    session.flush()  # gives the project its id
     after = project_content(session, project.id)
+    warnings = _check(session, project, after, rules.Stage.save)
     audit.record(session, user, "project_created", "project", project.uuid, after=after)
-    return Outcome(project, warnings + _sign_readiness(session, project))
+    return Outcome(project, warnings + _sign_readiness(session, project, after))
 
 
-def _sign_readiness(session: Session, project: Project) -> list[str]:
+def _sign_readiness(session: Session, project: Project, content: dict[str, Any]) -> list[str]:
     """What still stands between a draft and signing, as gentle reminders while it is being written."""
-    findings = rules.check(session, project_content(session, project.id), rules.Stage.sign, project_id=project.id,
-                           town_id=project.town_id, fund_id=project.fund_id)
-    return [f"签字前还需：{f.message}" if f.blocking else f.message for f in findings]
+    return [f"签字前还需：{f.message}" if f.blocking else f.message
+            for f in _findings(session, project, content, rules.Stage.sign)]
 
 
 def edit_project(session: Session, user: User, project_id: int, changes: dict[str, Any], reason: str = "") -> Outcome:
@@ -123,7 +128,7 @@ def edit_project(session: Session, user: User, project_id: int, changes: dict[st
     changed = diff(before, after)
     if not changed:
         return Outcome(project, [])
-    warnings = _check(session, project, rules.Stage.save)
+    warnings = _check(session, project, after, rules.Stage.save)
     was = project.status
     project.content_version += 1
     if was is not S.draft:
@@ -135,7 +140,7 @@ def edit_project(session: Session, user: User, project_id: int, changes: dict[st
                  after={c.field: after.get(c.field) for c in changed} | {"status": S.draft.value})
     if was is not S.draft and was is not S.returned:
         warnings.insert(0, f"项目原为“{was.label}”，修改后已退回草稿，原有签字作废，需重新签字并报县审定。")
-    return Outcome(project, warnings + _sign_readiness(session, project))
+    return Outcome(project, warnings + _sign_readiness(session, project, after))
 
 
 def changes_since_signing(session: Session, project_id: int) -> list[FieldChange]:
@@ -150,9 +155,9 @@ def changes_since_signing(session: Session, project_id: int) -> list[FieldChange
 
 # ---------------------------------------------------------------- 双签 and 审定
 
-def _add_signature(session: Session, user: User, project: Project, role: UserRole, password: str) -> ProjectSignature:
+def _add_signature(session: Session, user: User, project: Project, role: UserRole, password: str,
+                   content: dict[str, Any]) -> ProjectSignature:
     key, private_key = security.unlock_signing_key(session, user, password)
-    content = project_content(session, project.id)
     payload = signed_payload(content, project.content_version, role, user.uuid)
     signature = ProjectSignature(project=project, user_id=user.id, key_id=key.id, role=role,
                                  content_version=project.content_version, content_json=audit.canonical_json(content),
@@ -176,8 +181,9 @@ def sign(session: Session, user: User, project_id: int, role: UserRole, password
             raise InputError("双签须由两位不同的人分别签字，您已在本项目签过字。", "same person signing twice")
     if project.drafted_by_id == user.id and get_setting(session, ALLOW_DRAFTER_SIGN) != "1":
         raise InputError("项目经办人不能为自己起草的项目签字（本县设置未允许）。", "drafter signing")
-    warnings = _check(session, project, rules.Stage.sign)
-    _add_signature(session, user, project, role, password)
+    content = project_content(session, project.id)
+    warnings = _check(session, project, content, rules.Stage.sign)
+    _add_signature(session, user, project, role, password, content)
     was = project.status
     project.status = S.double_signed if signed else S.signed_once
     project.status_reason = ""
@@ -196,8 +202,9 @@ def approve(session: Session, user: User, project_id: int, password: str, today:
     # Signed as 主要负责人 or 队长 (in any version): never the one who 审定s. An own earlier 审定 is fine.
     if any(s.user_id == user.id and s.role in SIGNING_ROLES for s in project.signatures):
         raise InputError("您曾在本项目签字，不能再审定本项目，请由其他审核人员审定。", "reviewer signed the project")
-    warnings = _check(session, project, rules.Stage.approve, today)
-    _add_signature(session, user, project, UserRole.county_reviewer, password)
+    content = project_content(session, project.id)
+    warnings = _check(session, project, content, rules.Stage.approve, today)
+    _add_signature(session, user, project, UserRole.county_reviewer, password, content)
     project.status = S.approved
     project.approved_on = today
     audit.record(session, user, "project_approved", "project", project.uuid,

@@ -80,9 +80,12 @@ def _ordinal(column, enum_cls):
 
 
 def project_ids(session: Session, region: RegionRef, text: str = "", sort: str | None = None,
-                descending: bool = False) -> list[int]:
-    """Ids of the region's projects matching `text` (name or town), ordered by a `SORT_KEYS` column."""
+                descending: bool = False, statuses: Sequence[ProjectStatus] | None = None) -> list[int]:
+    """Ids of the region's projects matching `text` (name or town) and, when given, in one of
+    `statuses`, ordered by a `SORT_KEYS` column."""
     query = _matching(_in_region(select(Project.id), region), text)
+    if statuses is not None:
+        query = query.where(Project.status.in_(list(statuses)))
     order = None
     if sort == "name":
         order = Project.name

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.models import (Allocation, AuditEvent, Fund, FundLevel, Money, Project, ProjectStatus, Town, User, UserRole,
                         Village)
-from app.services import approval, database, ledger, rules, security, settings, verify
+from app.services import approval, database, ledger, projects, rules, security, settings, verify
 from app.services.errors import InputError
 from app.services.regions import find_region
 
@@ -220,12 +220,16 @@ def test_missing_required_fields_block_signing(county):
             UserRole.town_leader, PASSWORD)
 
 
-def test_reviewer_who_signed_may_not_approve(county):
+def add_person(county: County, key: str, name: str, grants: list[tuple[UserRole, str]]) -> None:
+    """One more person, created by the county's admin, known to `act` as `key`."""
     with database.unit_of_work(county.engine) as session:
-        both = security.create_user(session, county.user(session, "admin"), "both", "身兼两职", PASSWORD,
-                                    [(UserRole.team_leader, TOWN), (UserRole.county_reviewer, COUNTY)],
-                                    kdf=security.DEMO_KDF)
-        county.users["both"] = both.id
+        person = security.create_user(session, county.user(session, "admin"), key, name, PASSWORD, grants,
+                                      kdf=security.DEMO_KDF)
+        county.users[key] = person.id
+
+
+def test_reviewer_who_signed_may_not_approve(county):
+    add_person(county, "both", "身兼两职", [(UserRole.team_leader, TOWN), (UserRole.county_reviewer, COUNTY)])
     project_id = create(county)
     act(county, "leader", approval.sign, project_id, UserRole.town_leader, PASSWORD)
     act(county, "both", approval.sign, project_id, UserRole.team_leader, PASSWORD)
@@ -233,11 +237,7 @@ def test_reviewer_who_signed_may_not_approve(county):
 
 
 def test_one_person_may_not_give_both_signatures(county):
-    with database.unit_of_work(county.engine) as session:
-        both = security.create_user(session, county.user(session, "admin"), "both", "一人两角", PASSWORD,
-                                    [(UserRole.team_leader, TOWN), (UserRole.town_leader, TOWN)],
-                                    kdf=security.DEMO_KDF)
-        county.users["both"] = both.id
+    add_person(county, "both", "一人两角", [(UserRole.team_leader, TOWN), (UserRole.town_leader, TOWN)])
     project_id = create(county)
     act(county, "both", approval.sign, project_id, UserRole.town_leader, PASSWORD)
     refused(county, "both", "两位不同的人", approval.sign, project_id, UserRole.team_leader, PASSWORD)
@@ -312,3 +312,14 @@ def test_rules_check_reports_findings_by_field(county):
     with database.unit_of_work(county.engine) as session:
         findings = rules.check(session, draft(ends_on="2023-01-01", spending_category="bonuses"), rules.Stage.save)
         assert {f.field for f in findings} == {"ends_on", "spending_category"}
+
+
+def test_project_ids_filtered_by_status(county):
+    """The inboxes and `project list --status` ask the database for one state, not every project."""
+    signed = double_signed(county)
+    drafted = create(county, name="另一个项目")
+    with database.unit_of_work(county.engine) as session:
+        region = find_region(session, COUNTY)
+        assert projects.project_ids(session, region, statuses=[ProjectStatus.double_signed]) == [signed]
+        assert projects.project_ids(session, region, statuses=[ProjectStatus.draft]) == [drafted]
+        assert projects.project_ids(session, region) == [signed, drafted]
