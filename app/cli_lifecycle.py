@@ -20,7 +20,7 @@ from app.errors import BangzhenError
 from app.models.types import utcnow
 from app.models import AssetType, Money, ProjectStatus, User, UserRole
 from app.services import approval, audit, database, ledger, projects, refdata, regions, security, settings, verify
-from app.services.content import content_lines, project_content, reference_names
+from app.services.project_sheet import project_sheet
 from app.services.errors import InputError
 from app.services.project_files import read_project_file
 
@@ -139,23 +139,21 @@ def cmd_project_edit(args: argparse.Namespace) -> None:
 
 def cmd_project_show(args: argparse.Namespace) -> None:
     with database.unit_of_work(_engine(args)) as session:
-        project = approval.get_project(session, args.id)
-        print(f"项目 {project.id}  状态：{project.status.label}  内容版本：{project.content_version}")
-        if project.status_reason:
-            print(f"  {'退回' if project.status is ProjectStatus.returned else '终止'}原因：{project.status_reason}")
-        content = project_content(session, project.id)
-        for label, value in content_lines(content, reference_names(session, content)):
-            print(f"  {label}：{value}")
-        for signature in project.signatures:
-            state = f"已作废（{signature.void_reason}）" if signature.voided_at else "有效"
-            print(f"  签名：{signature.role.label} {signature.user.display_name} "
-                  f"{signature.signed_at:%Y-%m-%d %H:%M} 第 {signature.content_version} 版 {state}")
-        for change in approval.changes_since_signing(session, project.id):
-            print(f"  签字后变更：{change.label}：{change.before} → {change.after}")
-        spent = projects.net_spent(session, project.id)
-        print(f"  金额：{project.amount.format_yuan()} 元，已支出：{spent.format_yuan()} 元")
-        for e in ledger.expenditures(session, project.id):
-            print(f"    支出 {e.id}：{e.spent_on} {e.amount.format_yuan()} 元 {e.payee} 凭证 {e.voucher_no} {e.purpose}")
+        sheet = project_sheet(session, args.id)
+    print(f"项目 {sheet.id}  状态：{sheet.status.label}  内容版本：{sheet.content_version}")
+    if sheet.status_reason:
+        print(f"  {sheet.reason_label}：{sheet.status_reason}")
+    for label, value in sheet.lines:
+        print(f"  {label}：{value}")
+    for signature in sheet.signatures:
+        state = f"已作废（{signature.void_reason}）" if signature.void_reason is not None else "有效"
+        print(f"  签名：{signature.role.label} {signature.signer} "
+              f"{signature.signed_at:%Y-%m-%d %H:%M} 第 {signature.content_version} 版 {state}")
+    for change in sheet.changes:
+        print(f"  签字后变更：{change.label}：{change.before} → {change.after}")
+    print(f"  金额：{sheet.amount.format_yuan()} 元，已支出：{sheet.spent.format_yuan()} 元")
+    for e in sheet.expenditures:
+        print(f"    支出 {e.id}：{e.spent_on} {e.amount.format_yuan()} 元 {e.payee} 凭证 {e.voucher_no} {e.purpose}")
 
 
 def cmd_project_list(args: argparse.Namespace) -> None:

@@ -28,7 +28,7 @@ from app.services import approval, ledger, refdata, security
 from app.services.drafting import task_item_key
 from app.services.errors import InputError
 from app.services.regions import set_town_category
-from app.services.settings import HOME_REGION, set_setting
+from app.services.settings import DEMO_DATABASE, HOME_REGION, set_setting
 
 DEMO_COUNTY_CODE = "441624"  # 河源市和平县
 FUND_NAME = "2023年乡村振兴驻镇帮镇扶村资金（和平县）"
@@ -145,6 +145,7 @@ def create_demo(session: Session, seed: int = 2023) -> County:
         people = county_users | _town_users(session, county_users["admin"], town, team, rng)
         _projects(session, people, town, villages, fund, task_items, rng, offset=index)
     set_setting(session, HOME_REGION, DEMO_COUNTY_CODE)
+    set_setting(session, DEMO_DATABASE, "1")
     session.flush()
     return county
 

@@ -16,6 +16,7 @@ ALLOCATION_CHECK = "allocation_check"      # projects beyond the town's allocati
 PUBLICITY_DAYS = "publicity_min_days"      # 事前公示 at least this many days before 审定
 ALLOW_DRAFTER_SIGN = "allow_drafter_sign"  # "1": the officer who drafted may also sign (off by default)
 LAG_MARGIN = "spending_lag_margin"         # percentage points behind 序时进度 that raise a flag
+DEMO_DATABASE = "demo_database"            # "1" in the built-in demo, whose passwords are published
 
 
 @dataclass(frozen=True)
