@@ -1,5 +1,6 @@
 """`python -m app`: open the program's main window on a database (the default one, created with the
-demo county on first start when none exists). `--smoke-test` renders the window once and exits."""
+demo county on first start when none exists) after the login. `--smoke-test` renders the window
+once, read-only without a login, and exits."""
 
 from __future__ import annotations
 
@@ -31,18 +32,21 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from app.ui.login import sign_in
     from app.ui.startup import StartupError, open_main_window
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     sys.excepthook = _report_unexpected
     try:
-        window = open_main_window(app, args.db)
+        window = open_main_window(app, args.db, sign_in=None if args.smoke_test else sign_in)
     except StartupError as error:
         print(f"错误：{error.user_message}", file=sys.stderr)
         if not args.smoke_test:
             QMessageBox.critical(None, APP_NAME, error.user_message)
         return error.exit_code
+    if window is None:
+        return 0  # the login was closed
     window.show()
     if args.smoke_test:
         app.processEvents()

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, Setting, User
+from app.models import AuditEvent, Expenditure, Project, Setting, User
 from app.models.types import utcnow
 
 GENESIS = "0" * 64
@@ -141,12 +141,11 @@ def verify_chain(session: Session, progress: Callable[[int], None] | None = None
     return ChainReport(count, None, "")
 
 
-def events(session: Session, *, entity_uuid: str | None = None, user_id: int | None = None,
-           since: datetime | None = None, until: datetime | None = None,
-           limit: int | None = None) -> list[tuple[AuditEvent, str | None]]:
-    """Events (newest first) with the acting user's name, filtered by entity, user and time."""
-    query = (select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.user_id)
-             .order_by(AuditEvent.id.desc()))
+ENTITY_LABELS = {"project": "项目", "expenditure": "支出", "user": "用户", "setting": "设置"}
+
+
+def _filtered(query: Select, entity_uuid: str | None, user_id: int | None, since: datetime | None,
+              until: datetime | None, text: str) -> Select:
     if entity_uuid is not None:
         query = query.where(AuditEvent.entity_uuid == entity_uuid)
     if user_id is not None:
@@ -155,7 +154,63 @@ def events(session: Session, *, entity_uuid: str | None = None, user_id: int | N
         query = query.where(AuditEvent.occurred_at >= since)
     if until is not None:
         query = query.where(AuditEvent.occurred_at < until)
+    text = text.strip()
+    if text:
+        # What the viewer shows as the event's object (see `entity_names`) or its reason.
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = {"escape": "\\"}
+        named = (select(Project.uuid).where(Project.name.like(pattern, **like))
+                 .union(select(Expenditure.uuid).join(Project, Project.id == Expenditure.project_id)
+                        .where(Project.name.like(pattern, **like)),
+                        select(User.uuid).where(User.display_name.like(pattern, **like))))
+        types = [entity_type for entity_type, label in ENTITY_LABELS.items() if text in label]
+        query = query.where(or_(AuditEvent.reason.like(pattern, **like), AuditEvent.entity_uuid.in_(named),
+                                AuditEvent.entity_type.in_(types)))
+    return query
+
+
+def events(session: Session, *, entity_uuid: str | None = None, user_id: int | None = None,
+           since: datetime | None = None, until: datetime | None = None, text: str = "",
+           before_id: int | None = None, limit: int | None = None) -> list[tuple[AuditEvent, str | None]]:
+    """Events (newest first) with the acting user's name, filtered by entity, user, time (`since` inclusive,
+    `until` exclusive) and `text` in the object's name or the reason; `before_id` pages on below that event."""
+    query = (select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.user_id)
+             .order_by(AuditEvent.id.desc()))
+    query = _filtered(query, entity_uuid, user_id, since, until, text)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
     if limit is not None:
         query = query.limit(limit)
     return [(event, name) for event, name in session.execute(query)]
 
+
+def count_events(session: Session, *, entity_uuid: str | None = None, user_id: int | None = None,
+                 since: datetime | None = None, until: datetime | None = None, text: str = "") -> int:
+    """How many events `events` would list with the same filters and no limit."""
+    query = _filtered(select(func.count(AuditEvent.id)), entity_uuid, user_id, since, until, text)
+    return session.scalar(query) or 0
+
+
+def entity_names(session: Session, shown: Iterable[AuditEvent]) -> dict[str, str]:
+    """What each event is about, by entity uuid: a project's name, 支出 of a project, 用户 and a name;
+    one query per entity type for all the events given (the rows a viewer shows)."""
+    by_type: dict[str, set[str]] = {}
+    for event in shown:
+        by_type.setdefault(event.entity_type, set()).add(event.entity_uuid)
+    names: dict[str, str] = {}
+    for chunk in _chunks(sorted(by_type.get("project", ()))):
+        names.update((uuid, name) for uuid, name in session.execute(
+            select(Project.uuid, Project.name).where(Project.uuid.in_(chunk))))
+    for chunk in _chunks(sorted(by_type.get("expenditure", ()))):
+        names.update((uuid, f"支出 · {name}") for uuid, name in session.execute(
+            select(Expenditure.uuid, Project.name).join(Project, Project.id == Expenditure.project_id)
+            .where(Expenditure.uuid.in_(chunk))))
+    for chunk in _chunks(sorted(by_type.get("user", ()))):
+        names.update((uuid, f"用户 · {name}") for uuid, name in session.execute(
+            select(User.uuid, User.display_name).where(User.uuid.in_(chunk))))
+    return names
+
+
+def _chunks(values: list[str], size: int = 900) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from app.models import Allocation, Expenditure, Fund, Money, Project, Town, User, rate
+from app.models import Allocation, Expenditure, Fund, Money, Project, ProjectStatus, Town, User, rate
 from app.services import audit, security
 from app.services.approval import get_project
 from app.services.errors import InputError, NotFound
@@ -151,15 +151,101 @@ def town_ledger(session: Session, fund_id: int, region: RegionRef, as_of: date) 
     allocated = (select(Town.id, Town.name, sum_fen(Allocation.amount))
                  .join(Allocation, Allocation.town_id == Town.id)
                  .where(Allocation.fund_id == fund_id).group_by(Town.id).order_by(Town.code))
-    if region.level == "county":
-        allocated = allocated.where(Town.county_id == region.id)
-    elif region.level == "city":
-        allocated = allocated.where(Town.city_id == region.id)
-    elif region.level == "town":
-        allocated = allocated.where(Town.id == region.id)
+    allocated = _towns_in(allocated, region)
     spent = dict(session.execute(
         select(Project.town_id, sum_fen(Expenditure.amount)).join(Project, Project.id == Expenditure.project_id)
         .where(Project.fund_id == fund_id).group_by(Project.town_id)).all())
     progress = time_progress(fund.year, as_of)
     return [_line(town_id, name, Money(total), Money(spent.get(town_id, 0)), progress, margin)
             for town_id, name, total in session.execute(allocated)]
+
+
+def _towns_in(query, region: RegionRef):
+    """Narrow a query that selects from `Town` to the towns of `region`."""
+    if region.level == "county":
+        return query.where(Town.county_id == region.id)
+    if region.level == "city":
+        return query.where(Town.city_id == region.id)
+    if region.level == "town":
+        return query.where(Town.id == region.id)
+    return query
+
+
+# ---------------------------------------------------------------- what the ledger windows read
+
+SPENDABLE = tuple(status for status in ProjectStatus if status.may_spend)  # the projects a ledger lists
+
+
+@dataclass(frozen=True)
+class ProjectBalance:
+    """A project's money at a glance: its amount, what it has spent (net) and what is left."""
+
+    id: int
+    name: str
+    town_code: str
+    town_name: str
+    status: ProjectStatus
+    amount: Money
+    spent: Money
+
+    @property
+    def left(self) -> Money:
+        return self.amount - self.spent
+
+    @property
+    def spend_rate(self) -> Decimal | None:
+        return rate(self.spent, self.amount)
+
+
+def project_balance(session: Session, project_id: int) -> ProjectBalance:
+    project = get_project(session, project_id)
+    return ProjectBalance(project.id, project.name, project.town.code, project.town.name, project.status,
+                          project.amount, net_spent(session, project.id))
+
+
+@dataclass(frozen=True)
+class ExpenditureLine:
+    """One entry of a project's expenditure list, with its 红字冲销 links in both directions."""
+
+    id: int
+    spent_on: date
+    voucher_no: str
+    payee: str
+    purpose: str
+    amount: Money
+    reversal_of_id: int | None  # set on a reversing entry: the entry it cancels
+    reversed_by_id: int | None  # set on a cancelled entry: the entry that reversed it
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reversal_of_id is not None
+
+    @property
+    def may_reverse(self) -> bool:
+        return self.reversal_of_id is None and self.reversed_by_id is None and self.amount.fen > 0
+
+
+def expenditure_lines(session: Session, project_id: int) -> list[ExpenditureLine]:
+    """The project's expenditures by date, each knowing whether it reversed or was reversed (one query)."""
+    reversing = aliased(Expenditure)
+    rows = session.execute(
+        select(Expenditure.id, Expenditure.spent_on, Expenditure.voucher_no, Expenditure.payee, Expenditure.purpose,
+               Expenditure.amount, Expenditure.reversal_of_id, reversing.id)
+        .outerjoin(reversing, reversing.reversal_of_id == Expenditure.id)
+        .where(Expenditure.project_id == project_id).order_by(Expenditure.spent_on, Expenditure.id))
+    return [ExpenditureLine(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class FundChoice:
+    id: int
+    name: str
+    year: int
+
+
+def funds_for_town_ledger(session: Session, region: RegionRef) -> list[FundChoice]:
+    """The funds issued to at least one town of the region (what `town_ledger` can show), newest first."""
+    issued = _towns_in(select(Allocation.fund_id).join(Town, Town.id == Allocation.town_id), region)
+    rows = session.execute(select(Fund.id, Fund.name, Fund.year).where(Fund.id.in_(issued))
+                           .order_by(Fund.year.desc(), Fund.name, Fund.id))
+    return [FundChoice(*row) for row in rows]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import Money, ProjectStatus, UserRole
 from app.services import approval, ledger, projects
 from app.services.content import FieldChange, content_lines, project_content, reference_names
+from app.services.ledger import ExpenditureLine
 
 
 @dataclass(frozen=True)
@@ -21,16 +22,6 @@ class SignatureLine:
     signed_at: datetime
     content_version: int
     void_reason: str | None   # None while the signature stands
-
-
-@dataclass(frozen=True)
-class ExpenditureLine:
-    id: int
-    spent_on: str
-    amount: Money
-    payee: str
-    voucher_no: str
-    purpose: str
 
 
 @dataclass(frozen=True)
@@ -59,10 +50,8 @@ def project_sheet(session: Session, project_id: int) -> ProjectSheet:
     content = project_content(session, project.id)
     signatures = [SignatureLine(s.role, s.user.display_name, s.signed_at, s.content_version,
                                 s.void_reason if s.voided_at else None) for s in project.signatures]
-    spending = [ExpenditureLine(e.id, e.spent_on.isoformat(), e.amount, e.payee, e.voucher_no, e.purpose)
-                for e in ledger.expenditures(session, project.id)]
     return ProjectSheet(project.id, project.uuid, project.name, project.town.code, project.status,
                         project.status_reason or "", project.content_version,
                         content_lines(content, reference_names(session, content)), signatures,
                         approval.changes_since_signing(session, project.id), project.amount,
-                        projects.net_spent(session, project.id), spending)
+                        projects.net_spent(session, project.id), ledger.expenditure_lines(session, project.id))

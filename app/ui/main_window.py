@@ -1,34 +1,72 @@
-"""The main window: the region tree on the left, the selected region's projects on the right, a
-filter box above them and the counts in the status bar."""
+"""The main window: the region tree on the left; on the right the selected region's projects (with
+a filter box), the signed-in person's work lists (待我签字 / 待审定 / 已退回) and the 资金台账, with the
+selected project's page below; the counts in the status bar.
+
+Menus and buttons follow the signed-in person's roles (`Login.may`) and the selected project's
+state; every action goes through the services, which check the same again. Without a login (the
+`--smoke-test`, or a window opened only to look) the window is read-only.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
-                               QMenu, QMessageBox, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                               QMainWindow, QMenu, QMessageBox, QSplitter, QTableView, QTabWidget, QTextBrowser,
+                               QToolBar, QVBoxLayout, QWidget)
 from sqlalchemy import Engine
 
 from app import APP_NAME, __version__
 from app.models import ProjectStatus
-from app.services import projects, regions
+from app.services import approval, choices, inbox, projects, regions
 from app.services.database import unit_of_work
+from app.services.project_sheet import ProjectSheet, project_sheet
+from app.services.security import Action
 from app.services.settings import HOME_REGION, get_setting
-from app.ui.project_model import ProjectTableModel
+from app.ui.audit_viewer import AuditDialog
+from app.ui.ledger_view import PROJECT_MODE, LedgerView
+from app.ui.login import ChangePasswordDialog, Login, sign_in
+from app.ui.ops import run_now
+from app.ui.project_ledger_dialog import ProjectLedgerDialog
+from app.ui.project_model import ProjectTableModel, WorkListModel
+from app.ui.project_view import sheet_html
 from app.ui.region_tree import RegionTree
 from app.ui.town_dialog import TownCategoryDialog
+from app.ui.verify_dialog import run_verify
 
 FILTER_DELAY_MS = 250
+S = ProjectStatus
+
+
+def _project_table(model: ProjectTableModel, sortable: bool) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    if sortable:
+        table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        table.setSortingEnabled(True)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column, width in ((1, 90), (2, 230), (3, 90), (4, 110), (5, 110), (6, 80)):
+        header.resizeSection(column, width)
+    return table
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine: Engine, db_path: Path) -> None:
+    def __init__(self, engine: Engine, db_path: Path, login: Login | None = None) -> None:
         super().__init__()
         self.engine = engine
-        self.setWindowTitle(f"{APP_NAME} — {db_path.name}")
-        self.resize(1280, 780)
+        self.db_path = db_path
+        self.login: Login | None = None
+        self.sheet: ProjectSheet | None = None
+        self.resize(1280, 820)
 
         self.tree = RegionTree()
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -38,46 +76,53 @@ class MainWindow(QMainWindow):
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold; padding: 2px 0;")
         self.model = ProjectTableModel(engine, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 90), (2, 230), (3, 90), (4, 110), (5, 110), (6, 80)):
-            header.resizeSection(column, width)
+        self.table = _project_table(self.model, sortable=True)
         self.counts = QLabel()
         self.statusBar().addPermanentWidget(self.counts)
 
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(6, 6, 6, 6)
+        all_projects = QWidget()
+        box = QVBoxLayout(all_projects)
+        box.setContentsMargins(0, 4, 0, 0)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
-        top.addWidget(QLabel("筛选(&F)："))
+        find_label = QLabel("筛选(&F)：")
+        find_label.setBuddy(self.filter)
+        top.addWidget(find_label)
         top.addWidget(self.filter, 1)
-        top.itemAt(1).widget().setBuddy(self.filter)
-        right_layout.addLayout(top)
-        right_layout.addWidget(self.table)
+        box.addLayout(top)
+        box.addWidget(self.table)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(all_projects, "全部项目")
+        self.work_lists: dict[inbox.Box, tuple[WorkListModel, QTableView]] = {}
+        self.ledger = LedgerView(engine)
+        self.ledger.project_activated.connect(self.open_ledger)
+        self.ledger.project_table.selectionModel().currentRowChanged.connect(self._show_current)
+        self.tabs.addTab(self.ledger, "资金台账")
+        self.detail = QTextBrowser()
+        self.detail.setPlaceholderText("选择一个项目，在此查看其内容、签字和支出。")
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.tabs)
+        right.addWidget(self.detail)
+        right.setSizes([470, 300])
         splitter = QSplitter()
         splitter.addWidget(self.tree)
         splitter.addWidget(right)
-        splitter.setSizes([330, 950])
+        splitter.setSizes([300, 980])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
 
         self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self._apply_filter)
         self.filter.textChanged.connect(self._filter_timer.start)
+        self._watch(self.table)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self._build_actions()
         self._build_menus()
         self._load_regions()
         self.tree.selectionModel().currentChanged.connect(self._region_changed)
         self.tree.customContextMenuRequested.connect(self._tree_menu)
         self._select_home()
+        self.set_login(login)
 
     def hold(self, lock) -> None:
         """Keep the database lock for as long as this window lives."""
@@ -95,19 +140,80 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # -- set-up -----------------------------------------------------------------------------
+    def _action(self, text: str, slot: Callable, shortcut=None, needs: tuple[Action, ...] = ()) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda: slot())  # not slot(checked): the slots take their own arguments
+        action.setData(needs)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.new_action = a("新建项目(&N)…", self.new_project, "Ctrl+N", (Action.draft_project,))
+        self.new_from_task_action = a("从任务清单新建(&T)…", self.new_project_from_task, "Ctrl+Shift+N",
+                                      (Action.draft_project,))
+        self.open_action = a("打开项目(&O)…", self.open_project, "Ctrl+O")
+        self.sign_action = a("签字(&S)…", self.sign_project, "Ctrl+Shift+S",
+                             (Action.sign_as_town_leader, Action.sign_as_team_leader))
+        self.review_action = a("审定或退回(&R)…", self.review_project, "Ctrl+Shift+R", (Action.approve_project,))
+        self.start_action = a("开始实施(&B)", self.start_project, None, (Action.start_project,))
+        self.complete_action = a("确认完工(&W)", self.complete_project, None, (Action.complete_project,))
+        self.accept_action = a("组织验收(&Y)…", self.accept_project, None, (Action.accept_project,))
+        self.cancel_action = a("终止项目(&Z)…", self.cancel_project, None, (Action.cancel_draft,))
+        self.workflow_actions = [self.new_action, self.new_from_task_action, self.sign_action, self.review_action,
+                                 self.start_action, self.complete_action, self.accept_action, self.cancel_action]
+        self.passwd_action = a("修改密码(&P)…", self.change_password)
+        self.switch_action = a("切换用户(&U)…", self.switch_user)
+        self.category_action = a("设置镇类别(&C)…", self.edit_town_category, "Ctrl+E")
+        self.refresh_action = a("刷新(&R)", self.refresh, QKeySequence.StandardKey.Refresh)
+        self.ledger_action = a("支出明细与录入(&L)…", self.open_ledger, "Ctrl+L")
+        self.history_action = a("本项目的审计记录(&H)…", self.show_history, "Ctrl+H")
+        self.audit_action = a("审计日志(&A)…", self.show_audit_log)
+        self.verify_action = a("校验签名和审计链(&V)…", self.verify)
+
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
+        file_menu.addActions([self.switch_action, self.passwd_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.refresh_action)
         quit_action = QAction("退出(&X)", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        project_menu = self.menuBar().addMenu("项目(&P)")
+        project_menu.addActions([self.new_action, self.new_from_task_action, self.open_action])
+        project_menu.addSeparator()
+        project_menu.addActions([self.sign_action, self.review_action])
+        project_menu.addSeparator()
+        project_menu.addActions([self.start_action, self.complete_action, self.accept_action, self.cancel_action])
+
+        money_menu = self.menuBar().addMenu("资金(&M)")
+        money_menu.addAction(self.ledger_action)
+        show_ledger = QAction("资金台账(&B)", self, shortcut=QKeySequence("Ctrl+B"))
+        show_ledger.triggered.connect(lambda: self.tabs.setCurrentWidget(self.ledger))
+        money_menu.addAction(show_ledger)
+
         town_menu = self.menuBar().addMenu("乡镇(&T)")
-        self.category_action = QAction("设置镇类别(&C)…", self, shortcut=QKeySequence("Ctrl+E"))
-        self.category_action.triggered.connect(self.edit_town_category)
         town_menu.addAction(self.category_action)
 
+        audit_menu = self.menuBar().addMenu("审计(&A)")
+        audit_menu.addActions([self.history_action, self.audit_action])
+        audit_menu.addSeparator()
+        audit_menu.addAction(self.verify_action)
+
+        toolbar = QToolBar("常用操作")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setMovable(False)
+        for action in (self.new_action, self.new_from_task_action, self.open_action, self.sign_action,
+                       self.review_action, self.ledger_action):
+            toolbar.addAction(action)
+        self.toolbar = toolbar
+        self.addToolBar(toolbar)
+
         find = QAction(self, shortcut=QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: (self.filter.setFocus(), self.filter.selectAll()))
+        find.triggered.connect(lambda: (self.tabs.setCurrentIndex(0), self.filter.setFocus(), self.filter.selectAll()))
         self.addAction(find)
 
         help_menu = self.menuBar().addMenu("帮助(&H)")
@@ -115,6 +221,10 @@ class MainWindow(QMainWindow):
         about.triggered.connect(lambda: QMessageBox.about(
             self, "关于", f"<b>{APP_NAME}</b> {__version__}<br>广东省乡村振兴驻镇帮镇扶村项目与资金台账"))
         help_menu.addAction(about)
+
+    def _watch(self, table: QTableView) -> None:
+        table.selectionModel().currentRowChanged.connect(self._show_current)
+        table.activated.connect(self.open_project)
 
     def _load_regions(self) -> None:
         with unit_of_work(self.engine) as session:
@@ -126,7 +236,116 @@ class MainWindow(QMainWindow):
             self.tree.select_code(regions.PROVINCE_CODE)
         self.tree.expand(self.tree.currentIndex())
 
-    # -- reactions --------------------------------------------------------------------------
+    # -- who is signed in -----------------------------------------------------------------------
+    def set_login(self, login: Login | None) -> None:
+        """Show what this person may do: their work lists, menus and buttons."""
+        self.login = login
+        who = f"{login.display_name}（{login.roles_text}）" if login else "未登录，只读"
+        self.setWindowTitle(f"{APP_NAME} — {self.db_path.name} — {who}")
+        for action in self.workflow_actions:
+            needs = action.data()
+            action.setVisible(bool(login) and any(login.may(n) for n in needs))
+        self.passwd_action.setVisible(login is not None)
+        self._build_work_lists()
+        self._update_actions()
+
+    def _build_work_lists(self) -> None:
+        for _, table in self.work_lists.values():
+            self.tabs.removeTab(self.tabs.indexOf(table))
+            table.deleteLater()
+        self.work_lists.clear()
+        if self.login is None:
+            return
+        with unit_of_work(self.engine) as session:
+            boxes = inbox.boxes_for(self.login.user(session))
+        for box in boxes:
+            model = WorkListModel(self.engine, self._box_source(box), self)
+            table = _project_table(model, sortable=False)
+            self._watch(table)
+            self.work_lists[box] = (model, table)
+            self.tabs.insertTab(len(self.work_lists), table, box.label)
+        self._refresh_work_lists()
+        if boxes and self.work_lists[boxes[0]][0].rowCount():
+            self.tabs.setCurrentIndex(1)  # open on what is waiting for this person
+
+    def _box_source(self, box: inbox.Box) -> Callable:
+        login = self.login
+        return lambda session: inbox.box_ids(session, login.user(session), box)
+
+    def _refresh_work_lists(self) -> None:
+        for index, (box, (model, _)) in enumerate(self.work_lists.items(), start=1):
+            model.refresh()
+            self.tabs.setTabText(index, f"{box.label}（{model.rowCount()}）")
+
+    # -- the selected project -------------------------------------------------------------------
+    def current_table(self) -> QTableView:
+        widget = self.tabs.currentWidget()
+        if widget is self.ledger:
+            return self.ledger.project_table
+        return widget if isinstance(widget, QTableView) else self.table
+
+    def current_project_id(self) -> int | None:
+        if self.tabs.currentWidget() is self.ledger and self.ledger.current_mode() != PROJECT_MODE:
+            return None
+        table = self.current_table()
+        index = table.currentIndex()
+        if not index.isValid():
+            return None
+        return table.model().project_id(index.row())
+
+    def _tab_changed(self) -> None:
+        if self.tabs.currentWidget() is self.ledger and self.ledger.region != self.model.region:
+            self.ledger.set_region(self.model.region)
+        self._show_current()
+
+    def _show_current(self, *_) -> None:
+        project_id = self.current_project_id()
+        if project_id is None:
+            self.sheet = None
+            self.detail.clear()
+        else:
+            with unit_of_work(self.engine) as session:
+                self.sheet = project_sheet(session, project_id)
+            self.detail.setHtml(sheet_html(self.sheet))
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        sheet, login = self.sheet, self.login
+        town = sheet.town_code if sheet else None
+        status = sheet.status if sheet else None
+
+        def may(*actions: Action) -> bool:
+            return bool(login and town and any(login.may(a, town) for a in actions))
+
+        self.open_action.setEnabled(sheet is not None)
+        self.ledger_action.setEnabled(sheet is not None)
+        self.history_action.setEnabled(sheet is not None)
+        self.sign_action.setEnabled(status in approval.SIGNABLE and may(*self.sign_action.data()))
+        self.review_action.setEnabled(status is S.double_signed and may(Action.approve_project))
+        self.start_action.setEnabled(status is S.approved and may(Action.start_project))
+        self.complete_action.setEnabled(status is S.in_progress and may(Action.complete_project))
+        self.accept_action.setEnabled(status is S.completed and may(Action.accept_project))
+        self.cancel_action.setEnabled(
+            (status in approval.CANCELLABLE_BY_TOWN and may(Action.cancel_draft))
+            or (status in approval.CANCELLABLE_BY_COUNTY and may(Action.cancel_approved)))
+
+    def refresh(self, select_id: int | None = None) -> None:
+        """Re-read every list after a change; keep (or move to) the project that was acted on."""
+        keep = select_id or self.current_project_id()
+        self.model.refresh()
+        self._refresh_work_lists()
+        if self.ledger.region is not None:
+            self.ledger.refresh()
+        self._update_counts()
+        table = self.current_table()
+        model = table.model()
+        for row in range(model.rowCount()):
+            if model.project_id(row) == keep:
+                table.setCurrentIndex(model.index(row, 0))
+                break
+        self._show_current()
+
+    # -- region and filter ------------------------------------------------------------------------
     def _region_changed(self) -> None:
         ref = self.tree.current_ref()
         if ref is None:
@@ -134,6 +353,8 @@ class MainWindow(QMainWindow):
         self.category_action.setEnabled(ref.level == "town")
         self.heading.setText(f"{self.tree.current_path_name()}（{ref.code}）")
         self.model.set_filter(ref, self.filter.text())
+        if self.tabs.currentWidget() is self.ledger:
+            self.ledger.set_region(ref)
         self._update_counts()
 
     def _apply_filter(self) -> None:
@@ -167,3 +388,155 @@ class MainWindow(QMainWindow):
             label = dialog.saved_category.label if dialog.saved_category else ""
             self.tree.set_category_text(ref.code, label)
             self.statusBar().showMessage(f"已保存 {ref.name} 的镇类别：{label or '未设置'}", 5000)
+
+    # -- project actions ----------------------------------------------------------------------------
+    def _drafting_town(self) -> str | None:
+        """The town a new project is for: the selected one if the person drafts there, else their first."""
+        ref = self.tree.current_ref()
+        if ref is not None and ref.level == "town" and self.login.may(Action.draft_project, ref.code):
+            return ref.code
+        with unit_of_work(self.engine) as session:
+            towns = choices.towns_for(session, self.login.user(session))
+        return towns[0].key if towns else None
+
+    def new_project(self, task_key: str | None = None) -> None:
+        from app.ui.project_editor import ProjectEditor  # the editor is only loaded when first used
+
+        town = self._drafting_town()
+        if town is None:
+            QMessageBox.information(self, APP_NAME, "您没有可起草项目的乡镇（须为乡镇经办人）。")
+            return
+        editor = ProjectEditor(self.engine, self.login, town_code=town, task_key=task_key, parent=self)
+        if editor.exec() and editor.saved_project_id:
+            self.refresh(editor.saved_project_id)
+            self.statusBar().showMessage(f"已保存草稿：{self.sheet.name if self.sheet else ''}", 8000)
+
+    def new_project_from_task(self) -> None:
+        town = self._drafting_town()
+        if town is None:
+            QMessageBox.information(self, APP_NAME, "您没有可起草项目的乡镇（须为乡镇经办人）。")
+            return
+        with unit_of_work(self.engine) as session:
+            offered = choices.editor_choices(session, town)
+        if not offered.task_items:
+            QMessageBox.information(self, APP_NAME, "本市尚未导入任务清单。")
+            return
+        labels = [c.label for c in offered.task_items]
+        label, ok = QInputDialog.getItem(self, "从任务清单新建", f"{offered.task_year} 年任务清单（本市）：", labels, 0, False)
+        if ok:
+            self.new_project(offered.task_items[labels.index(label)].key)
+
+    def open_project(self, *_) -> None:
+        from app.ui.project_editor import ProjectEditor
+
+        project_id = self.current_project_id()
+        if project_id is None:
+            return
+        editor = ProjectEditor(self.engine, self.login, project_id=project_id, parent=self)
+        if editor.exec() and editor.saved_project_id:
+            self.refresh(project_id)
+            self.statusBar().showMessage(f"已保存：{self.sheet.name}（{self.sheet.status.label}）", 8000)
+
+    def _dialog_then_refresh(self, dialog_class, done: Callable[[approval.Outcome], str]) -> None:
+        project_id = self.current_project_id()
+        if project_id is None or self.login is None:
+            return
+        dialog = dialog_class(self.engine, self.login, project_id, self)
+        if dialog.exec() and dialog.outcome is not None:
+            self.refresh(project_id)
+            self._report(dialog.outcome, done(dialog.outcome))
+
+    def _report(self, outcome: approval.Outcome, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        if outcome.warnings:
+            QMessageBox.information(self, APP_NAME, message + "\n\n请注意：\n" + "\n".join(outcome.warnings))
+
+    def sign_project(self) -> None:
+        from app.ui.sign_dialogs import SignDialog
+
+        self._dialog_then_refresh(SignDialog, lambda o: f"已签字：{o.project.name}，现为“{o.project.status.label}”。")
+
+    def review_project(self) -> None:
+        from app.ui.sign_dialogs import ReviewDialog
+
+        self._dialog_then_refresh(ReviewDialog, lambda o: f"{o.project.name}：{o.project.status.label}。")
+
+    def _transition(self, question: str, call: Callable) -> None:
+        project_id = self.current_project_id()
+        if project_id is None or self.login is None:
+            return
+        if QMessageBox.question(self, APP_NAME, question) != QMessageBox.StandardButton.Yes:
+            return
+        outcome = run_now(self, self.engine, lambda s: call(s, self.login.user(s), project_id))
+        if outcome:
+            self.refresh(project_id)
+            self._report(outcome, f"{outcome.project.name}：{outcome.project.status.label}。")
+
+    def start_project(self) -> None:
+        self._transition(f"确认“{self.sheet.name}”开始实施？", approval.start)
+
+    def complete_project(self) -> None:
+        self._transition(f"确认“{self.sheet.name}”已完工？完工后由县级组织验收。", approval.complete)
+
+    def _ask_text(self, title: str, prompt: str) -> str | None:
+        text, ok = QInputDialog.getMultiLineText(self, title, prompt)
+        if not ok:
+            return None
+        if not text.strip():
+            QMessageBox.warning(self, title, "必须填写，操作未进行。")
+            return None
+        return text.strip()
+
+    def accept_project(self) -> None:
+        receiver = self._ask_text("组织验收", f"“{self.sheet.name}”验收合格，资产移交给（接收管护单位）：")
+        if receiver is not None:
+            self._transition(f"确认验收并将资产移交“{receiver}”？",
+                             lambda s, u, pid: approval.accept(s, u, pid, receiver))
+
+    def cancel_project(self) -> None:
+        reason = self._ask_text("终止项目", f"终止“{self.sheet.name}”的原因：")
+        if reason is not None:
+            self._transition("终止后项目不能恢复，确认终止？", lambda s, u, pid: approval.cancel(s, u, pid, reason))
+
+    def open_ledger(self, project_id: int | None = None) -> None:
+        """The project's expenditures: 录入支出 and 红字冲销 for those who may, a read-only list for others."""
+        project_id = project_id or self.current_project_id()
+        if project_id is None:
+            return
+        dialog = ProjectLedgerDialog(self.engine, self.login, project_id, self)
+        dialog.ledger_changed.connect(lambda _: self.refresh(project_id))
+        dialog.exec()
+
+    # -- audit ----------------------------------------------------------------------------------------
+    def show_history(self) -> None:
+        if self.sheet is not None:
+            AuditDialog(self.engine, self, entity_uuid=self.sheet.uuid, title_suffix=self.sheet.name).show()
+
+    def show_audit_log(self) -> None:
+        AuditDialog(self.engine, self).show()
+
+    def verify(self) -> None:
+        """Every signature and the audit chain, on a worker thread with a progress bar."""
+        self._verify_op = run_verify(self, self.engine,
+                                     lambda dialog: dialog.project_activated.connect(self.select_project))
+
+    def select_project(self, project_id: int) -> None:
+        """Show a project in 全部项目: its town in the tree, its row selected."""
+        with unit_of_work(self.engine) as session:
+            town_code = approval.get_project(session, project_id).town.code
+        self.tabs.setCurrentIndex(0)
+        self.filter.clear()
+        self._filter_timer.stop()
+        self.tree.select_code(town_code)
+        self.refresh(project_id)
+
+    # -- the person ---------------------------------------------------------------------------------
+    def change_password(self) -> None:
+        if self.login is not None and ChangePasswordDialog(self.engine, self.login, self).exec():
+            self.statusBar().showMessage("密码已修改。", 5000)
+
+    def switch_user(self) -> None:
+        login = sign_in(self.engine, self)
+        if login is not None:
+            self.set_login(login)
+            self.refresh()

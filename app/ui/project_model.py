@@ -4,9 +4,12 @@ projects and loads display rows a block at a time when the view asks for them, s
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from app.models import ProjectStatus, format_percent
 from app.services import projects
@@ -43,6 +46,9 @@ class ProjectTableModel(QAbstractTableModel):
         # Query first: if it fails, the model is left as it was, not stuck half-way through a reset.
         with unit_of_work(self._engine) as session:
             ids = projects.project_ids(session, self._region, self._text, self._sort, self._descending)
+        self._reset(ids)
+
+    def _reset(self, ids: list[int]) -> None:
         self.beginResetModel()
         self._ids = ids
         self._rows.clear()
@@ -125,3 +131,19 @@ def _display(row: ProjectRow, column: int) -> str:
     if column == 5:
         return row.spent.format_wan(2, thousands=True)
     return format_percent(row.spend_rate)
+
+
+class WorkListModel(ProjectTableModel):
+    """The same columns over the ids a work list (待我签字, 待审定, 已退回) gives, in its order."""
+
+    def __init__(self, engine: Engine, source: Callable[[Session], list[int]], parent=None) -> None:
+        super().__init__(engine, parent)
+        self._source = source
+
+    def refresh(self) -> None:
+        with unit_of_work(self._engine) as session:
+            ids = self._source(session)
+        self._reset(ids)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        pass  # a work list keeps the order it was given (oldest first)

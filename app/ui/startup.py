@@ -1,17 +1,22 @@
 """Everything between `python -m app` and a shown window: the font, the one-instance-per-database
-lock, opening (or, on first start, creating the demo) database, and building the main window."""
+lock, opening (or, on first start, creating the demo) database, the login, and building the main
+window."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QLockFile
 from PySide6.QtWidgets import QApplication
+
+from sqlalchemy import Engine
 
 from app.errors import BangzhenError
 from app.services import database
 from app.services.paths import default_db_path
 from app.ui.fonts import install_app_font
+from app.ui.login import Login
 from app.ui.main_window import MainWindow
 
 
@@ -34,7 +39,10 @@ def lock_database(path: Path) -> QLockFile:
     return lock
 
 
-def open_main_window(app: QApplication, db: Path | None) -> MainWindow:
+def open_main_window(app: QApplication, db: Path | None,
+                     sign_in: Callable[[Engine], Login | None] | None = None) -> MainWindow | None:
+    """The main window on `db`. With `sign_in` (the login dialog) the person signs in first, and
+    None is returned when they close it; without, the window is read-only (smoke test, tests)."""
     install_app_font(app)
     first_start = db is None and not default_db_path().exists()
     path = db.resolve() if db else default_db_path()
@@ -49,7 +57,12 @@ def open_main_window(app: QApplication, db: Path | None) -> MainWindow:
 
             with database.unit_of_work(engine) as session:
                 demo.create_demo(session)
-        window = MainWindow(engine, path)
+        login = sign_in(engine) if sign_in is not None else None
+        if sign_in is not None and login is None:
+            engine.dispose()
+            lock.unlock()
+            return None
+        window = MainWindow(engine, path, login)
     except BaseException as error:
         if engine is not None:
             engine.dispose()

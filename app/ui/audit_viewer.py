@@ -1,0 +1,361 @@
+"""The audit viewer: who did what, when, to which project, and what it changed.
+
+`AuditDialog` lists the audit log newest first a page at a time (加载更多 extends it), filtered by
+user, local date range and text in the object or reason, or narrowed to one entity's history; the
+selected event's full before/after is shown below the table. Reading only, on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
+                               QTableView, QVBoxLayout, QWidget)
+from sqlalchemy import Engine, select
+
+from app.models import AuditEvent, User
+from app.services import audit, audit_display
+from app.services.database import unit_of_work
+
+HEADERS = ("时间", "操作人", "操作", "对象", "原因", "变更")
+COLUMN_WIDTHS = (150, 80, 84, 220, 170)
+TARGET_COLUMN, CHANGE_COLUMN = 3, 5
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+NO_USER = "（系统）"
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the dialog asks `audit.events` for; dates are local calendar days, both inclusive."""
+
+    entity_uuid: str | None = None
+    user_id: int | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+    text: str = ""
+
+    def query_args(self) -> dict[str, Any]:
+        return {"entity_uuid": self.entity_uuid, "user_id": self.user_id, "text": self.text,
+                "since": None if self.first_day is None else _local_midnight(self.first_day),
+                "until": None if self.last_day is None else _local_midnight(self.last_day + timedelta(days=1))}
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone()  # naive → aware in the computer's time zone
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One event as the table shows it (times already in local time)."""
+
+    id: int
+    when: str
+    user: str
+    action: str
+    entity_type: str
+    entity_uuid: str
+    target: str
+    reason: str
+    change: str
+    before_json: str
+    after_json: str
+    hash: str
+    prev_hash: str
+
+    def cells(self) -> tuple[str, ...]:
+        return self.when, self.user, self.action, self.target, self.reason, self.change
+
+
+def _rows(pairs: list[tuple[AuditEvent, str | None]], names: dict[str, str]) -> list[AuditRow]:
+    return [AuditRow(id=event.id, when=event.occurred_at.astimezone().strftime(TIME_FORMAT),
+                     user=user or NO_USER, action=audit.ACTION_LABELS.get(event.action, event.action),
+                     entity_type=event.entity_type, entity_uuid=event.entity_uuid,
+                     target=names.get(event.entity_uuid)
+                     or audit.ENTITY_LABELS.get(event.entity_type, event.entity_type),
+                     reason=event.reason,
+                     change=audit_display.summary(event.entity_type, event.before_json, event.after_json),
+                     before_json=event.before_json, after_json=event.after_json, hash=event.hash,
+                     prev_hash=event.prev_hash)
+            for event, user in pairs]
+
+
+class AuditTableModel(QAbstractTableModel):
+    """The newest `page_size` events that pass the filter; `load_more` appends the next page."""
+
+    def __init__(self, engine: Engine, page_size: int = 500, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._engine, self.page_size = engine, page_size
+        self._filter = AuditFilter()
+        self._rows: list[AuditRow] = []
+        self.total = 0
+
+    def set_filter(self, audit_filter: AuditFilter) -> None:
+        self._filter = audit_filter
+        self.refresh()
+
+    def refresh(self) -> None:
+        args = self._filter.query_args()
+        with unit_of_work(self._engine) as session:
+            total = audit.count_events(session, **args)
+            rows = self._page(session, args, None)
+        self.beginResetModel()
+        self._rows, self.total = rows, total
+        self.endResetModel()
+
+    def can_load_more(self) -> bool:
+        return len(self._rows) < self.total
+
+    def load_more(self) -> int:
+        """Append the next page (older events); returns how many rows were added."""
+        if not self._rows:
+            return 0
+        with unit_of_work(self._engine) as session:
+            rows = self._page(session, self._filter.query_args(), self._rows[-1].id)
+        if rows:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        return len(rows)
+
+    def _page(self, session, args: dict[str, Any], before_id: int | None) -> list[AuditRow]:
+        pairs = audit.events(session, **args, before_id=before_id, limit=self.page_size)
+        return _rows(pairs, audit.entity_names(session, [event for event, _ in pairs]))
+
+    def row(self, row: int) -> AuditRow:
+        return self._rows[row]
+
+    # -- Qt model interface ----------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return str(section + 1)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)) or not 0 <= index.column() < len(HEADERS):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.cells()[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() >= TARGET_COLUMN:
+            if index.column() == CHANGE_COLUMN:
+                return "\n".join(audit_display.change_text(c) for c in
+                                 audit_display.changes(row.entity_type, row.before_json, row.after_json)) or None
+            return row.cells()[index.column()] or None
+        return None
+
+
+def details_text(row: AuditRow, found: list[audit_display.Change]) -> str:
+    """Everything about one event, for the details pane: its changes in full, then the stored JSON."""
+    kind = audit.ENTITY_LABELS.get(row.entity_type, row.entity_type)
+    lines = [f"第 {row.id} 条　{row.when}　{row.user}　{row.action}",
+             f"对象：{row.target}（{kind}，编号 {row.entity_uuid}）",
+             f"原因：{row.reason or '（无）'}", "", "变更："]
+    lines += [f"  {audit_display.change_text(c)}" for c in found] or ["  （无内容变更）"]
+    lines += ["", "变更前（原始记录）：", audit_display.pretty_json(row.before_json),
+              "", "变更后（原始记录）：", audit_display.pretty_json(row.after_json),
+              "", f"本条哈希：{row.hash}", f"前条哈希：{row.prev_hash}"]
+    return "\n".join(lines)
+
+
+class AuditDialog(QDialog):
+    """Non-modal; deletes itself when closed. With `entity_uuid`, only that entity's events."""
+
+    FILTER_DELAY_MS = 300
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None, *, entity_uuid: str | None = None,
+                 title_suffix: str = "", page_size: int = 500) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setModal(False)
+        self.setWindowTitle(f"审计记录 — {title_suffix}" if title_suffix else "审计记录")
+        self.resize(1160, 720)
+        self._engine, self._entity_uuid, self._title_suffix = engine, entity_uuid, title_suffix
+
+        self.model = AuditTableModel(engine, page_size, self)
+        self.user_combo = QComboBox()
+        self.user_combo.setMinimumContentsLength(10)
+        self.user_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.date_check = QCheckBox("按日期(&D)")
+        self.date_from = _date_edit(QDate.currentDate().addMonths(-1))
+        self.date_to = _date_edit(QDate.currentDate())
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("对象名称或原因包含…")
+        self.filter.setClearButtonEnabled(True)
+        self.refresh_button = _button("刷新(&R)")
+        self.table = QTableView()
+        self.details = QPlainTextEdit()
+        self.status = QLabel()
+        self.more_button = _button("加载更多(&M)")
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(self.FILTER_DELAY_MS)
+
+        self._build()
+        self._load_users()
+        self._connect()
+        self.apply_filter()
+
+    # -- building -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        bar = QHBoxLayout()
+        user_label = QLabel("用户(&U)：")
+        user_label.setBuddy(self.user_combo)
+        to_label = QLabel("至(&T)")
+        to_label.setBuddy(self.date_to)
+        filter_label = QLabel("筛选(&F)：")
+        filter_label.setBuddy(self.filter)
+        for widget in (user_label, self.user_combo):
+            bar.addWidget(widget)
+        bar.addSpacing(12)
+        for widget in (self.date_check, self.date_from, to_label, self.date_to):
+            bar.addWidget(widget)
+        bar.addSpacing(12)
+        bar.addWidget(filter_label)
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(self.refresh_button)
+
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            header.resizeSection(column, width)
+        self.table.setColumnHidden(TARGET_COLUMN, self._entity_uuid is not None)  # one object: named above
+
+        self.details.setReadOnly(True)
+        self.details.setPlaceholderText("选择一条记录，在此查看变更前后的完整内容。")
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
+        buttons.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.more_button)
+        bottom.addWidget(buttons)
+
+        layout = QVBoxLayout(self)
+        if self._entity_uuid is not None:
+            layout.addWidget(QLabel(f"只显示“{self._title_suffix}”的记录。" if self._title_suffix
+                                    else "只显示所选对象的记录。"))
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(bottom)
+
+    def _load_users(self) -> None:
+        with unit_of_work(self._engine) as session:
+            users = session.execute(select(User.id, User.display_name, User.username).order_by(User.id)).all()
+        self.user_combo.addItem("全部", None)
+        for user_id, name, username in users:
+            self.user_combo.addItem(name if name == username else f"{name}（{username}）", user_id)
+
+    def _connect(self) -> None:
+        self.user_combo.currentIndexChanged.connect(self.apply_filter)
+        self.date_check.toggled.connect(self._dates_toggled)
+        self.date_from.dateChanged.connect(self._from_changed)
+        self.date_to.dateChanged.connect(self._to_changed)
+        self.filter.textChanged.connect(self._filter_timer.start)
+        self.filter.returnPressed.connect(self.apply_filter)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.refresh_button.clicked.connect(self.apply_filter)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.apply_filter)
+        self.more_button.clicked.connect(self.load_more)
+        self.table.selectionModel().currentRowChanged.connect(self._show_details)
+        self.date_from.setEnabled(False)
+        self.date_to.setEnabled(False)
+
+    # -- filtering ----------------------------------------------------------------------------
+    def current_filter(self) -> AuditFilter:
+        dated = self.date_check.isChecked()
+        return AuditFilter(entity_uuid=self._entity_uuid, user_id=self.user_combo.currentData(),
+                           first_day=self.date_from.date().toPython() if dated else None,
+                           last_day=self.date_to.date().toPython() if dated else None,
+                           text=self.filter.text().strip())
+
+    def apply_filter(self) -> None:
+        self._filter_timer.stop()
+        self.model.set_filter(self.current_filter())
+        self.details.clear()
+        self._update_status()
+
+    def load_more(self) -> None:
+        self.model.load_more()
+        self._update_status()
+
+    def _update_status(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        if total == 0:
+            text = "没有符合条件的记录。"
+        elif shown < total:
+            text = f"共 {total:,} 条记录，显示最新 {shown:,} 条。"
+        else:
+            text = f"共 {total:,} 条记录。"
+        self.status.setText(text)
+        self.more_button.setEnabled(self.model.can_load_more())
+
+    def _dates_toggled(self, on: bool) -> None:
+        self.date_from.setEnabled(on)
+        self.date_to.setEnabled(on)
+        self.apply_filter()
+
+    def _from_changed(self, day: QDate) -> None:
+        if self.date_to.date() < day:
+            self.date_to.setDate(day)  # applies the filter through `_to_changed`
+        elif self.date_check.isChecked():
+            self.apply_filter()
+
+    def _to_changed(self, day: QDate) -> None:
+        if self.date_from.date() > day:
+            self.date_from.setDate(day)
+        elif self.date_check.isChecked():
+            self.apply_filter()
+
+    def _show_details(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            row = self.model.row(current.row())
+            with unit_of_work(self._engine) as session:
+                found = audit_display.named_changes(session, row.entity_type, row.before_json, row.after_json)
+            self.details.setPlainText(details_text(row, found))
+        else:
+            self.details.clear()
+
+
+def _date_edit(day: QDate) -> QDateEdit:
+    edit = QDateEdit(day)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+def _button(text: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAutoDefault(False)  # Enter in the filter box applies the filter, it does not press a button
+    return button

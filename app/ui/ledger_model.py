@@ -1,0 +1,269 @@
+"""Table models of the ledger (台账): `LedgerTableModel` holds only the ids of a region's spendable
+projects and loads their ledger lines a block at a time; `TownLedgerModel` shows one fund's lines
+per town; `ExpenditureTableModel` lists one project's expenditures with their 红字冲销 marks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+from sqlalchemy import Engine
+
+from app.models import format_percent
+from app.services import ledger, projects
+from app.services.database import unit_of_work
+from app.services.ledger import ExpenditureLine, LedgerLine
+from app.services.regions import RegionRef
+
+BLOCK = 200
+CACHE_LIMIT = 20 * BLOCK
+LAG_TEXT = "滞后"
+RED = QColor("#b3261e")
+MUTED = QColor("#888888")
+PROJECT_HEADERS = ("项目名称", "已下达（万元）", "已支出（万元）", "支出率", "序时进度", "滞后")
+TOWN_HEADERS = ("镇",) + PROJECT_HEADERS[1:]
+LAG_COLUMN = 5
+# Sortable columns of the project ledger and the `projects.project_ids` key each sorts by.
+PROJECT_SORT_KEYS = {0: "name", 1: "amount", 2: "spent", 3: "rate"}
+
+Index = QModelIndex | QPersistentModelIndex
+DISPLAY, TOOLTIP, FOREGROUND, ALIGN = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                       Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole)
+LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+CENTER = int(Qt.AlignmentFlag.AlignCenter)
+
+
+def line_text(line: LedgerLine, column: int) -> str:
+    if column == 0:
+        return line.name
+    if column == 1:
+        return line.allocated.format_wan(2, thousands=True)
+    if column == 2:
+        return line.spent.format_wan(2, thousands=True)
+    if column == 3:
+        return format_percent(line.spend_rate)
+    if column == 4:
+        return format_percent(line.progress)
+    return LAG_TEXT if line.lagging else ""
+
+
+def _line_data(line: LedgerLine, column: int, role: int):
+    if role == DISPLAY:
+        return line_text(line, column)
+    if role == FOREGROUND:
+        return QBrush(RED) if column == LAG_COLUMN and line.lagging else None
+    if role == TOOLTIP:
+        if column == 0:
+            return line.name
+        if column == LAG_COLUMN and line.lagging:
+            return f"支出率 {format_percent(line.spend_rate)} 落后于序时进度 {format_percent(line.progress)}"
+    return None
+
+
+def _alignment(column: int) -> int:
+    return LEFT if column == 0 else (CENTER if column == LAG_COLUMN else RIGHT)
+
+
+class _LineModel(QAbstractTableModel):
+    """What the two ledger models share: the columns and how a `LedgerLine` is shown."""
+
+    headers: tuple[str, ...] = PROJECT_HEADERS
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._count()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
+        if role != DISPLAY:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.headers[section] if 0 <= section < len(self.headers) else None
+        return str(section + 1)
+
+    def data(self, index: Index, role: int = DISPLAY):
+        if not index.isValid() or not (0 <= index.row() < self._count()):
+            return None
+        if role == ALIGN:
+            return _alignment(index.column())
+        if role not in (DISPLAY, TOOLTIP, FOREGROUND):
+            return None
+        line = self.line(index.row())
+        return None if line is None else _line_data(line, index.column(), role)
+
+    def _count(self) -> int:
+        raise NotImplementedError
+
+    def line(self, row: int) -> LedgerLine | None:
+        raise NotImplementedError
+
+
+class LedgerTableModel(_LineModel):
+    """按项目: the region's projects that may spend (审定入库 and later), ids only in memory."""
+
+    def __init__(self, engine: Engine, parent=None) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self._region: RegionRef | None = None
+        self._as_of = date.today()
+        self._sort: str | None = None
+        self._descending = False
+        self._ids: list[int] = []
+        self._lines: dict[int, LedgerLine] = {}
+
+    def set_region(self, region: RegionRef) -> None:
+        self._region = region
+        self.refresh()
+
+    def set_as_of(self, as_of: date) -> None:
+        """序时进度 and the lag flag depend on the date; the ids do not."""
+        self._as_of = as_of
+        self._lines.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.headers) - 1))
+
+    def refresh(self) -> None:
+        if self._region is None:
+            return
+        # Query first: if it fails, the model is left as it was, not stuck half-way through a reset.
+        with unit_of_work(self._engine) as session:
+            ids = projects.project_ids(session, self._region, "", self._sort, self._descending,
+                                       statuses=ledger.SPENDABLE)
+        self.beginResetModel()
+        self._ids = ids
+        self._lines.clear()
+        self.endResetModel()
+
+    @property
+    def region(self) -> RegionRef | None:
+        return self._region
+
+    @property
+    def as_of(self) -> date:
+        return self._as_of
+
+    def project_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = PROJECT_SORT_KEYS.get(column)
+        # Columns without a key (and the view's "no column" -1) keep the stored order.
+        descending = key is not None and order == Qt.SortOrder.DescendingOrder
+        if (key, descending) == (self._sort, self._descending):
+            return
+        self._sort, self._descending = key, descending
+        self.refresh()
+
+    def _count(self) -> int:
+        return len(self._ids)
+
+    def line(self, row: int) -> LedgerLine | None:
+        project_id = self._ids[row]
+        cached = self._lines.get(project_id)
+        if cached is not None:
+            return cached
+        if len(self._lines) > CACHE_LIMIT:
+            self._lines.clear()
+        start = row - row % BLOCK
+        with unit_of_work(self._engine) as session:
+            for loaded in ledger.project_ledger(session, self._ids[start:start + BLOCK], self._as_of):
+                self._lines[loaded.id] = loaded
+        return self._lines.get(project_id)
+
+
+class TownLedgerModel(_LineModel):
+    """按镇: one fund's allocations and spending per town (at most one line per town of the province)."""
+
+    headers = TOWN_HEADERS
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._lines: list[LedgerLine] = []
+
+    def set_lines(self, lines: list[LedgerLine]) -> None:
+        self.beginResetModel()
+        self._lines = list(lines)
+        self.endResetModel()
+
+    @property
+    def lines(self) -> list[LedgerLine]:
+        return list(self._lines)
+
+    def _count(self) -> int:
+        return len(self._lines)
+
+    def line(self, row: int) -> LedgerLine | None:
+        return self._lines[row]
+
+
+EXPENDITURE_HEADERS = ("日期", "凭证号", "收款单位（人）", "摘要", "金额（元）", "状态")
+AMOUNT_COLUMN = 4
+REVERSED_TEXT = "已冲销"
+REVERSAL_TEXT = "红字冲销"
+
+
+class ExpenditureTableModel(QAbstractTableModel):
+    """One project's expenditures: reversing entries in red, the entries they cancel greyed and
+    marked 已冲销 (a project has tens of entries, so all are held)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._lines: list[ExpenditureLine] = []
+
+    def set_lines(self, lines: list[ExpenditureLine]) -> None:
+        self.beginResetModel()
+        self._lines = list(lines)
+        self.endResetModel()
+
+    def line(self, row: int) -> ExpenditureLine:
+        return self._lines[row]
+
+    def row_of(self, expenditure_id: int) -> int | None:
+        return next((row for row, line in enumerate(self._lines) if line.id == expenditure_id), None)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._lines)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(EXPENDITURE_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
+        if role != DISPLAY:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return EXPENDITURE_HEADERS[section] if 0 <= section < len(EXPENDITURE_HEADERS) else None
+        return str(section + 1)
+
+    def data(self, index: Index, role: int = DISPLAY):
+        if not index.isValid() or not (0 <= index.row() < len(self._lines)):
+            return None
+        line, column = self._lines[index.row()], index.column()
+        if role == ALIGN:
+            return RIGHT if column == AMOUNT_COLUMN else LEFT
+        if role == FOREGROUND:
+            if line.is_reversal:
+                return QBrush(RED)
+            return QBrush(MUTED) if line.reversed_by_id is not None else None
+        if role in (DISPLAY, TOOLTIP):
+            text = _expenditure_text(line, column)
+            return text if role == DISPLAY or column in (2, 3) else None
+        return None
+
+
+def _expenditure_text(line: ExpenditureLine, column: int) -> str:
+    if column == 0:
+        return line.spent_on.isoformat()
+    if column == 1:
+        return line.voucher_no
+    if column == 2:
+        return line.payee
+    if column == 3:
+        return line.purpose
+    if column == AMOUNT_COLUMN:
+        return line.amount.format_yuan()
+    if line.is_reversal:
+        return REVERSAL_TEXT
+    return REVERSED_TEXT if line.reversed_by_id is not None else ""
