@@ -2,6 +2,7 @@
 a filter box), the signed-in person's work lists (待我签字 / 待审定 / 已退回) and the 资金台账, with the
 selected project's page below; the counts in the status bar.
 
+Dialogs are imported when first opened, which keeps the start-up short (bench/bench_startup.py).
 Menus and buttons follow the signed-in person's roles (`Login.may`) and the selected project's
 state; every action goes through the services, which check the same again. Without a login (the
 `--smoke-test`, or a window opened only to look) the window is read-only.
@@ -26,16 +27,13 @@ from app.services.database import unit_of_work
 from app.services.project_sheet import ProjectSheet, project_sheet
 from app.services.security import Action
 from app.services.settings import HOME_REGION, get_setting
-from app.ui.audit_viewer import AuditDialog
 from app.ui.ledger_view import PROJECT_MODE, LedgerView
 from app.ui.login import ChangePasswordDialog, Login, sign_in
 from app.ui.ops import run_now
-from app.ui.project_ledger_dialog import ProjectLedgerDialog
 from app.ui.project_model import ProjectTableModel, WorkListModel
 from app.ui.project_view import sheet_html
 from app.ui.region_tree import RegionTree
 from app.ui.town_dialog import TownCategoryDialog
-from app.ui.verify_dialog import run_verify
 
 FILTER_DELAY_MS = 250
 S = ProjectStatus
@@ -400,7 +398,7 @@ class MainWindow(QMainWindow):
         return towns[0].key if towns else None
 
     def new_project(self, task_key: str | None = None) -> None:
-        from app.ui.project_editor import ProjectEditor  # the editor is only loaded when first used
+        from app.ui.project_editor import ProjectEditor
 
         town = self._drafting_town()
         if town is None:
@@ -500,6 +498,8 @@ class MainWindow(QMainWindow):
 
     def open_ledger(self, project_id: int | None = None) -> None:
         """The project's expenditures: 录入支出 and 红字冲销 for those who may, a read-only list for others."""
+        from app.ui.project_ledger_dialog import ProjectLedgerDialog  # dialogs load when first used
+
         project_id = project_id or self.current_project_id()
         if project_id is None:
             return
@@ -509,14 +509,20 @@ class MainWindow(QMainWindow):
 
     # -- audit ----------------------------------------------------------------------------------------
     def show_history(self) -> None:
+        from app.ui.audit_viewer import AuditDialog
+
         if self.sheet is not None:
             AuditDialog(self.engine, self, entity_uuid=self.sheet.uuid, title_suffix=self.sheet.name).show()
 
     def show_audit_log(self) -> None:
+        from app.ui.audit_viewer import AuditDialog
+
         AuditDialog(self.engine, self).show()
 
     def verify(self) -> None:
         """Every signature and the audit chain, on a worker thread with a progress bar."""
+        from app.ui.verify_dialog import run_verify
+
         self._verify_op = run_verify(self, self.engine,
                                      lambda dialog: dialog.project_activated.connect(self.select_project))
 

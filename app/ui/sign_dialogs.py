@@ -71,6 +71,17 @@ class _ProjectDialog(QDialog):
         button.clicked.connect(slot)
         return button
 
+    def add_controls(self, rows: list[tuple[str, QWidget]], buttons: list[QPushButton]) -> None:
+        form = QFormLayout()
+        for label, widget in rows:
+            form.addRow(label, widget)
+        line = QHBoxLayout()
+        line.addStretch(1)
+        for button in buttons:
+            line.addWidget(button)
+        self.layout().addLayout(form)
+        self.layout().addLayout(line)
+
     def fail(self, error: BangzhenError) -> None:
         self.error.setText(error.user_message)
         self.error.show()
@@ -104,16 +115,9 @@ class SignDialog(_ProjectDialog):
         statement = QLabel(f"本人已审阅以上第 {self.sheet.content_version} 版项目内容，同意按此内容实施。"
                            "签字后如内容被修改，本签字自动作废。")
         statement.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("签字身份(&R)：", self.role)
-        form.addRow("登录密码(&P)：", self.password)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.sign_button)
-        buttons.addWidget(cancel)
         self.layout().addWidget(statement)
-        self.layout().addLayout(form)
-        self.layout().addLayout(buttons)
+        self.add_controls([("签字身份(&R)：", self.role), ("登录密码(&P)：", self.password)],
+                          [self.sign_button, cancel])
         if not self.role.count():
             self.fail(BangzhenError("您在本项目没有待签的身份（须为该镇的乡镇主要负责人或驻镇帮扶工作队队长，且该身份尚未签字）。"))
         self.sign_button.setEnabled(bool(self.role.count()) and not self.blocking)
@@ -142,16 +146,8 @@ class ReviewDialog(_ProjectDialog):
         self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 3 + 14)
         self.return_button = self.button("退回(&R)", self.send_back)
         cancel = self.button("关闭", self.reject)
-        form = QFormLayout()
-        form.addRow("退回原因(&E)：", self.reason)
-        form.addRow("审定密码(&P)：", self.password)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.approve_button)
-        buttons.addWidget(self.return_button)
-        buttons.addWidget(cancel)
-        self.layout().addLayout(form)
-        self.layout().addLayout(buttons)
+        self.add_controls([("退回原因(&E)：", self.reason), ("审定密码(&P)：", self.password)],
+                          [self.approve_button, self.return_button, cancel])
         self.approve_button.setEnabled(not self.blocking)
         self.password.setFocus()
 
