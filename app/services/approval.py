@@ -37,7 +37,7 @@ from app.services.settings import ALLOW_DRAFTER_SIGN, get_setting
 S = ProjectStatus
 SIGNING_ROLES = {UserRole.town_leader: Action.sign_as_town_leader, UserRole.team_leader: Action.sign_as_team_leader}
 EDITABLE = {S.draft, S.signed_once, S.double_signed, S.returned, S.approved, S.in_progress}
-SIGNABLE = {S.draft, S.signed_once, S.returned}
+SIGNABLE = {S.draft, S.signed_once}  # a returned project is revised (edited back to 草稿) first
 CANCELLABLE_BY_TOWN = {S.draft, S.signed_once, S.double_signed, S.returned}
 CANCELLABLE_BY_COUNTY = CANCELLABLE_BY_TOWN | {S.approved, S.in_progress}
 
@@ -66,6 +66,12 @@ def _expect(project: Project, allowed: set[ProjectStatus], doing: str) -> None:
     if project.status not in allowed:
         raise InputError(f"项目“{project.name}”当前状态为“{project.status.label}”，不能{doing}。",
                          f"{doing}: project {project.id} is {project.status.value}")
+
+
+def findings(session: Session, project_id: int, stage: rules.Stage) -> list[rules.Finding]:
+    """What the rules say about a project's current content at `stage` (shown before signing)."""
+    project = get_project(session, project_id)
+    return _findings(session, project, project_content(session, project.id), stage)
 
 
 def _findings(session: Session, project: Project, content: dict[str, Any], stage: rules.Stage,
@@ -166,13 +172,23 @@ def _add_signature(session: Session, user: User, project: Project, role: UserRol
     return signature
 
 
-def sign(session: Session, user: User, project_id: int, role: UserRole, password: str) -> Outcome:
-    """One of the two 双签 signatures, as 乡镇主要负责人 or 驻镇帮扶工作队队长."""
+def _expect_version(project: Project, expected_version: int | None) -> None:
+    """A signer signs the version they read: refuse when the content changed in the meantime."""
+    if expected_version is not None and expected_version != project.content_version:
+        raise InputError(f"项目内容在您审阅期间已被修改（第 {expected_version} 版 → 第 {project.content_version} 版），"
+                         "未签字。请重新打开项目，审阅最新内容后再签字。", "content changed while reading")
+
+
+def sign(session: Session, user: User, project_id: int, role: UserRole, password: str,
+         expected_version: int | None = None) -> Outcome:
+    """One of the two 双签 signatures, as 乡镇主要负责人 or 驻镇帮扶工作队队长. With `expected_version`
+    (the version the signer was shown), a project changed in the meantime is refused."""
     project = get_project(session, project_id)
     if role not in SIGNING_ROLES:
         raise InputError("双签只能以“乡镇主要负责人”或“驻镇帮扶工作队队长”身份签字。", f"bad signing role {role}")
     security.require(session, user, SIGNING_ROLES[role], project.town.code)
-    _expect(project, SIGNABLE, "签字")
+    _expect(project, SIGNABLE, "签字（已退回的项目须先修改）")
+    _expect_version(project, expected_version)
     signed = current_signatures(project)
     for other in signed:
         if other.role is role:
@@ -193,12 +209,14 @@ def sign(session: Session, user: User, project_id: int, role: UserRole, password
     return Outcome(project, warnings)
 
 
-def approve(session: Session, user: User, project_id: int, password: str, today: date | None = None) -> Outcome:
+def approve(session: Session, user: User, project_id: int, password: str, today: date | None = None,
+            expected_version: int | None = None) -> Outcome:
     """县级审定: the reviewer signs the double-signed content and the project enters the library."""
     today = today or date.today()
     project = get_project(session, project_id)
     security.require(session, user, Action.approve_project, project.town.code)
     _expect(project, {S.double_signed}, "审定（须先完成双签）")
+    _expect_version(project, expected_version)
     # Signed as 主要负责人 or 队长 (in any version): never the one who 审定s. An own earlier 审定 is fine.
     if any(s.user_id == user.id and s.role in SIGNING_ROLES for s in project.signatures):
         raise InputError("您曾在本项目签字，不能再审定本项目，请由其他审核人员审定。", "reviewer signed the project")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (Allocation, City, Comparator, Fund, IndicatorLevel1, PerformanceTarget, TaskItem, Town,
                         User, UserRole, Village)
-from app.services.drafting import task_item_key
+from app.services.drafting import find_task_item, task_item_key
 from app.services.errors import NotFound
 from app.services.regions import PROVINCE_CODE, find_town
 
@@ -54,10 +54,10 @@ def editor_choices(session: Session, town_code: str, year: int | None = None) ->
     villages = list(session.scalars(select(Village.name).where(Village.town_id == town.id).order_by(Village.name)))
     reaching = select(Allocation.fund_id).where(or_(Allocation.town_id == town.id, Allocation.city_id == town.city_id,
                                                     Allocation.county_id == town.county_id))
-    funds = session.execute(select(Fund.uuid, Fund.name, Fund.id.in_(reaching).label("reaches"))
-                            .order_by(Fund.year.desc(), Fund.id)).all()
-    fund_choices = [Choice(uuid, name) for uuid, name, reaches in funds if reaches] or \
-                   [Choice(uuid, name) for uuid, name, _ in funds]
+    # Funds that reach the town first; the others too, so a project's fund is always on the list.
+    funds = session.execute(select(Fund.uuid, Fund.name).order_by(Fund.id.in_(reaching).desc(), Fund.year.desc(),
+                                                                  Fund.id)).all()
+    fund_choices = [Choice(uuid, name) for uuid, name in funds]
     years = list(session.scalars(select(TaskItem.year).where(TaskItem.city_id == town.city_id)
                                  .distinct().order_by(TaskItem.year.desc())))
     task_year = year if year in years else (years[0] if years else None)
@@ -70,14 +70,9 @@ def editor_choices(session: Session, town_code: str, year: int | None = None) ->
 
 
 def _task(session: Session, key: str) -> TaskItem:
-    try:
-        city_code, year, position = key.split("/")
-        item = session.scalar(select(TaskItem).join(City, City.id == TaskItem.city_id).where(
-            City.code == city_code, TaskItem.year == int(year), TaskItem.position == int(position)))
-    except ValueError:
-        item = None
+    item = find_task_item(session, key)
     if item is None:
-        raise NotFound(f"找不到任务清单项“{key}”。", f"no task item {key}")
+        raise NotFound("请选择任务清单项。", "no task item key")
     return item
 
 

@@ -54,7 +54,7 @@ def apply_content(session: Session, project: Project, content: dict[str, Any]) -
         elif field == "fund":
             project.fund = _fund(session, value)
         elif field == "task_item":
-            project.task_item = _task_item(session, value)
+            project.task_item = find_task_item(session, value)
     if "villages" in content:
         project.villages = _villages(session, project, content["villages"])
     if "indicators" in content:
@@ -125,7 +125,7 @@ def _fund(session: Session, value: Any) -> Fund | None:
     return fund
 
 
-def _task_item(session: Session, value: Any) -> TaskItem | None:
+def find_task_item(session: Session, value: Any) -> TaskItem | None:
     """A task item by its key "city code/year/position" (what content carries)."""
     if value in (None, ""):
         return None

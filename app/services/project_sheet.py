@@ -42,7 +42,9 @@ class ProjectSheet:
 
     @property
     def reason_label(self) -> str:
-        return "退回原因" if self.status is ProjectStatus.returned else "终止原因"
+        if self.status is ProjectStatus.cancelled:
+            return "终止原因"
+        return "退回原因" if self.status is ProjectStatus.returned else "上次退回原因"
 
 
 def project_sheet(session: Session, project_id: int) -> ProjectSheet:

@@ -4,6 +4,7 @@ voucher and purpose, checked as typed; `ledger.spend` decides and records it in 
 from __future__ import annotations
 
 import re
+from html import escape
 import unicodedata
 from datetime import date
 
@@ -42,6 +43,10 @@ def parse_yuan(text: str) -> Money:
     if sign == "-" or amount.fen <= 0:
         raise InvalidAmount("金额须大于 0。更正错误的支出请用红字冲销。", f"not positive: {text!r}")
     return amount
+
+
+def heading_html(balance: ProjectBalance) -> str:
+    return f"<b>{escape(balance.name)}</b>（{escape(balance.town_name)}，{balance.status.label}）"
 
 
 def balance_text(balance: ProjectBalance) -> str:
@@ -122,7 +127,7 @@ class ExpenditureDialog(QDialog):
     def _load(self) -> None:
         with unit_of_work(self._engine) as session:
             balance = ledger.project_balance(session, self._project_id)
-        self.heading.setText(f"<b>{balance.name}</b>（{balance.town_name}，{balance.status.label}）")
+        self.heading.setText(heading_html(balance))
         self.balance.setText(balance_text(balance))
         if not balance.status.may_spend:
             reason = f"项目当前状态为“{balance.status.label}”，审定入库后才能支出。"

@@ -47,6 +47,7 @@ class LedgerView(QWidget):
         self._engine = engine
         self._region: RegionRef | None = None
         self._stale = {PROJECT_MODE, TOWN_MODE}
+        self._summaries: dict[int, str] = {}
 
         self.mode = QComboBox()
         self.mode.addItems(["按项目", "按镇"])
@@ -127,6 +128,7 @@ class LedgerView(QWidget):
         self.stack.setCurrentIndex(mode)
         self.fund_label.setVisible(mode == TOWN_MODE)
         self.fund.setVisible(mode == TOWN_MODE)
+        self.summary.setText(self._summaries.get(mode, ""))  # each mode keeps its own summary line
         self._refresh_current()
 
     def _refresh_current(self) -> None:
@@ -141,8 +143,8 @@ class LedgerView(QWidget):
 
     def _refresh_projects(self) -> None:
         self.project_model.set_region(self._region)
-        self.summary.setText(f"{self._region.name}：项目 {self.project_model.rowCount():,} 个（{SPENDABLE_TEXT}）。"
-                             "双击项目查看其台账。")
+        self._summarise(PROJECT_MODE, f"{self._region.name}：项目 {self.project_model.rowCount():,} 个"
+                                      f"（{SPENDABLE_TEXT}）。双击项目查看其台账。")
 
     def _load_funds(self) -> None:
         """Fill the fund picker for the region, keeping the chosen fund when it is still there."""
@@ -162,7 +164,7 @@ class LedgerView(QWidget):
         if self._region is None or fund_id is None:
             self.town_model.set_lines([])
             if self._region is not None:
-                self.summary.setText(f"{self._region.name}：没有下达到镇的资金。")
+                self._summarise(TOWN_MODE, f"{self._region.name}：没有下达到镇的资金。")
             return
         with unit_of_work(self._engine) as session:
             lines = ledger.town_ledger(session, fund_id, self._region, self.as_of_date)
@@ -170,9 +172,14 @@ class LedgerView(QWidget):
         allocated = Money.total(line.allocated for line in lines)
         spent = Money.total(line.spent for line in lines)
         lagging = sum(line.lagging for line in lines)
-        self.summary.setText(f"{self._region.name}：镇 {len(lines)} 个，已下达 {allocated.format_wan(2, True)} 万元，"
+        self._summarise(TOWN_MODE, f"{self._region.name}：镇 {len(lines)} 个，已下达 {allocated.format_wan(2, True)} 万元，"
                              f"已支出 {spent.format_wan(2, True)} 万元，支出率 {format_percent(rate(spent, allocated))}，"
                              f"滞后 {lagging} 个。")
+
+    def _summarise(self, mode: int, text: str) -> None:
+        self._summaries[mode] = text
+        if self.current_mode() == mode:
+            self.summary.setText(text)
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():

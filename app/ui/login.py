@@ -59,14 +59,14 @@ class Login:
 
 # ---------------------------------------------------------------- dialogs
 
-def _password_field() -> QLineEdit:
+def password_field() -> QLineEdit:
     field = QLineEdit()
     field.setEchoMode(QLineEdit.EchoMode.Password)
     field.setMaxLength(128)
     return field
 
 
-def _error_label() -> QLabel:
+def error_label() -> QLabel:
     label = QLabel()
     label.setStyleSheet("color: #b3261e;")
     label.setWordWrap(True)
@@ -90,7 +90,7 @@ class _FormDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.form = QFormLayout()
-        self.error = _error_label()
+        self.error = error_label()
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.error)
@@ -112,7 +112,7 @@ class LoginDialog(_FormDialog):
         self.engine = engine
         self.login: Login | None = None
         self.username = self.row("用户名(&U)：", QLineEdit())
-        self.password = self.row("密码(&P)：", _password_field())
+        self.password = self.row("密码(&P)：", password_field())
         with unit_of_work(engine) as session:
             demo = get_setting(session, DEMO_DATABASE) == "1"
         if demo:
@@ -163,9 +163,9 @@ class ChangePasswordDialog(_FormDialog):
             self.form.addRow(note)
             self.old = None
         else:
-            self.old = self.row("原密码(&O)：", _password_field())
-        self.new = self.row("新密码(&N)：", _password_field())
-        self.confirm = self.row("确认新密码(&C)：", _password_field())
+            self.old = self.row("原密码(&O)：", password_field())
+        self.new = self.row("新密码(&N)：", password_field())
+        self.confirm = self.row("确认新密码(&C)：", password_field())
         self.form.addRow(QLabel(f"至少 {security.MIN_PASSWORD_LENGTH} 个字符。"))
         self.layout().addWidget(_buttons(self, "确定"))
         self.setMinimumWidth(380)
@@ -197,8 +197,8 @@ class FirstRunDialog(_FormDialog):
         with unit_of_work(engine) as session:
             home = get_setting(session, HOME_REGION, PROVINCE_CODE)
             self._fill_regions(regions.region_tree(session), home)
-        self.password = self.row("密码(&P)：", _password_field())
-        self.confirm = self.row("确认密码(&C)：", _password_field())
+        self.password = self.row("密码(&P)：", password_field())
+        self.confirm = self.row("确认密码(&C)：", password_field())
         self.layout().addWidget(_buttons(self, "建立并登录(&O)", "退出"))
         self.setMinimumWidth(460)
 

@@ -29,7 +29,7 @@ from app.services.security import Action
 from app.services.settings import HOME_REGION, get_setting
 from app.ui.ledger_view import PROJECT_MODE, LedgerView
 from app.ui.login import ChangePasswordDialog, Login, sign_in
-from app.ui.ops import run_now
+from app.ui.ops import run_now, stop_background_ops
 from app.ui.project_model import ProjectTableModel, WorkListModel
 from app.ui.project_view import sheet_html
 from app.ui.region_tree import RegionTree
@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self._lock = lock
 
     def release(self) -> None:
+        stop_background_ops()  # a verify still reading must not outlive the engine and the lock
         lock = getattr(self, "_lock", None)
         if lock is not None:
             lock.unlock()
@@ -244,6 +245,8 @@ class MainWindow(QMainWindow):
             needs = action.data()
             action.setVisible(bool(login) and any(login.may(n) for n in needs))
         self.passwd_action.setVisible(login is not None)
+        self.category_action.setVisible(bool(login) and login.may(Action.change_settings))
+        self._update_category_action()
         self._build_work_lists()
         self._update_actions()
 
@@ -335,25 +338,36 @@ class MainWindow(QMainWindow):
         if self.ledger.region is not None:
             self.ledger.refresh()
         self._update_counts()
-        table = self.current_table()
+        if not self._select_row(self.current_table(), keep) and select_id is not None:
+            self.select_project(select_id)  # it left this list (e.g. a revised 已退回 project): follow it
+        self._show_current()
+
+    @staticmethod
+    def _select_row(table: QTableView, project_id: int | None) -> bool:
         model = table.model()
         for row in range(model.rowCount()):
-            if model.project_id(row) == keep:
+            if model.project_id(row) == project_id:
                 table.setCurrentIndex(model.index(row, 0))
-                break
-        self._show_current()
+                return True
+        return False
 
     # -- region and filter ------------------------------------------------------------------------
     def _region_changed(self) -> None:
         ref = self.tree.current_ref()
         if ref is None:
             return
-        self.category_action.setEnabled(ref.level == "town")
+        self._update_category_action()
         self.heading.setText(f"{self.tree.current_path_name()}（{ref.code}）")
         self.model.set_filter(ref, self.filter.text())
         if self.tabs.currentWidget() is self.ledger:
             self.ledger.set_region(ref)
         self._update_counts()
+
+    def _update_category_action(self) -> None:
+        """设置镇类别 is the county administrator's (it decides which towns get which money)."""
+        ref = self.tree.current_ref()
+        self.category_action.setEnabled(ref is not None and ref.level == "town" and self.login is not None
+                                        and self.login.may(Action.change_settings, ref.code))
 
     def _apply_filter(self) -> None:
         self.model.set_filter(self.model.region, self.filter.text())
@@ -379,7 +393,7 @@ class MainWindow(QMainWindow):
 
     def edit_town_category(self) -> None:
         ref = self.tree.current_ref()
-        if ref is None or ref.level != "town":
+        if ref is None or ref.level != "town" or not self.category_action.isEnabled():
             return
         dialog = TownCategoryDialog(self.engine, ref.code, self)
         if dialog.exec():
@@ -407,7 +421,7 @@ class MainWindow(QMainWindow):
         editor = ProjectEditor(self.engine, self.login, town_code=town, task_key=task_key, parent=self)
         if editor.exec() and editor.saved_project_id:
             self.refresh(editor.saved_project_id)
-            self.statusBar().showMessage(f"已保存草稿：{self.sheet.name if self.sheet else ''}", 8000)
+            self.statusBar().showMessage(f"已保存草稿：{editor.saved_name}", 8000)
 
     def new_project_from_task(self) -> None:
         town = self._drafting_town()
@@ -433,7 +447,7 @@ class MainWindow(QMainWindow):
         editor = ProjectEditor(self.engine, self.login, project_id=project_id, parent=self)
         if editor.exec() and editor.saved_project_id:
             self.refresh(project_id)
-            self.statusBar().showMessage(f"已保存：{self.sheet.name}（{self.sheet.status.label}）", 8000)
+            self.statusBar().showMessage(f"已保存：{editor.saved_name}", 8000)
 
     def _dialog_then_refresh(self, dialog_class, done: Callable[[approval.Outcome], str]) -> None:
         project_id = self.current_project_id()
@@ -534,7 +548,10 @@ class MainWindow(QMainWindow):
         self.filter.clear()
         self._filter_timer.stop()
         self.tree.select_code(town_code)
-        self.refresh(project_id)
+        self.model.set_filter(self.tree.current_ref(), "")
+        self._update_counts()
+        self._select_row(self.table, project_id)
+        self._show_current()
 
     # -- the person ---------------------------------------------------------------------------------
     def change_password(self) -> None:

@@ -163,9 +163,8 @@ class BackgroundOp(Generic[T]):
 _running: set[BackgroundOp] = set()
 
 
-def wait_for_background_ops(timeout_ms: int = 30000) -> bool:
-    """Block until every background op has reported back (used before closing the database)."""
-    pool = QThreadPool.globalInstance()
-    finished = pool.waitForDone(timeout_ms)
-    QGuiApplication.processEvents()
-    return finished
+def stop_background_ops(timeout_ms: int = 10000) -> bool:
+    """Cancel every background op and wait for its worker to stop (before the database is closed)."""
+    for op in list(_running):
+        op.cancel()
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)

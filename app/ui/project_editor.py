@@ -13,6 +13,7 @@ and quantity text, and the city's best-fitting 绩效目标 as suggested indicat
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -26,6 +27,7 @@ from app.models import (AMOUNT_COLUMNS, ConstructionNature, Fund, Money, Project
 from app.services import approval, choices, rules
 from app.services.content import FIELD_LABELS, exact_wan, project_content
 from app.services.database import unit_of_work
+from app.services.projects import net_spent
 from app.services.regions import find_town
 from app.services.security import Action
 from app.ui.indicator_table import IndicatorTable
@@ -54,8 +56,10 @@ class ProjectEditor(QDialog):
         super().__init__(parent)
         self.engine, self.login, self.project_id = engine, login, project_id
         self.saved_project_id: int | None = None
+        self.saved_name = ""
         self.fields: dict[str, Field] = {}
         self._status: ProjectStatus | None = None
+        self._spent = Money(0)
         self._town_code: str | None = town_code
         self._fund_ids: dict[str, int] = {}
         self._findings: list[rules.Finding] = []
@@ -168,6 +172,7 @@ class ProjectEditor(QDialog):
             if self.project_id is not None:
                 project = approval.get_project(session, self.project_id)
                 self._status = project.status
+                self._spent = net_spent(session, project.id)
                 content = project_content(session, project.id)
                 self._town_code = content["town"]
                 towns = [(content["town"], f"{project.town.name}（{project.town.code}）")]
@@ -188,7 +193,7 @@ class ProjectEditor(QDialog):
             if name != "town" and name in content:
                 field.set(content[name])
         if self.project_id is None and not content.get("year"):
-            self.fields["year"].set(self._task_year or 2023)
+            self.fields["year"].set(self._task_year or date.today().year)
         self._show_task_note()
         self._show_total()
         return content
@@ -343,15 +348,18 @@ class ProjectEditor(QDialog):
                 s, self.login.user(s), self.project_id, changes, reason))
         if outcome:
             self.saved_project_id = outcome.project.id
+            self.saved_name = outcome.project.name
             self.accept()
 
     def _edit_reason(self) -> str | None:
         """Why a signed project is changed (it loses its signatures); "" for a plain draft."""
         if self._status not in SIGNED_STATES:
             return ""
+        spent = (f"\n该项目已支出 {self._spent.format_yuan()} 元；修改后须重新审定入库，才能继续支出。"
+                 if self._spent else "")
         reason, ok = QInputDialog.getText(
             self, "修改已签字的项目", f"该项目当前为“{self._status.label}”。修改后原有签字作废，项目退回草稿，"
-                               "须重新双签并报县审定。\n\n请填写修改原因：")
+                               f"须重新双签并报县审定。{spent}\n\n请填写修改原因：")
         if not ok:
             return None
         if not reason.strip():

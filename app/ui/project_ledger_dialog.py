@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
@@ -13,7 +15,7 @@ from app.services import ledger
 from app.services.database import unit_of_work
 from app.services.ledger import ExpenditureLine, ProjectBalance
 from app.services.security import Action
-from app.ui.expenditure_dialog import ERROR_STYLE, ExpenditureDialog
+from app.ui.expenditure_dialog import ERROR_STYLE, ExpenditureDialog, balance_text, heading_html
 from app.ui.ledger_model import ExpenditureTableModel
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
@@ -30,7 +32,7 @@ class ReversalDialog(QDialog):
         self._engine, self._login, self._expenditure_id = engine, login, line.id
         self.reversal_id: int | None = None
         self.setWindowTitle("红字冲销")
-        what = QLabel(f"冲销凭证 <b>{line.voucher_no}</b>（{line.spent_on.isoformat()}，{line.payee}，"
+        what = QLabel(f"冲销凭证 <b>{escape(line.voucher_no)}</b>（{line.spent_on.isoformat()}，{escape(line.payee)}，"
                       f"{line.amount.format_yuan()} 元）。<br>将录入一笔金额为 −{line.amount.format_yuan()} 元的"
                       f"红字冲销记录，原记录保留。")
         what.setWordWrap(True)
@@ -126,9 +128,8 @@ class ProjectLedgerDialog(QDialog):
             balance = ledger.project_balance(session, self._project_id)
             lines = ledger.expenditure_lines(session, self._project_id)
         self._balance = balance
-        self.heading.setText(f"<b>{balance.name}</b>（{balance.town_name}，{balance.status.label}）")
-        self.totals.setText(f"项目金额 {balance.amount.format_yuan()} 元　　已支出 {balance.spent.format_yuan()} 元　　"
-                            f"尚余 {balance.left.format_yuan()} 元　　支出率 {format_percent(balance.spend_rate)}")
+        self.heading.setText(heading_html(balance))
+        self.totals.setText(f"{balance_text(balance)}，支出率 {format_percent(balance.spend_rate)}")
         self.model.set_lines(lines)
         row = self.model.row_of(select_id) if select_id is not None else None
         if row is not None:

@@ -12,17 +12,16 @@ check roles, persons and rules again; a failure leaves the dialog open with the 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit,
                                QPushButton, QTextBrowser, QVBoxLayout, QWidget)
 from sqlalchemy import Engine
 
 from app.errors import BangzhenError
 from app.models import UserRole
 from app.services import approval, rules
-from app.services.content import project_content
 from app.services.database import unit_of_work
 from app.services.project_sheet import ProjectSheet, project_sheet
-from app.ui.login import Login
+from app.ui.login import Login, error_label, password_field
 from app.ui.ops import run_now
 from app.ui.project_view import sheet_html
 
@@ -39,9 +38,7 @@ class _ProjectDialog(QDialog):
         self.outcome: approval.Outcome | None = None
         with unit_of_work(engine) as session:
             self.sheet: ProjectSheet = project_sheet(session, project_id)
-            project = approval.get_project(session, project_id)
-            findings = rules.check(session, project_content(session, project_id), stage, project_id=project_id,
-                                   town_id=project.town_id, fund_id=project.fund_id)
+            findings = approval.findings(session, project_id, stage)
         self.blocking = [f.message for f in findings if f.blocking]
         self.warnings = [f.message for f in findings if not f.blocking]
         self.setWindowTitle(f"{title}：{self.sheet.name}")
@@ -49,10 +46,7 @@ class _ProjectDialog(QDialog):
         self.page.setHtml(sheet_html(self.sheet, spending=False))
         self.checks = QLabel(self._checks_text())
         self.checks.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b3261e; font-weight: bold;")
-        self.error.hide()
+        self.error = error_label()
         layout = QVBoxLayout(self)
         layout.addWidget(self.page, 1)
         layout.addWidget(self.checks)
@@ -94,12 +88,6 @@ class _ProjectDialog(QDialog):
         return True
 
 
-def _password_field() -> QLineEdit:
-    field = QLineEdit()
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    return field
-
-
 class SignDialog(_ProjectDialog):
     def __init__(self, engine: Engine, login: Login, project_id: int, parent: QWidget | None = None) -> None:
         super().__init__(engine, login, project_id, rules.Stage.sign, "双签", parent)
@@ -108,7 +96,7 @@ class SignDialog(_ProjectDialog):
         for role in TOWN_SIGNERS:
             if login.has_role(role, self.sheet.town_code) and role not in taken:
                 self.role.addItem(role.label, role.value)
-        self.password = _password_field()
+        self.password = password_field()
         self.sign_button = self.button("确认签字(&S)", self.sign)
         self.password.returnPressed.connect(self.sign)
         cancel = self.button("取消", self.reject)
@@ -124,12 +112,14 @@ class SignDialog(_ProjectDialog):
         self.password.setFocus()
 
     def sign(self) -> None:
+        if not self.sign_button.isEnabled():  # Enter in the password field while signing is not possible
+            return
         role, password = UserRole(self.role.currentData()), self.password.text()
         if not password:
             self.fail(BangzhenError("请输入您的登录密码以解锁签名密钥。"))
             return
-        outcome = run_now(self, self.engine, lambda s: approval.sign(s, self.login.user(s), self.project_id, role,
-                                                                     password), failure=self.fail)
+        outcome = run_now(self, self.engine, lambda s: approval.sign(
+            s, self.login.user(s), self.project_id, role, password, self.sheet.content_version), failure=self.fail)
         if not self.done_with(outcome):
             self.password.clear()
 
@@ -137,7 +127,7 @@ class SignDialog(_ProjectDialog):
 class ReviewDialog(_ProjectDialog):
     def __init__(self, engine: Engine, login: Login, project_id: int, parent: QWidget | None = None) -> None:
         super().__init__(engine, login, project_id, rules.Stage.approve, "县级审定", parent)
-        self.password = _password_field()
+        self.password = password_field()
         self.approve_button = self.button("审定入库(&A)", self.approve)
         self.password.returnPressed.connect(self.approve)
         self.reason = QPlainTextEdit()
@@ -146,18 +136,21 @@ class ReviewDialog(_ProjectDialog):
         self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 3 + 14)
         self.return_button = self.button("退回(&R)", self.send_back)
         cancel = self.button("关闭", self.reject)
-        self.add_controls([("退回原因(&E)：", self.reason), ("审定密码(&P)：", self.password)],
+        self.add_controls([("退回原因(&E)：", self.reason), ("登录密码(&P)：", self.password)],
                           [self.approve_button, self.return_button, cancel])
         self.approve_button.setEnabled(not self.blocking)
         self.password.setFocus()
 
     def approve(self) -> None:
+        if not self.approve_button.isEnabled():
+            return
         password = self.password.text()
         if not password:
             self.fail(BangzhenError("审定入库须输入您的登录密码（审定本身也是签名）。"))
             return
-        outcome = run_now(self, self.engine, lambda s: approval.approve(s, self.login.user(s), self.project_id,
-                                                                        password), failure=self.fail)
+        outcome = run_now(self, self.engine, lambda s: approval.approve(
+            s, self.login.user(s), self.project_id, password, expected_version=self.sheet.content_version),
+            failure=self.fail)
         if not self.done_with(outcome):
             self.password.clear()
 

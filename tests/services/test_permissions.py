@@ -218,7 +218,7 @@ REFUSALS = [
     ("sign_town", S.draft, "officer", "town_leader"),
     ("sign_town", S.draft, "other_town_leader", "town_leader"),
     ("sign_team", S.signed_once, "other_team_leader", "team_leader"),
-    ("sign_team", S.returned, "reviewer", "team_leader"),
+    ("sign_team", S.draft, "reviewer", "team_leader"),
     ("approve", S.double_signed, "officer", "reviewer"),
     ("approve", S.double_signed, "admin", "reviewer"),
     ("approve", S.double_signed, "town_leader", "reviewer"),
@@ -253,6 +253,39 @@ def test_services_refuse_the_wrong_person(demo_engine, what, status, refused, al
         CALLS[what](session, security.find_user(session, people[allowed]), session.get(Project, project_id))
     with unit_of_work(demo_engine) as session:
         assert _state(session, project_id) != before
+
+
+def test_a_returned_project_is_revised_before_it_is_signed_again(demo_engine):
+    """退回 means "change it": the signers cannot simply sign the returned content again."""
+    with unit_of_work(demo_engine) as session:
+        project = _project(session, S.returned)
+        project_id, people = project.id, _people(session, project)
+    with pytest.raises(InputError, match="已退回的项目须先修改"):
+        with unit_of_work(demo_engine) as session:
+            approval.sign(session, security.find_user(session, people["team_leader"]), project_id,
+                          UserRole.team_leader, demo.DEMO_PASSWORD)
+    with unit_of_work(demo_engine) as session:
+        approval.edit_project(session, security.find_user(session, people["officer"]), project_id,
+                              {"location": "按县审核意见补充后的地点"}, "按退回意见修改")
+        outcome = approval.sign(session, security.find_user(session, people["team_leader"]), project_id,
+                                UserRole.team_leader, demo.DEMO_PASSWORD)
+        assert outcome.project.status is S.signed_once
+
+
+def test_a_signer_signs_the_version_they_read(demo_engine):
+    """Content changed between opening the sign dialog and signing: refused, nothing signed."""
+    with unit_of_work(demo_engine) as session:
+        project = _project(session, S.draft)
+        project_id, people, read = project.id, _people(session, project), project.content_version
+        approval.edit_project(session, security.find_user(session, people["officer"]), project_id,
+                              {"location": "另一处"}, "")
+        before = _state(session, project_id)
+    with pytest.raises(InputError, match="审阅期间已被修改"):
+        with unit_of_work(demo_engine) as session:
+            approval.sign(session, security.find_user(session, people["town_leader"]), project_id,
+                          UserRole.town_leader, demo.DEMO_PASSWORD, expected_version=read)
+    with unit_of_work(demo_engine) as session:
+        assert _state(session, project_id) == before
 
 
 def test_only_the_county_cancels_an_approved_project(demo_engine):

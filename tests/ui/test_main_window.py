@@ -11,17 +11,23 @@ from PySide6.QtCore import QLockFile, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from app.models import TownCategory
-from app.services import regions
+from app.services import regions, security
 from app.services.database import unit_of_work
+from app.ui.login import Login
 from app.ui.startup import StartupError, open_main_window
 from app.ui.town_dialog import TownCategoryDialog
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def as_admin(engine) -> Login:
+    with unit_of_work(engine) as session:
+        return Login.of(security.find_user(session, "admin"))
+
+
 @pytest.fixture
 def window(qtbot, demo_path):
-    window = open_main_window(QApplication.instance(), demo_path)
+    window = open_main_window(QApplication.instance(), demo_path, sign_in=as_admin)
     qtbot.addWidget(window)
     window.show()
     yield window

@@ -174,7 +174,7 @@ def test_editor_is_read_only_for_other_roles(qtbot, engine):
         project_id = session.scalar(select(Project.id).where(Project.status == S.draft))
     editor = ProjectEditor(engine, login_as(engine, "县审核"), project_id=project_id)
     qtbot.addWidget(editor)
-    assert editor.read_only and not editor.save_button.isVisible()
+    assert editor.read_only and editor.save_button.isHidden()
     assert editor.windowTitle().startswith("查看项目")
 
 
@@ -358,6 +358,8 @@ def test_main_window_shows_each_role_its_own(qtbot, engine, demo_path):
     officer = open_window(qtbot, engine, demo_path, "阳明镇经办")
     assert officer.new_action.isVisible() and not officer.review_action.isVisible()
     assert officer.tabs.tabText(1).startswith("已退回")
+    officer.tree.select_code(TOWN)
+    assert not officer.category_action.isVisible() and not officer.category_action.isEnabled()
 
     nobody = open_window(qtbot, engine, demo_path, None)
     assert not any(a.isVisible() for a in nobody.workflow_actions) and nobody.tabs.count() == 2
@@ -418,3 +420,38 @@ def test_verify_and_ledger_from_the_main_window(qtbot, engine, demo_path):
     QTimer.singleShot(0, look_and_close)
     window.ledger_action.trigger()
     assert opened == [spent_id]
+
+
+def test_revising_a_returned_project_from_the_work_list(qtbot, engine, demo_path):
+    """The officer opens a project from 已退回, revises and saves it: it leaves the list as a 草稿 and
+    the window follows it to 全部项目, its page showing the county's reason as 上次退回原因."""
+    window = open_window(qtbot, engine, demo_path, "阳明镇经办")
+    window.tabs.setCurrentIndex(1)
+    table = window.current_table()
+    table.setCurrentIndex(table.model().index(0, 0))
+    project_id = window.current_project_id()
+
+    def revise():
+        editor = QApplication.activeModalWidget()
+        assert isinstance(editor, ProjectEditor) and not editor.read_only
+        editor.fields["location"].widget.setText("按县审核意见调整后的地点")
+        editor.save()
+
+    QTimer.singleShot(0, revise)
+    window.open_action.trigger()
+    assert project(engine, project_id).status is S.draft
+    assert window.tabs.tabText(1) == "已退回（0）"
+    assert window.tabs.currentIndex() == 0 and window.current_project_id() == project_id
+    assert "上次退回原因" in window.detail.toPlainText()
+    assert window.statusBar().currentMessage().startswith("已保存：")
+
+
+def test_enter_in_the_password_field_does_nothing_when_signing_is_not_possible(qtbot, engine):
+    project_id, signer = signed_once_in(engine, TOWN)
+    other = signer.replace("队长", "书记") if signer.endswith("队长") else signer.replace("书记", "队长")
+    dialog = SignDialog(engine, login_as(engine, other), project_id)
+    qtbot.addWidget(dialog)
+    QTest.keyClicks(dialog.password, DEMO_PASSWORD)
+    QTest.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert project(engine, project_id).status is S.signed_once
