@@ -133,7 +133,7 @@ def project_ledger(session: Session, ids: Sequence[int], as_of: date) -> list[Le
     if not ids:
         return []
     margin = _lag_margin(session)
-    spent = spent_by_project(session, ids)
+    spent = spent_by_project(session, ids, as_of)
     rows = session.execute(select(Project.id, Project.name, Project.year, amount_expression())
                            .where(Project.id.in_(ids)))
     by_id = {pid: _line(pid, name, Money(amount), spent.get(pid, Money(0)), time_progress(year, as_of), margin)
@@ -154,7 +154,7 @@ def town_ledger(session: Session, fund_id: int, region: RegionRef, as_of: date) 
     allocated = _towns_in(allocated, region)
     spent = dict(session.execute(
         select(Project.town_id, sum_fen(Expenditure.amount)).join(Project, Project.id == Expenditure.project_id)
-        .where(Project.fund_id == fund_id).group_by(Project.town_id)).all())
+        .where(Project.fund_id == fund_id, Expenditure.spent_on <= as_of).group_by(Project.town_id)).all())
     progress = time_progress(fund.year, as_of)
     return [_line(town_id, name, Money(total), Money(spent.get(town_id, 0)), progress, margin)
             for town_id, name, total in session.execute(allocated)]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Sequence
 
@@ -129,8 +130,11 @@ def project_rows(session: Session, ids: Sequence[int]) -> list[ProjectRow]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def spent_by_project(session: Session, ids: Sequence[int]) -> dict[int, Money]:
+def spent_by_project(session: Session, ids: Sequence[int], as_of: date | None = None) -> dict[int, Money]:
+    """Net spending per project; with `as_of`, only what was paid by that day."""
     query = _spent_per_project().where(Expenditure.project_id.in_(ids))
+    if as_of is not None:
+        query = query.where(Expenditure.spent_on <= as_of)
     return {project_id: total for project_id, total in session.execute(query)}
 
 

@@ -3,7 +3,7 @@ with 红字冲销 links both ways, and the funds a town ledger can show for a re
 
 from sqlalchemy import select
 
-from app.models import Money, Project, ProjectStatus, User, rate
+from app.models import Money, Project, User, rate
 from app.services import ledger
 from app.services.database import unit_of_work
 from app.services.regions import find_region
@@ -11,9 +11,21 @@ from app.services.regions import find_region
 PROJECT = "阳明镇卫生院特色科室建设"
 
 
-def test_spendable_statuses_are_approved_and_later():
-    assert ledger.SPENDABLE == (ProjectStatus.approved, ProjectStatus.in_progress, ProjectStatus.completed,
-                                ProjectStatus.accepted)
+def test_the_ledger_counts_what_was_paid_by_its_date(demo_engine):
+    """已支出 on a 基准日 counts the payments made by that day, for a project and for its town."""
+    with unit_of_work(demo_engine) as session:
+        project = session.scalar(select(Project).where(Project.name == PROJECT))
+        days = sorted({e.spent_on for e in project.expenditures})
+        assert len(days) >= 2
+        middle = days[len(days) // 2 - 1]
+        by_then = Money.total(e.amount for e in project.expenditures if e.spent_on <= middle)
+        [line] = ledger.project_ledger(session, [project.id], middle)
+        assert line.spent == by_then and by_then != Money.total(e.amount for e in project.expenditures)
+        town_then = Money.total(e.amount for p in session.scalars(select(Project).where(
+            Project.town_id == project.town_id, Project.fund_id == project.fund_id))
+            for e in p.expenditures if e.spent_on <= middle)
+        [town] = [t for t in ledger.town_ledger(session, project.fund_id, find_region(session, "441624100"), middle)]
+        assert town.spent == town_then
 
 
 def test_project_balance_is_amount_spent_and_left(demo_engine):
