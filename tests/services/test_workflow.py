@@ -279,7 +279,9 @@ def test_reversal_is_linked_negated_and_single(county):
     refused(county, "finance", "已冲销过", ledger.reverse, entry.id, "再冲一次")
     refused(county, "finance", "冲销记录，不能再冲销", ledger.reverse, reversal.id, "冲销冲销")
     with database.unit_of_work(county.engine) as session:
-        assert ledger.project_ledger(session, [project_id], TODAY)[0].spent == Money(0)
+        assert ledger.project_ledger(session, [project_id], date(2023, 7, 1))[0].spent == Money(0)
+        # the reversal is dated 7-1: on 6-30 the ledger still shows the payment as it then stood
+        assert ledger.project_ledger(session, [project_id], TODAY)[0].spent == Money.from_yuan("5000.50")
         assert len(ledger.expenditures(session, project_id)) == 2  # nothing deleted
 
 
@@ -296,9 +298,10 @@ def test_time_progress_and_lag_flag(county):
     assert ledger.time_progress(2023, date(2023, 6, 29)) == Decimal(5) / 12
     assert ledger.time_progress(2023, date(2024, 1, 1)) == 1 and ledger.time_progress(2024, TODAY) == 0
     project_id = approved(county, amount_wan=100)
-    act(county, "officer", ledger.spend, project_id, spent_on=TODAY, amount=Money.from_wan(39), payee="甲",
-        voucher_no="V1")
+    act(county, "officer", ledger.spend, project_id, spent_on=date(2023, 5, 2), amount=Money.from_wan(39),
+        payee="甲", voucher_no="V1")
     with database.unit_of_work(county.engine) as session:
+        assert ledger.project_ledger(session, [project_id], date(2023, 5, 1))[0].spent == Money(0)  # not yet paid
         line = ledger.project_ledger(session, [project_id], TODAY)[0]
         assert line.spend_rate == Decimal("0.39") and line.lagging  # 39% < 50% − 10 points
         assert not ledger.project_ledger(session, [project_id], date(2023, 5, 31))[0].lagging  # 39% vs 41.7% − 10
