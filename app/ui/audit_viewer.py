@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
@@ -21,13 +21,13 @@ from sqlalchemy import Engine, select
 from app.models import AuditEvent, User
 from app.services import audit, audit_display
 from app.services.database import unit_of_work
+from app.ui.table_model import HeaderedTableModel, Index
 
 HEADERS = ("时间", "操作人", "操作", "对象", "原因", "变更")
 COLUMN_WIDTHS = (150, 80, 84, 220, 170)
 TARGET_COLUMN, CHANGE_COLUMN = 3, 5
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 NO_USER = "（系统）"
-Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,10 @@ def _rows(pairs: list[tuple[AuditEvent, str | None]], names: dict[str, str]) -> 
             for event, user in pairs]
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(HeaderedTableModel):
     """The newest `page_size` events that pass the filter; `load_more` appends the next page."""
+
+    headers = HEADERS
 
     def __init__(self, engine: Engine, page_size: int = 500, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -131,21 +133,11 @@ class AuditTableModel(QAbstractTableModel):
         return self._rows[row]
 
     # -- Qt model interface ----------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return str(section + 1)
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)) or not 0 <= index.column() < len(HEADERS):
+        if not self.has_cell(index):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:

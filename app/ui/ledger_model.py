@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from sqlalchemy import Engine
 
@@ -15,6 +15,7 @@ from app.services import ledger, projects
 from app.services.database import unit_of_work
 from app.services.ledger import ExpenditureLine, LedgerLine
 from app.services.regions import RegionRef
+from app.ui.table_model import HeaderedTableModel, Index
 
 BLOCK = 200
 CACHE_LIMIT = 20 * BLOCK
@@ -27,7 +28,6 @@ LAG_COLUMN = 5
 # Sortable columns of the project ledger and the `projects.project_ids` key each sorts by.
 PROJECT_SORT_KEYS = {0: "name", 1: "amount", 2: "spent", 3: "rate"}
 
-Index = QModelIndex | QPersistentModelIndex
 DISPLAY, TOOLTIP, FOREGROUND, ALIGN = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole)
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -66,26 +66,13 @@ def _alignment(column: int) -> int:
     return LEFT if column == 0 else (CENTER if column == LAG_COLUMN else RIGHT)
 
 
-class _LineModel(QAbstractTableModel):
+class _LineModel(HeaderedTableModel):
     """What the two ledger models share: the columns and how a `LedgerLine` is shown."""
 
     headers: tuple[str, ...] = PROJECT_HEADERS
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self._count()
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
-        if role != DISPLAY:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.headers[section] if 0 <= section < len(self.headers) else None
-        return str(section + 1)
-
     def data(self, index: Index, role: int = DISPLAY):
-        if not index.isValid() or not (0 <= index.row() < self._count()):
+        if not self.has_cell(index):
             return None
         if role == ALIGN:
             return _alignment(index.column())
@@ -93,9 +80,6 @@ class _LineModel(QAbstractTableModel):
             return None
         line = self.line(index.row())
         return None if line is None else _line_data(line, index.column(), role)
-
-    def _count(self) -> int:
-        raise NotImplementedError
 
     def line(self, row: int) -> LedgerLine | None:
         raise NotImplementedError
@@ -157,7 +141,7 @@ class LedgerTableModel(_LineModel):
         self._sort, self._descending = key, descending
         self.refresh()
 
-    def _count(self) -> int:
+    def row_count(self) -> int:
         return len(self._ids)
 
     def line(self, row: int) -> LedgerLine | None:
@@ -192,7 +176,7 @@ class TownLedgerModel(_LineModel):
     def lines(self) -> list[LedgerLine]:
         return list(self._lines)
 
-    def _count(self) -> int:
+    def row_count(self) -> int:
         return len(self._lines)
 
     def line(self, row: int) -> LedgerLine | None:
@@ -205,9 +189,11 @@ REVERSED_TEXT = "已冲销"
 REVERSAL_TEXT = "红字冲销"
 
 
-class ExpenditureTableModel(QAbstractTableModel):
+class ExpenditureTableModel(HeaderedTableModel):
     """One project's expenditures: reversing entries in red, the entries they cancel greyed and
     marked 已冲销 (a project has tens of entries, so all are held)."""
+
+    headers = EXPENDITURE_HEADERS
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -224,21 +210,11 @@ class ExpenditureTableModel(QAbstractTableModel):
     def row_of(self, expenditure_id: int) -> int | None:
         return next((row for row, line in enumerate(self._lines) if line.id == expenditure_id), None)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._lines)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(EXPENDITURE_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
-        if role != DISPLAY:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return EXPENDITURE_HEADERS[section] if 0 <= section < len(EXPENDITURE_HEADERS) else None
-        return str(section + 1)
+    def row_count(self) -> int:
+        return len(self._lines)
 
     def data(self, index: Index, role: int = DISPLAY):
-        if not index.isValid() or not (0 <= index.row() < len(self._lines)):
+        if not self.has_cell(index):
             return None
         line, column = self._lines[index.row()], index.column()
         if role == ALIGN:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from app.services import projects
 from app.services.database import unit_of_work
 from app.services.projects import ProjectRow
 from app.services.regions import RegionRef
+from app.ui.table_model import HeaderedTableModel, Index
 
 HEADERS = ("项目名称", "镇", "用途类别", "状态", "金额（万元）", "已支出（万元）", "支出率")
 NUMERIC_COLUMNS = {4, 5, 6}
@@ -23,10 +24,10 @@ BLOCK = 200
 CACHE_LIMIT = 20 * BLOCK
 MUTED = {ProjectStatus.cancelled: QColor("#888888"), ProjectStatus.returned: QColor("#b3261e")}
 
-Index = QModelIndex | QPersistentModelIndex
 
+class ProjectTableModel(HeaderedTableModel):
+    headers = HEADERS
 
-class ProjectTableModel(QAbstractTableModel):
     def __init__(self, engine: Engine, parent=None) -> None:
         super().__init__(parent)
         self._engine = engine
@@ -62,21 +63,11 @@ class ProjectTableModel(QAbstractTableModel):
         return self._ids[row]
 
     # -- Qt model interface ----------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return str(section + 1)
+    def row_count(self) -> int:
+        return len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._ids)):
+        if not self.has_cell(index):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.TextAlignmentRole:
