@@ -15,7 +15,7 @@ from app.services import ledger, projects
 from app.services.database import unit_of_work
 from app.services.ledger import ExpenditureLine, LedgerLine
 from app.services.regions import RegionRef
-from app.ui.table_model import HeaderedTableModel, Index
+from app.ui.table_model import HeaderedTableModel, Index, cached_row
 
 BLOCK = 200
 CACHE_LIMIT = 20 * BLOCK
@@ -145,17 +145,8 @@ class LedgerTableModel(_LineModel):
         return len(self._ids)
 
     def line(self, row: int) -> LedgerLine | None:
-        project_id = self._ids[row]
-        cached = self._lines.get(project_id)
-        if cached is not None:
-            return cached
-        if len(self._lines) > CACHE_LIMIT:
-            self._lines.clear()
-        start = row - row % BLOCK
-        with unit_of_work(self._engine) as session:
-            for loaded in ledger.project_ledger(session, self._ids[start:start + BLOCK], self._as_of):
-                self._lines[loaded.id] = loaded
-        return self._lines.get(project_id)
+        return cached_row(self._engine, self._lines, self._ids, row, BLOCK, CACHE_LIMIT,
+                          lambda session, ids: ledger.project_ledger(session, ids, self._as_of))
 
 
 class TownLedgerModel(_LineModel):

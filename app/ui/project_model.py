@@ -16,7 +16,7 @@ from app.services import projects
 from app.services.database import unit_of_work
 from app.services.projects import ProjectRow
 from app.services.regions import RegionRef
-from app.ui.table_model import HeaderedTableModel, Index
+from app.ui.table_model import HeaderedTableModel, Index, cached_row
 
 HEADERS = ("项目名称", "镇", "用途类别", "状态", "金额（万元）", "已支出（万元）", "支出率")
 NUMERIC_COLUMNS = {4, 5, 6}
@@ -95,17 +95,7 @@ class ProjectTableModel(HeaderedTableModel):
 
     # -- lazy loading ------------------------------------------------------------------------
     def _row(self, row: int) -> ProjectRow | None:
-        project_id = self._ids[row]
-        cached = self._rows.get(project_id)
-        if cached is not None:
-            return cached
-        if len(self._rows) > CACHE_LIMIT:
-            self._rows.clear()
-        start = row - row % BLOCK
-        with unit_of_work(self._engine) as session:
-            for loaded in projects.project_rows(session, self._ids[start:start + BLOCK]):
-                self._rows[loaded.id] = loaded
-        return self._rows.get(project_id)
+        return cached_row(self._engine, self._rows, self._ids, row, BLOCK, CACHE_LIMIT, projects.project_rows)
 
 
 def _display(row: ProjectRow, column: int) -> str:
