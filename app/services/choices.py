@@ -22,7 +22,8 @@ from app.models import (Allocation, City, Comparator, Fund, IndicatorLevel1, Per
                         User, UserRole, Village)
 from app.services.drafting import find_task_item, task_item_key
 from app.services.errors import NotFound
-from app.services.regions import PROVINCE_CODE, find_town
+from app.services.regions import find_town
+from app.services.security import grant_codes, towns_covered
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,10 @@ class EditorChoices:
 
 
 def towns_for(session: Session, user: User) -> list[Choice]:
-    codes = [g.region_code for g in user.grants if g.role is UserRole.town_officer]
-    if not codes or not user.is_active:
+    codes = grant_codes(user, UserRole.town_officer)
+    if not codes:
         return []
-    query = select(Town.code, Town.name).order_by(Town.code)
-    if PROVINCE_CODE not in codes:
-        query = query.where(or_(*(Town.code.startswith(c, autoescape=True) for c in codes)))
+    query = towns_covered(select(Town.code, Town.name).order_by(Town.code), codes)
     return [Choice(code, f"{name}（{code}）") for code, name in session.execute(query)]
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Project, ProjectSignature, ProjectStatus, Town, User, UserRole
-from app.services.regions import PROVINCE_CODE
+from app.services.approval import SIGNABLE
+from app.services.security import grant_codes, towns_covered
 from app.services.settings import ALLOW_DRAFTER_SIGN, get_setting
 
 S = ProjectStatus
@@ -31,16 +32,6 @@ class Box(Enum):
     @property
     def label(self) -> str:
         return self.value
-
-
-def _regions(user: User, role: UserRole) -> list[str]:
-    return [g.region_code for g in user.grants if g.role is role] if user.is_active else []
-
-
-def _in_regions(query: Select, codes: list[str]) -> Select:
-    if PROVINCE_CODE in codes:
-        return query
-    return query.where(or_(*(Town.code.startswith(code, autoescape=True) for code in codes)))
 
 
 def _signed(role: UserRole | None = None, user_id: int | None = None):
@@ -61,26 +52,27 @@ def _base(statuses: list[ProjectStatus]) -> Select:
 def box_ids(session: Session, user: User, box: Box) -> list[int]:
     if box is Box.to_sign:
         ids: dict[int, None] = {}
+        drafter_may_sign = get_setting(session, ALLOW_DRAFTER_SIGN) == "1"
         for role in (UserRole.town_leader, UserRole.team_leader):
-            codes = _regions(user, role)
+            codes = grant_codes(user, role)
             if not codes:
                 continue
-            query = _in_regions(_base([S.draft, S.signed_once]), codes).where(
+            query = towns_covered(_base(list(SIGNABLE)), codes).where(
                 ~_signed(role=role), ~_signed(user_id=user.id))
-            if get_setting(session, ALLOW_DRAFTER_SIGN) != "1":
+            if not drafter_may_sign:
                 query = query.where(or_(Project.drafted_by_id.is_(None), Project.drafted_by_id != user.id))
             ids.update(dict.fromkeys(session.scalars(query)))
         return sorted(ids)
     if box is Box.to_review:
-        codes = _regions(user, UserRole.county_reviewer)
+        codes = grant_codes(user, UserRole.county_reviewer)
         if not codes:
             return []
         signed_as_town = exists().where(ProjectSignature.project_id == Project.id,
                                         ProjectSignature.user_id == user.id,
                                         ProjectSignature.role.in_([UserRole.town_leader, UserRole.team_leader]))
-        return list(session.scalars(_in_regions(_base([S.double_signed]), codes).where(~signed_as_town)))
-    codes = _regions(user, UserRole.town_officer)
-    return list(session.scalars(_in_regions(_base([S.returned]), codes))) if codes else []
+        return list(session.scalars(towns_covered(_base([S.double_signed]), codes).where(~signed_as_town)))
+    codes = grant_codes(user, UserRole.town_officer)
+    return list(session.scalars(towns_covered(_base([S.returned]), codes))) if codes else []
 
 
 def boxes_for(user: User) -> list[Box]:

@@ -25,10 +25,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import RoleGrant, User, UserKey, UserRole
+from app.models import RoleGrant, Town, User, UserKey, UserRole
 from app.models.types import utcnow
 from app.services import audit
 from app.services.errors import InputError, NotFound
@@ -381,6 +381,18 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> None:
 def covers(grant_code: str, region_code: str) -> bool:
     """A grant on a region covers that region and everything inside it (NBS codes nest by prefix)."""
     return grant_code == PROVINCE_CODE or region_code.startswith(grant_code)
+
+
+def grant_codes(user: User, role: UserRole) -> list[str]:
+    """The regions where an active user holds `role`."""
+    return [g.region_code for g in user.grants if g.role is role] if user.is_active else []
+
+
+def towns_covered(query: Select, codes: list[str]) -> Select:
+    """Narrow a query over `Town` to the towns these grant codes cover (`covers` in SQL)."""
+    if PROVINCE_CODE in codes:
+        return query
+    return query.where(or_(*(Town.code.startswith(code, autoescape=True) for code in codes)))
 
 
 def has_role(user: User, role: UserRole, region_code: str) -> bool:

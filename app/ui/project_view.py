@@ -5,7 +5,7 @@ what the library holds."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from html import escape
 
 from app.models import ProjectStatus, format_percent, rate
@@ -17,9 +17,7 @@ STATUS_COLORS = {ProjectStatus.returned: "#b3261e", ProjectStatus.cancelled: "#7
 
 
 def local_time(moment: datetime) -> str:
-    """A stored UTC time as the office clock shows it."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+    """A stored (aware, UTC) time as the office clock shows it."""
     return f"{moment.astimezone():%Y-%m-%d %H:%M}"
 
 
