@@ -68,12 +68,11 @@ def run_now(parent: QWidget | None, engine: Engine, op: Callable[[Session], T],
         with unit_of_work(engine) as session:
             return op(session)
     except BangzhenError as error:
-        QGuiApplication.restoreOverrideCursor()
-        (failure or (lambda e: show_error(parent, e)))(error)
-        return Failed
+        failed = error
     finally:
-        if QGuiApplication.overrideCursor() is not None:
-            QGuiApplication.restoreOverrideCursor()
+        QGuiApplication.restoreOverrideCursor()  # before any message box, which must not show a wait cursor
+    (failure or (lambda e: show_error(parent, e)))(failed)
+    return Failed
 
 
 class _Signals(QObject):
