@@ -2,18 +2,21 @@
 
 from app.models.base import Base, Travelling
 from app.models.enums import *  # noqa: F401,F403  (the enums are part of the model's vocabulary)
-from app.models.funds import Allocation, Fund, FundIncome
+from app.models.assets import Asset
+from app.models.claims import Claim, ClaimAttachment
+from app.models.funds import Allocation, Arrival, Fund, FundIncome
 from app.models.money import InvalidAmount, Money, format_percent, rate
-from app.models.projects import (AMOUNT_COLUMNS, Expenditure, Project, ProjectIndicator, ProjectSignature,
-                                 project_village)
+from app.models.plans import FundPlan, PlanLine, PlanTown
+from app.models.projects import (AMOUNT_COLUMNS, Expenditure, Project, ProjectAmendment, ProjectIndicator,
+                                 ProjectSignature, Publicity, project_village)
 from app.models.regions import City, County, Town, Village, WorkTeam, WorkTeamMember
 from app.models.tasks import Pairing, PerformanceTarget, TaskItem
 from app.models.users import AuditEvent, RoleGrant, Setting, User, UserKey
 
 __all__ = [
-    "AMOUNT_COLUMNS", "Allocation", "AuditEvent", "Base", "City", "County", "Expenditure", "Fund",
-    "FundIncome", "InvalidAmount", "Money", "Pairing", "PerformanceTarget", "Project", "ProjectIndicator",
-    "ProjectSignature", "RoleGrant", "Setting", "TaskItem", "Town", "Travelling", "User", "UserKey", "Village",
-    "WorkTeam",
-    "WorkTeamMember", "format_percent", "project_village", "rate",
+    "AMOUNT_COLUMNS", "Allocation", "Arrival", "Asset", "AuditEvent", "Base", "City", "Claim", "ClaimAttachment",
+    "County", "Expenditure", "Fund", "FundIncome", "FundPlan", "InvalidAmount", "Money", "Pairing",
+    "PerformanceTarget", "PlanLine", "PlanTown", "Project", "ProjectAmendment", "ProjectIndicator",
+    "ProjectSignature", "Publicity", "RoleGrant", "Setting", "TaskItem", "Town", "Travelling", "User", "UserKey",
+    "Village", "WorkTeam", "WorkTeamMember", "format_percent", "project_village", "rate",
 ]

@@ -8,7 +8,7 @@ from enum import Enum
 
 from app.errors import BangzhenError
 
-__all__ = ["LabeledEnum", "TownKind", "TownCategory", "HelperType", "TeamRole", "FundLevel", "FundSource", "PurposeCategory", "TaskNature", "ConstructionNature", "SupportMethod", "AssetType", "ProjectStatus", "IndicatorLevel1", "IndicatorLevel2", "Comparator", "UserRole", "SpendingCategory"]
+__all__ = ["LabeledEnum", "TownKind", "TownCategory", "HelperType", "TeamRole", "FundLevel", "FundSource", "PurposeCategory", "TaskNature", "ConstructionNature", "SupportMethod", "AssetType", "ProjectStatus", "PlanStatus", "ClaimStatus", "AmendmentStatus", "PublicityKind", "IndicatorLevel1", "IndicatorLevel2", "Comparator", "UserRole", "SpendingCategory"]
 
 
 class LabeledEnum(str, Enum):
@@ -159,6 +159,11 @@ class AssetType(LabeledEnum):
     operating = ("operating", "经营性")
     public_welfare = ("public_welfare", "公益性")
     household = ("household", "到户类")
+    none = ("none", "不形成资产")  # training, subsidies, planning, 管护 services
+
+    @property
+    def forms_asset(self) -> bool:
+        return self is not AssetType.none
 
 
 class ProjectStatus(LabeledEnum):
@@ -167,6 +172,7 @@ class ProjectStatus(LabeledEnum):
     signed_once = ("signed_once", "已签一")
     double_signed = ("double_signed", "已双签")
     approved = ("approved", "已审定入库")
+    planned = ("planned", "已纳入计划")  # in the county's signed 资金安排: money decided, payable
     returned = ("returned", "已退回")
     in_progress = ("in_progress", "实施中")
     completed = ("completed", "已完工")
@@ -175,9 +181,49 @@ class ProjectStatus(LabeledEnum):
 
     @property
     def may_spend(self) -> bool:
-        """Money is spent only on approved projects (and those further along)."""
-        return self in (ProjectStatus.approved, ProjectStatus.in_progress, ProjectStatus.completed,
+        """Money is paid only on projects the county's 资金安排 has reached (and those further along);
+        a project that was under way before this rule may hold older payments."""
+        return self in (ProjectStatus.planned, ProjectStatus.in_progress, ProjectStatus.completed,
                         ProjectStatus.accepted)
+
+    @property
+    def in_library(self) -> bool:
+        """Approved into the 项目库 (and not cancelled): what the county may arrange money for."""
+        return self in (ProjectStatus.approved, ProjectStatus.planned, ProjectStatus.in_progress,
+                        ProjectStatus.completed, ProjectStatus.accepted)
+
+
+class PlanStatus(LabeledEnum):
+    """资金安排状态"""
+    draft = ("draft", "草拟中")
+    in_force = ("in_force", "已签发")
+    superseded = ("superseded", "已被调整替代")
+
+
+class ClaimStatus(LabeledEnum):
+    """报账状态"""
+    filed = ("filed", "待支付")
+    paid = ("paid", "已支付")
+    rejected = ("rejected", "已驳回")
+    withdrawn = ("withdrawn", "已撤回")
+
+
+class AmendmentStatus(LabeledEnum):
+    """项目调整状态"""
+    draft = ("draft", "调整草稿")
+    signed_once = ("signed_once", "调整已签一")
+    double_signed = ("double_signed", "调整已双签")
+    approved = ("approved", "调整已审定生效")
+    returned = ("returned", "调整已退回")
+    withdrawn = ("withdrawn", "调整已撤回")
+
+
+class PublicityKind(LabeledEnum):
+    """公示类型"""
+    village = ("village", "村级公示")
+    town = ("town", "乡镇公示")
+    library_notice = ("library_notice", "入库公告")
+    post_notice = ("post_notice", "事后公告")
 
 
 class IndicatorLevel1(LabeledEnum):
@@ -215,6 +261,8 @@ class UserRole(LabeledEnum):
     team_leader = ("team_leader", "驻镇帮扶工作队队长")
     county_reviewer = ("county_reviewer", "县级审核")
     county_finance = ("county_finance", "县级财政")
+    city_finance = ("city_finance", "市级财政")
+    province_finance = ("province_finance", "省级财政")
     admin = ("admin", "系统管理员")
 
 

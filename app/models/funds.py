@@ -1,5 +1,9 @@
-"""Money coming down the levels: a `Fund` (named appropriation for a year, with its income by source)
-and its `Allocation`s (下达) to a city, county or town, each with the 文号 and date.
+"""Money coming down the levels: a `Fund` (named appropriation for a year, with its income by source
+and its implementation period), its `Allocation`s (下达) forming a tree (province → city → county, or
+province → county for 财政省直管县, optionally county → town), and what actually arrived (到位, `Arrival`).
+
+An allocation is the same money as the allocations split from it below: a region's figure for a fund
+is what that region received, never the sum of a level and the levels beneath it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ class Fund(Travelling, Base):
     level: Mapped[FundLevel] = mapped_column(enum_column(FundLevel))
     budget_unit: Mapped[str] = mapped_column(String(120), default="")
     department: Mapped[str] = mapped_column(String(120), default="")
-    deadline: Mapped[date | None]
+    deadline: Mapped[date | None]   # the end of the implementation period
+    issued_on: Mapped[date | None]  # its start: the date the fund was issued (下达)
+    # Who issues the fund: '44' the province, or a city's or county's code for its own money.
+    region_code: Mapped[str] = mapped_column(String(9), default="44")
 
     incomes: Mapped[list[FundIncome]] = relationship(
         back_populates="fund", cascade="all, delete-orphan", order_by="FundIncome.id")
@@ -51,7 +58,8 @@ class FundIncome(Base):
 
 
 class Allocation(Travelling, Base):
-    """下达: part of a fund issued to exactly one region (city, county or town)."""
+    """下达: part of a fund issued to exactly one region (city, county or town), from the fund itself
+    (`parent_id` empty: issued by the fund's own region) or split from the allocation its region received."""
 
     __tablename__ = "allocation"
     __table_args__ = (
@@ -61,6 +69,7 @@ class Allocation(Travelling, Base):
         Index("ix_allocation_fund_town", "fund_id", "town_id"),
         Index("ix_allocation_fund_county", "fund_id", "county_id"),
         Index("ix_allocation_fund_city", "fund_id", "city_id"),
+        Index("ix_allocation_parent_id", "parent_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,9 +77,34 @@ class Allocation(Travelling, Base):
     city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id"))
     county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"))
     town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id"))
     amount: Mapped[Money]
     doc_number: Mapped[str] = mapped_column(String(60), default="")
     issued_on: Mapped[date | None]
     note: Mapped[str] = mapped_column(String(200), default="")
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     fund: Mapped[Fund] = relationship(back_populates="allocations")
+    parent: Mapped[Allocation | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Allocation]] = relationship(back_populates="parent", order_by="Allocation.id")
+    arrivals: Mapped[list[Arrival]] = relationship(back_populates="allocation", order_by="Arrival.id")
+    city = relationship("City")
+    county = relationship("County")
+    town = relationship("Town")
+
+
+class Arrival(Travelling, Base):
+    """到位: money of an allocation that actually reached its region (date, amount, voucher)."""
+
+    __tablename__ = "arrival"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocation.id"), index=True)
+    arrived_on: Mapped[date]
+    amount: Mapped[Money]
+    voucher_no: Mapped[str] = mapped_column(String(60), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    allocation: Mapped[Allocation] = relationship(back_populates="arrivals")

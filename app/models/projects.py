@@ -4,18 +4,16 @@ the villages it touches, and the `Expenditure`s (支出) paid from it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-
-from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Travelling
-from app.models.enums import (AssetType, Comparator, ConstructionNature, FundSource, IndicatorLevel1,
-                              IndicatorLevel2, ProjectStatus, PurposeCategory, SpendingCategory, SupportMethod,
-                              UserRole)
+from app.models.enums import (AmendmentStatus, AssetType, Comparator, ConstructionNature, FundSource,
+                              IndicatorLevel1, IndicatorLevel2, ProjectStatus, PublicityKind, PurposeCategory,
+                              SpendingCategory, SupportMethod, UserRole)
 from app.models.money import Money
 from app.models.types import enum_column
 
@@ -80,6 +78,9 @@ class Project(Travelling, Base):
     drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     status_reason: Mapped[str] = mapped_column(Text, default="")  # why it was returned or cancelled
     approved_on: Mapped[date | None]
+    planned_on: Mapped[date | None]    # first arranged money by a signed 资金安排: payments start here
+    started_on: Mapped[date | None]    # actual start (实施), completion (完工) and acceptance (验收)
+    completed_on: Mapped[date | None]
     accepted_on: Mapped[date | None]
 
     town = relationship("Town")
@@ -125,7 +126,8 @@ class ProjectIndicator(Base):
 
 
 class Expenditure(Travelling, Base):
-    """支出: money actually paid from a project, with its voucher."""
+    """支出: money county finance actually paid on a project, from one fund and source, with its voucher.
+    Payments booked before sources were recorded (schema 0002) have neither."""
 
     __tablename__ = "expenditure"
     __table_args__ = (
@@ -135,6 +137,8 @@ class Expenditure(Travelling, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"))
+    source: Mapped[FundSource | None] = mapped_column(enum_column(FundSource))
     spent_on: Mapped[date]
     amount: Mapped[Money]
     payee: Mapped[str] = mapped_column(String(120))
@@ -162,6 +166,8 @@ class ProjectSignature(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    # Set while the signature is on a pending 项目调整 (it then covers the amendment's content).
+    amendment_id: Mapped[int | None] = mapped_column(ForeignKey("project_amendment.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     key_id: Mapped[int] = mapped_column(ForeignKey("user_key.id"))
     role: Mapped[UserRole] = mapped_column(enum_column(UserRole))
@@ -175,3 +181,39 @@ class ProjectSignature(Base):
     project: Mapped[Project] = relationship(back_populates="signatures")
     user = relationship("User")
     key = relationship("UserKey")
+
+
+class ProjectAmendment(Travelling, Base):
+    """项目调整: a proposed new content for a project already in the library. The approved content stays
+    in force (and payable) while the proposal is drafted, 双签 and 审定; then it replaces it."""
+
+    __tablename__ = "project_amendment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    base_version: Mapped[int]             # the content version it amends
+    content_json: Mapped[str] = mapped_column(Text)  # the proposed content (canonical JSON)
+    status: Mapped[AmendmentStatus] = mapped_column(enum_column(AmendmentStatus), default=AmendmentStatus.draft)
+    reason: Mapped[str] = mapped_column(Text, default="")         # why the project is changed
+    status_reason: Mapped[str] = mapped_column(Text, default="")  # why it was returned
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_on: Mapped[date | None]
+
+    project: Mapped[Project] = relationship()
+
+
+class Publicity(Travelling, Base):
+    """A 公示 or 公告 of a project: kept outside the signed content, so entering one voids nothing."""
+
+    __tablename__ = "publicity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    kind: Mapped[PublicityKind] = mapped_column(enum_column(PublicityKind))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    place: Mapped[str] = mapped_column(String(200), default="")
+    result: Mapped[str] = mapped_column(String(200), default="")  # e.g. 无异议
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    project: Mapped[Project] = relationship()

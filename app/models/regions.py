@@ -35,6 +35,8 @@ class County(Base):
     code: Mapped[str] = mapped_column(String(6), unique=True)
     name: Mapped[str] = mapped_column(String(40))
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id"), index=True)
+    # 财政省直管县: provincial money comes straight from the province, not via the city.
+    direct_province: Mapped[bool] = mapped_column(default=False)
 
     city: Mapped[City] = relationship(back_populates="counties")
     towns: Mapped[list[Town]] = relationship(back_populates="county", order_by="Town.code")
@@ -54,6 +56,8 @@ class Town(Base):
     helper_type: Mapped[HelperType | None] = mapped_column(enum_column(HelperType))
     helper_city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id"))
     helper_unit: Mapped[str] = mapped_column(String(120), default="")
+    # False for towns outside the programme (the four 深汕特别合作区 towns, 441521102–105).
+    in_programme: Mapped[bool] = mapped_column(default=True)
 
     city: Mapped[City] = relationship(back_populates="towns", foreign_keys=[city_id])
     county: Mapped[County | None] = relationship(back_populates="towns")

@@ -24,22 +24,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models import AssetType, Project, ProjectSignature, ProjectStatus, User, UserRole
+from app.models import AssetType, Money, Project, ProjectSignature, ProjectStatus, User, UserRole
 from app.models.types import utcnow
 from app.services import audit, rules, security
 from app.services.content import FieldChange, diff, project_content
 from app.services.drafting import apply_content
-from app.services.errors import InputError, NotFound
-from app.services.projects import net_spent
+from app.services.errors import InputError
+from app.services.money import assets
+from app.services.projects import get_project, net_spent
 from app.services.security import Action
 from app.services.settings import ALLOW_DRAFTER_SIGN, get_setting
 
 S = ProjectStatus
 SIGNING_ROLES = {UserRole.town_leader: Action.sign_as_town_leader, UserRole.team_leader: Action.sign_as_team_leader}
-EDITABLE = {S.draft, S.signed_once, S.double_signed, S.returned, S.approved, S.in_progress}
+# A project the county has arranged money for (or that is under way) changes only by 项目调整.
+EDITABLE = {S.draft, S.signed_once, S.double_signed, S.returned, S.approved}
 SIGNABLE = {S.draft, S.signed_once}  # a returned project is revised (edited back to 草稿) first
 CANCELLABLE_BY_TOWN = {S.draft, S.signed_once, S.double_signed, S.returned}
-CANCELLABLE_BY_COUNTY = CANCELLABLE_BY_TOWN | {S.approved, S.in_progress}
+CANCELLABLE_BY_COUNTY = CANCELLABLE_BY_TOWN | {S.approved, S.planned, S.in_progress}
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,6 @@ def signed_payload(content: dict[str, Any], content_version: int, role: UserRole
     """The exact bytes a signature covers."""
     return audit.canonical_json({"content": content, "content_version": content_version, "role": role.value,
                                  "signer": signer_uuid}).encode("utf-8")
-
-
-def get_project(session: Session, project_id: int) -> Project:
-    project = session.get(Project, project_id)
-    if project is None:
-        raise NotFound(f"项目（编号 {project_id}）不存在。", f"no project {project_id}")
-    return project
 
 
 def _expect(project: Project, allowed: set[ProjectStatus], doing: str) -> None:
@@ -76,8 +71,7 @@ def findings(session: Session, project_id: int, stage: rules.Stage) -> list[rule
 
 def _findings(session: Session, project: Project, content: dict[str, Any], stage: rules.Stage,
               today: date | None = None) -> list[rules.Finding]:
-    return rules.check(session, content, stage, project_id=project.id, town_id=project.town_id,
-                       fund_id=project.fund_id, today=today)
+    return rules.check(session, content, stage, today=today)
 
 
 def _check(session: Session, project: Project, content: dict[str, Any], stage: rules.Stage,
@@ -266,36 +260,59 @@ def _move(session: Session, user: User, project: Project, action: Action, allowe
     return Outcome(project, [])
 
 
-def start(session: Session, user: User, project_id: int) -> Outcome:
-    return _move(session, user, get_project(session, project_id), Action.start_project, {S.approved},
-                 S.in_progress, "project_started", "开始实施（须先审定入库）")
+def _act_date(on: date | None, not_before: date | None, what: str, since: str, today: date | None = None) -> date:
+    today = today or date.today()
+    on = on or today
+    if on > today:
+        raise InputError(f"{what}日期不能晚于今天。", f"future {what}")
+    if not_before and on < not_before:
+        raise InputError(f"{what}日期 {on} 不能早于{since} {not_before}。", f"{what} before {since}")
+    return on
 
 
-def complete(session: Session, user: User, project_id: int) -> Outcome:
-    return _move(session, user, get_project(session, project_id), Action.complete_project, {S.in_progress},
-                 S.completed, "project_completed", "确认完工（须处于实施中）")
+def start(session: Session, user: User, project_id: int, started_on: date | None = None) -> Outcome:
+    """开始实施, with the actual start date (not before 审定)."""
+    project = get_project(session, project_id)
+    started_on = _act_date(started_on, project.approved_on, "开工", "审定日期")
+    outcome = _move(session, user, project, Action.start_project, {S.approved, S.planned}, S.in_progress,
+                    "project_started", "开始实施（须先审定入库）", after={"started_on": started_on.isoformat()})
+    project.started_on = started_on
+    return outcome
+
+
+def complete(session: Session, user: User, project_id: int, completed_on: date | None = None) -> Outcome:
+    """完工, with the actual completion date (not before the start)."""
+    project = get_project(session, project_id)
+    completed_on = _act_date(completed_on, project.started_on, "完工", "开工日期")
+    outcome = _move(session, user, project, Action.complete_project, {S.in_progress}, S.completed,
+                    "project_completed", "确认完工（须处于实施中）", after={"completed_on": completed_on.isoformat()})
+    project.completed_on = completed_on
+    return outcome
 
 
 def accept(session: Session, user: User, project_id: int, asset_receiver: str, asset_type: AssetType | None = None,
-           accepted_on: date | None = None) -> Outcome:
-    """验收: with the asset type and the unit that takes the asset over for 后续管护."""
+           accepted_on: date | None = None, *, owner: str = "", upkeep_yearly: Money = Money(0)) -> Outcome:
+    """验收, with its date; a project that forms an asset hands it over to `asset_receiver` (管护) and
+    `owner` (确权, by default the same), registered in the asset register."""
     project = get_project(session, project_id)
     receiver = (asset_receiver or "").strip()
-    if not receiver:
-        raise InputError("验收须填写资产移交（接收管护）单位。", "no asset receiver")
     asset_type = asset_type or project.asset_type
     if asset_type is None:
-        raise InputError("验收须确定资产类型（经营性、公益性或到户类）。", "no asset type")
+        raise InputError("验收须确定资产类型（经营性、公益性、到户类或不形成资产）。", "no asset type")
     if project.asset_type is not None and asset_type is not project.asset_type:
         raise InputError(f"资产类型“{asset_type.label}”与审定入库时的“{project.asset_type.label}”不一致。"
-                         "如确需变更，请先修改项目（将重新签字并审定）。", "asset type differs from approved")
-    accepted_on = accepted_on or date.today()
+                         "如确需变更，请办理项目调整。", "asset type differs from approved")
+    if asset_type.forms_asset and not receiver:
+        raise InputError("验收须填写资产移交（接收管护）单位。", "no asset receiver")
+    accepted_on = _act_date(accepted_on, project.completed_on, "验收", "完工日期")
     outcome = _move(session, user, project, Action.accept_project, {S.completed}, S.accepted, "project_accepted",
                     "验收（须先完工）", after={"asset_type": asset_type.value, "asset_receiver": receiver,
                                           "accepted_on": accepted_on.isoformat()})
     project.asset_type = asset_type
     project.asset_receiver = receiver
     project.accepted_on = accepted_on
+    assets.register(session, user, project, asset_type, owner=owner, custodian=receiver, upkeep_yearly=upkeep_yearly,
+                    handed_over_on=accepted_on)
     return outcome
 
 

@@ -34,6 +34,10 @@ ACTION_LABELS = {
     "project_signed": "签字", "project_approved": "审定入库", "project_returned": "退回",
     "project_started": "开始实施", "project_completed": "完工", "project_accepted": "验收",
     "project_cancelled": "终止", "expenditure_added": "录入支出", "expenditure_reversed": "红字冲销",
+    "fund_added": "新增资金", "allocation_issued": "下达资金", "allocation_arrived": "资金到位",
+    "plan_created": "新建资金安排", "plan_signed": "签发资金安排", "project_planned": "纳入资金安排",
+    "project_unplanned": "移出资金安排", "claim_filed": "报账", "claim_paid": "支付报账", "claim_rejected": "驳回报账",
+    "claim_withdrawn": "撤回报账", "asset_registered": "资产登记", "county_direct_changed": "设置财政省直管县",
 }
 
 
@@ -141,7 +145,9 @@ def verify_chain(session: Session, progress: Callable[[int], None] | None = None
     return ChainReport(count, None, "")
 
 
-ENTITY_LABELS = {"project": "项目", "expenditure": "支出", "user": "用户", "setting": "设置"}
+ENTITY_LABELS = {"project": "项目", "expenditure": "支出", "user": "用户", "setting": "设置", "fund": "资金",
+                 "allocation": "下达", "arrival": "到位", "plan": "资金安排", "claim": "报账", "asset": "资产",
+                 "county": "县"}
 
 
 def _filtered(query: Select, entity_uuid: str | None, user_id: int | None, since: datetime | None,

@@ -1,7 +1,10 @@
-"""A realistic demo county: 河源市和平县 with its 17 real towns, a work team per town, the 2023 fund
-issued to the county and on to each town, the people who draft, sign and review, and projects in
-every state, each taken there through the real workflow (drafted, 双签 with real signatures, 审定,
-spent), so that `bangzhen verify` passes on the demo.
+"""A realistic demo county: 河源市和平县 with its 17 real towns, a work team per town, and the money in
+the programme's order (DOMAIN.md): the 2023 fund issued province → 河源市 → 和平县 with 文号 and 到位;
+towns draft projects, 双签, the county 审定s them into the library; the county's signed 资金安排
+splits the fund among the towns by the 因素法 and arranges each project's money; towns claim (报账),
+county finance pays, rejects or reverses (红字冲销); projects start, finish and are accepted, handing
+over their assets, a 先建后补 one paid only after 验收. Everything goes through the real services, so
+`bangzhen verify` passes on the demo.
 
 Town categories, helpers, villages, people and projects are invented for the demo (no public list
 exists); everything else (divisions, the 河源 task list and targets) is the shipped reference data.
@@ -16,15 +19,17 @@ import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import (Allocation, AssetType, Comparator, ConstructionNature, County, Fund, FundIncome, FundLevel,
-                        FundSource, HelperType, IndicatorLevel1, IndicatorLevel2, Money, Project, ProjectStatus,
-                        PurposeCategory, SpendingCategory, SupportMethod, TaskItem, TeamRole, Town, TownCategory, User,
-                        UserRole, Village, WorkTeam, WorkTeamMember)
-from app.services import approval, ledger, refdata, security
+from app.models import (AssetType, Comparator, ConstructionNature, County, Fund, FundSource, HelperType,
+                        IndicatorLevel1, IndicatorLevel2, Money, Project, ProjectStatus, PurposeCategory,
+                        SpendingCategory, SupportMethod, TaskItem, TeamRole, Town, TownCategory, User, UserRole, Village,
+                        WorkTeam, WorkTeamMember)
+from app.services import approval, refdata, security
+from app.services.money import factor, funds, payments, plans
 from app.services.drafting import task_item_key
 from app.services.errors import InputError
 from app.services.regions import set_town_category
@@ -33,6 +38,12 @@ from app.services.settings import DEMO_DATABASE, HOME_REGION, set_setting
 DEMO_COUNTY_CODE = "441624"  # 河源市和平县
 FUND_NAME = "2023年乡村振兴驻镇帮镇扶村资金（和平县）"
 FUND_DOC = "粤财农〔2023〕25号"
+CITY_DOC = "河财农〔2023〕8号"
+PLAN_DOC = "和府〔2023〕31号"
+ISSUED_ON = date(2023, 2, 20)      # the province issues the fund
+PLAN_DECIDED_ON = date(2023, 6, 30)  # the county signs its 资金安排 once the library is approved
+FACTOR_WEIGHTS = {"面积": Decimal(30), "人口": Decimal(30), "行政村数": Decimal(20), "脱贫人口": Decimal(10),
+                  "四沿": Decimal(10)}
 DEMO_PASSWORD = "demo1234"  # every demo user's password (printed in the README and the login dialog)
 PER_TOWN_WAN = 2000  # the programme's standard: 2,000 万元 per town per year, shared 6 : 3 : 1
 COST_SHARE = {FundSource.provincial: 6, FundSource.prd_city: 3, FundSource.local_city: 1}
@@ -78,7 +89,7 @@ TEMPLATES = (
              (IndicatorLevel2.quantity, "冷库库容（吨）", "吨", Comparator.ge, "200"),
              (IndicatorLevel2.economic, "当地集体经济发展", "", Comparator.qualitative, "提高"), (150, 300)),
     Template("扶贫项目资产后续管护", "{town}扶贫项目资产后续管护", PurposeCategory.industry,
-             ConstructionNature.maintenance, SupportMethod.direct_subsidy, AssetType.public_welfare,
+             ConstructionNature.maintenance, SupportMethod.direct_subsidy, AssetType.none,
              SpendingCategory.maintenance,
              (IndicatorLevel2.cost, "后续管理财政资金投入（万元）", "万元", Comparator.ge, "10"),
              (IndicatorLevel2.sustainable, "资产持续发挥效益", "", Comparator.qualitative, "提高"), (10, 30)),
@@ -107,9 +118,11 @@ TEMPLATES = (
 )
 
 # Every state a project can be in, with how far its spending has got (fraction of the amount).
+# An approved project the plan leaves out stays in the library as a reserve (储备) with no money.
 STATE_PLAN = (
     (ProjectStatus.draft, (0, 0)), (ProjectStatus.signed_once, (0, 0)), (ProjectStatus.double_signed, (0, 0)),
-    (ProjectStatus.returned, (0, 0)), (ProjectStatus.approved, (0, 30)), (ProjectStatus.in_progress, (20, 80)),
+    (ProjectStatus.returned, (0, 0)), (ProjectStatus.approved, (0, 0)), (ProjectStatus.planned, (0, 30)),
+    (ProjectStatus.in_progress, (20, 80)),
     (ProjectStatus.in_progress, (30, 70)), (ProjectStatus.completed, (70, 100)),
     (ProjectStatus.accepted, (100, 100)), (ProjectStatus.cancelled, (0, 0)),
 )
@@ -126,28 +139,74 @@ def create_demo(session: Session, seed: int = 2023) -> County:
                          "refusing to mix the demo into a database with projects or users")
     rng = random.Random(seed)
     towns = list(county.towns)
-    fund = _fund(len(towns))
-    session.add(fund)
-    session.add(Allocation(fund=fund, county_id=county.id, amount=fund.total, doc_number=FUND_DOC,
-                           issued_on=date(2023, 3, 31), note="省级、深圳市、河源市资金合计"))
+    people = _county_users(session, county)
+    fund = _issue_fund(session, people, county, len(towns))
     task_items = {t.name: t for t in session.scalars(
         select(TaskItem).where(TaskItem.city_id == county.city_id, TaskItem.year == 2023))}
-    county_users = _county_users(session, county)
+    town_people, town_villages = {}, {}
     for index, town in enumerate(towns):
         _categorise(session, town, index)
-        villages = [Village(town=town, name=name) for name in rng.sample(VILLAGE_NAMES, 4)]
-        session.add_all(villages)
+        town_villages[town.id] = [Village(town=town, name=name) for name in rng.sample(VILLAGE_NAMES, 4)]
+        session.add_all(town_villages[town.id])
         team = _work_team(town, rng)
         session.add(team)
-        session.add(Allocation(fund=fund, town_id=town.id, amount=Money.from_wan(PER_TOWN_WAN),
-                               doc_number="和财农〔2023〕18号", issued_on=date(2023, 4, 20)))
         session.flush()
-        people = county_users | _town_users(session, county_users["admin"], town, team, rng)
-        _projects(session, people, town, villages, fund, task_items, rng, offset=index)
+        town_people[town.id] = people | _town_users(session, people["admin"], town, team, rng)
+    shares = _factor_shares(session, county, fund, towns, rng)
+    targets = []
+    for index, town in enumerate(towns):
+        targets += _projects(session, town_people[town.id], town, town_villages[town.id], fund, task_items, rng,
+                             offset=index, budget=shares[town.code])
+    _plan(session, people, county, fund, shares, [project for project, _, _ in targets],
+          [project for project, status, _ in targets if status is ProjectStatus.approved])
+    vouchers = itertools.count(1)
+    for project, status, spend_range in targets:
+        _implement(session, town_people[project.town_id], project, status, spend_range, rng, vouchers)
     set_setting(session, HOME_REGION, DEMO_COUNTY_CODE)
     set_setting(session, DEMO_DATABASE, "1")
     session.flush()
     return county
+
+
+def _issue_fund(session: Session, people: dict[str, User], county: County, n_towns: int) -> Fund:
+    """The province issues the fund to 河源市, which passes it on to 和平县, where it arrives."""
+    shares = sum(COST_SHARE.values())
+    incomes = [(source, Money.from_wan(PER_TOWN_WAN * share // shares) * n_towns, label)
+               for (source, share), label in zip(COST_SHARE.items(), ("省级", "深圳市（珠三角帮扶市）", "河源市"))]
+    fund = funds.add_fund(session, people["province"], name=FUND_NAME, year=2023, region_code="44",
+                          doc_number=FUND_DOC, issued_on=ISSUED_ON, deadline=date(2023, 12, 31), incomes=incomes,
+                          budget_unit="广东省农业农村厅", department="广东省农业农村厅")
+    funds.allocate(session, people["province"], fund.id, county.city.code, fund.total, doc_number=FUND_DOC,
+                   issued_on=ISSUED_ON, note="省级、深圳市、河源市资金合计")
+    to_county = funds.allocate(session, people["city"], fund.id, county.code, fund.total, doc_number=CITY_DOC,
+                               issued_on=date(2023, 3, 10))
+    funds.arrive(session, people["finance"], to_county.id, fund.total, arrived_on=date(2023, 3, 20),
+                 voucher_no="和财收〔2023〕0320号")
+    return fund
+
+
+def _factor_shares(session: Session, county: County, fund: Fund, towns: list[Town],
+                   rng: random.Random) -> dict[str, Money]:
+    """The county's 因素法 split of the fund among its towns (invented factor values), in whole 万元."""
+    scores = {town.code: {"面积": Decimal(rng.randint(80, 260)), "人口": Decimal(rng.randint(12_000, 45_000)),
+                          "行政村数": Decimal(rng.randint(8, 22)), "脱贫人口": Decimal(rng.randint(300, 1800)),
+                          "四沿": Decimal(rng.randint(0, 4))} for town in towns}
+    return factor.split(fund.total, scores, FACTOR_WEIGHTS)
+
+
+def _plan(session: Session, people: dict[str, User], county: County, fund: Fund, shares: dict[str, Money],
+          projects: list[Project], reserve: list[Project]) -> None:
+    """The county arranges the fund: town shares from the 因素法, each approved project's money by source."""
+    finance = people["finance"]
+    plan = plans.create_plan(session, finance, county.code, fund.id, 2023, doc_number=PLAN_DOC,
+                             note="按因素法分配到镇，镇内按项目库审定项目安排")
+    plans.set_town_amounts(session, finance, plan.id, shares)
+    for project in projects:
+        if project.status.in_library and project not in reserve:
+            for source, amount in project.amount_by_source().items():
+                if amount:
+                    plans.set_line(session, finance, plan.id, project.id, source, amount)
+    plans.sign_plan(session, finance, plan.id, DEMO_PASSWORD, decided_on=PLAN_DECIDED_ON)
 
 
 def _demo_user(session: Session, admin: User | None, username: str, name: str, role: UserRole, code: str) -> User:
@@ -155,10 +214,14 @@ def _demo_user(session: Session, admin: User | None, username: str, name: str, r
 
 
 def _county_users(session: Session, county: County) -> dict[str, User]:
-    admin = _demo_user(session, None, "admin", "系统管理员", UserRole.admin, county.code)
+    """The county's administrator, reviewer and finance officer, and the finance officers of the
+    province and the city who issue the fund down to the county."""
+    admin = _demo_user(session, None, "admin", "系统管理员", UserRole.admin, "44")
     return {"admin": admin,
             "reviewer": _demo_user(session, admin, "县审核", "黄振宇", UserRole.county_reviewer, county.code),
-            "finance": _demo_user(session, admin, "县财政", "叶秀英", UserRole.county_finance, county.code)}
+            "finance": _demo_user(session, admin, "县财政", "叶秀英", UserRole.county_finance, county.code),
+            "city": _demo_user(session, admin, "市财政", "邱永红", UserRole.city_finance, county.city.code),
+            "province": _demo_user(session, admin, "省财政", "钟思敏", UserRole.province_finance, "44")}
 
 
 def _town_users(session: Session, admin: User, town: Town, team: WorkTeam, rng: random.Random) -> dict[str, User]:
@@ -168,16 +231,6 @@ def _town_users(session: Session, admin: User, town: Town, team: WorkTeam, rng: 
             "town_leader": _demo_user(session, admin, f"{town.name}书记", _person(rng), UserRole.town_leader,
                                       town.code),
             "team_leader": _demo_user(session, admin, f"{town.name}队长", leader, UserRole.team_leader, town.code)}
-
-
-def _fund(n_towns: int) -> Fund:
-    shares = sum(COST_SHARE.values())
-    return Fund(
-        name=FUND_NAME, year=2023, doc_number=FUND_DOC, level=FundLevel.county, budget_unit="和平县财政局",
-        department="和平县农业农村局", deadline=date(2023, 12, 31),
-        incomes=[FundIncome(source=source, amount=Money.from_wan(PER_TOWN_WAN * share // shares) * n_towns,
-                            note=label)
-                 for (source, share), label in zip(COST_SHARE.items(), ("省级", "深圳市（珠三角帮扶市）", "河源市"))])
 
 
 def _categorise(session: Session, town: Town, index: int) -> None:
@@ -210,11 +263,12 @@ def _work_team(town: Town, rng: random.Random) -> WorkTeam:
 
 
 def _projects(session: Session, people: dict[str, User], town: Town, villages: list[Village], fund: Fund,
-              task_items: dict[str, TaskItem], rng: random.Random, offset: int) -> None:
-    """Each project goes through the real workflow (drafted, signed, approved, spent...) up to its state."""
-    budget = Money.from_wan(PER_TOWN_WAN)
+              task_items: dict[str, TaskItem], rng: random.Random, offset: int,
+              budget: Money) -> list[tuple[Project, ProjectStatus, tuple[int, int]]]:
+    """The town's projects, each drafted, signed and reviewed up to its target state (or the library,
+    when it goes further); with the state and spending each is to reach after the county's plan."""
     planned = Money(0)
-    vouchers = itertools.count(1)
+    targets = []
     for n in range(rng.randint(5, 7)):
         template = TEMPLATES[(offset + n * 3) % len(TEMPLATES)]
         status, spend_range = STATE_PLAN[(offset * 7 + n) % len(STATE_PLAN)]
@@ -243,12 +297,14 @@ def _projects(session: Session, people: dict[str, User], town: Town, villages: l
             "asset_type": template.asset.value, "publicity_starts_on": (starts - timedelta(days=30)).isoformat(),
             "villages": [village.name], "indicators": _indicators(template), **_split(amount)}
         project = approval.create_project(session, people["officer"], content).project
-        _advance(session, people, project, status, starts, f"{village.name}股份经济合作社")
-        _spend(session, people["officer"], project, spend_range, rng, vouchers)
+        _review(session, people, project, status, min(starts - timedelta(days=10), PLAN_DECIDED_ON))
+        targets.append((project, status, spend_range))
+    return targets
 
 
-def _advance(session: Session, people: dict[str, User], project: Project, status: ProjectStatus, starts: date,
-             receiver: str) -> None:
+def _review(session: Session, people: dict[str, User], project: Project, status: ProjectStatus,
+            approve_on: date) -> None:
+    """Drafted → 双签 → 审定 (or 退回, 终止), as far as the target state needs before money is arranged."""
     S = ProjectStatus
     if status is S.cancelled:
         approval.cancel(session, people["officer"], project.id, "村民代表大会未通过，项目不再实施。")
@@ -262,17 +318,62 @@ def _advance(session: Session, people: dict[str, User], project: Project, status
     if status is S.returned:
         approval.return_project(session, people["reviewer"], project.id, "事前公示材料不全，请补充公示照片和村民代表签名后重新报送。")
         return
-    if status is S.double_signed:
+    if status is not S.double_signed:
+        approval.approve(session, people["reviewer"], project.id, DEMO_PASSWORD, today=approve_on)
+
+
+PAYEES = ("和平县宏达建设工程有限公司", "河源市绿源农业发展有限公司", "和平县供销合作社", "和平县人民医院")
+
+
+def _implement(session: Session, people: dict[str, User], project: Project, status: ProjectStatus,
+               spend_range: tuple[int, int], rng: random.Random, vouchers: itertools.count) -> None:
+    """After the plan: start, claims paid by county finance (one rejected, one reversed and paid again
+    now and then), completion and 验收 with the asset handed over; 先建后补 is paid after 验收 only."""
+    S = ProjectStatus
+    if status not in (S.planned, S.in_progress, S.completed, S.accepted):
         return
-    approval.approve(session, people["reviewer"], project.id, DEMO_PASSWORD, today=starts - timedelta(days=10))
-    if status is S.approved:
-        return
-    approval.start(session, people["officer"], project.id)
-    if status is S.in_progress:
-        return
-    approval.complete(session, people["officer"], project.id)
+    started = PLAN_DECIDED_ON + timedelta(days=rng.randint(3, 20))
+    if status is not S.planned:
+        approval.start(session, people["officer"], project.id, started_on=started)
+    if status in (S.completed, S.accepted):
+        approval.complete(session, people["officer"], project.id, completed_on=date(2023, 11, rng.randint(20, 30)))
+    accepted_on = date(2023, 12, rng.randint(10, 15))
     if status is S.accepted:
-        approval.accept(session, people["reviewer"], project.id, receiver, accepted_on=date(2023, 12, 28))
+        receiver = f"{project.villages[0].name}股份经济合作社"
+        approval.accept(session, people["reviewer"], project.id, receiver, accepted_on=accepted_on,
+                        upkeep_yearly=Money.from_wan(2) if project.asset_type.forms_asset else Money(0))
+    after_acceptance = project.support_method is SupportMethod.build_then_subsidise
+    if after_acceptance and status is not S.accepted:
+        return
+    first_day = accepted_on + timedelta(days=3) if after_acceptance else started + timedelta(days=10)
+    _pay(session, people, project, rng.randint(*spend_range), first_day, rng, vouchers)
+
+
+def _pay(session: Session, people: dict[str, User], project: Project, percent: int, day: date, rng: random.Random,
+         vouchers: itertools.count) -> None:
+    """Claims for `percent` of each source's arranged money, filed by the town and paid by the county."""
+    officer, finance = people["officer"], people["finance"]
+    for source, arranged in project.amount_by_source().items():
+        remaining = Money(arranged.fen * percent // 100)
+        while remaining.fen > 0 and day < date(2023, 12, 28):
+            part = remaining if remaining.fen < 50_000_00 else Money(remaining.fen * rng.randint(40, 70) // 100)
+            voucher = f"HP{project.town.code[-3:]}-2023-{next(vouchers):04d}"
+            claim = payments.file_claim(session, officer, project.id, amount=part, source=source,
+                                        payee=rng.choice(PAYEES), purpose="按进度支付工程（服务）款",
+                                        voucher_numbers=f"发票 {voucher}", filed_on=day)
+            if rng.random() < 0.05:
+                payments.reject_claim(session, finance, claim.id, "发票抬头与合同不符，请更正后重新报账。",
+                                      today=day + timedelta(days=2))
+                continue
+            paid = payments.pay_claim(session, finance, claim.id, spent_on=day + timedelta(days=rng.randint(1, 5)),
+                                      voucher_no=voucher)
+            if rng.random() < 0.05:
+                payments.reverse(session, finance, paid.id, "凭证金额录入错误，冲销后重新支付。",
+                                 on=paid.spent_on + timedelta(days=1))
+                payments.spend(session, finance, project.id, source=source, spent_on=paid.spent_on + timedelta(days=1),
+                               amount=part, payee=paid.payee, voucher_no=f"{voucher}-重付", purpose=paid.purpose)
+            remaining = remaining - part
+            day = min(paid.spent_on + timedelta(days=rng.randint(15, 45)), date(2023, 12, 27))
 
 
 def _split(amount: Money) -> dict[str, int]:
@@ -289,20 +390,3 @@ def _indicators(template: Template) -> list[dict]:
     return [{"level1": level1.value, "level2": level2.value, "level3": level3, "unit": unit,
              "comparator": comparator.value, "target_text": target}
             for level1, (level2, level3, unit, comparator, target) in rows]
-
-
-def _spend(session: Session, officer: User, project: Project, spend_range: tuple[int, int], rng: random.Random,
-           vouchers: itertools.count) -> None:
-    percent = rng.randint(*spend_range)
-    remaining = Money(project.amount.fen * percent // 100)
-    day = project.starts_on
-    payments = 0
-    while remaining.fen > 0:
-        part = remaining if payments == 3 else Money(min(remaining.fen, remaining.fen * rng.randint(25, 60) // 100
-                                                         + rng.randint(0, 99)))
-        day = min(day + timedelta(days=rng.randint(15, 60)), date(2023, 12, 31))
-        ledger.spend(session, officer, project.id, spent_on=day, amount=part, payee=rng.choice(
-            ("和平县宏达建设工程有限公司", "河源市绿源农业发展有限公司", "和平县供销合作社", "和平县人民医院")),
-            voucher_no=f"HP{project.town.code[-3:]}-2023-{next(vouchers):04d}", purpose="按进度支付工程（服务）款")
-        remaining = remaining - part
-        payments += 1

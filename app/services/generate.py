@@ -33,7 +33,8 @@ SPENDING_STATES = [s for s in ProjectStatus if s.may_spend]
 GENERATED_PASSWORD = "generated1"
 SIGNERS = {ProjectStatus.signed_once: (UserRole.town_leader,),
            ProjectStatus.double_signed: (UserRole.town_leader, UserRole.team_leader),
-           **{s: (UserRole.town_leader, UserRole.team_leader, UserRole.county_reviewer) for s in SPENDING_STATES}}
+           **{s: (UserRole.town_leader, UserRole.team_leader, UserRole.county_reviewer)
+              for s in ProjectStatus if s.in_library}}
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,13 @@ from typing import Sequence
 from sqlalchemy import Integer, Select, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.models import (AMOUNT_COLUMNS, Expenditure, Money, Project, ProjectStatus, PurposeCategory, Town, rate)
+from app.models import (AMOUNT_COLUMNS, Expenditure, FundPlan, Money, PlanLine, PlanStatus, Project, ProjectStatus,
+                        PurposeCategory, Town, rate)
+from app.services.errors import NotFound
 from app.services.regions import RegionRef
 
-SORT_KEYS = ("name", "town", "purpose", "status", "amount", "spent", "rate")
+# "arranged" and "arranged_rate" sort by the money the plans in force arrange (the ledger's base).
+SORT_KEYS = ("name", "town", "purpose", "status", "amount", "spent", "rate", "arranged", "arranged_rate")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,13 @@ class ProjectRow:
     @property
     def spend_rate(self) -> Decimal | None:
         return rate(self.spent, self.amount)
+
+
+def get_project(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound(f"项目（编号 {project_id}）不存在。", f"no project {project_id}")
+    return project
 
 
 def amount_expression():
@@ -55,6 +65,13 @@ def _spent_per_project() -> Select:
     """Σ expenditure per project: read for a page of ids, or joined as a subquery to sort by."""
     return (select(Expenditure.project_id, func.sum(Expenditure.amount).label("spent"))
             .group_by(Expenditure.project_id))
+
+
+def _arranged_per_project() -> Select:
+    """Σ of the plans in force per project (see services.money.plans)."""
+    return (select(PlanLine.project_id, func.sum(type_coerce(PlanLine.amount, Integer)).label("arranged"))
+            .join(FundPlan, FundPlan.id == PlanLine.plan_id).where(FundPlan.status == PlanStatus.in_force)
+            .group_by(PlanLine.project_id))
 
 
 def _in_region(query: Select, region: RegionRef) -> Select:
@@ -99,12 +116,17 @@ def project_ids(session: Session, region: RegionRef, text: str = "", sort: str |
     elif sort == "town":
         query = query.join(Town, Town.id == Project.town_id)
         order = Town.name
-    elif sort in ("spent", "rate"):
+    elif sort in ("spent", "rate", "arranged", "arranged_rate"):
         spent = _spent_per_project().subquery()
         query = query.outerjoin(spent, spent.c.project_id == Project.id)
         spent_fen = func.coalesce(type_coerce(spent.c.spent, Integer), 0)
+        base = amount_expression()
+        if sort.startswith("arranged"):
+            arranged = _arranged_per_project().subquery()
+            query = query.outerjoin(arranged, arranged.c.project_id == Project.id)
+            base = func.coalesce(arranged.c.arranged, 0)
         # Rate in parts per million, integer arithmetic: exact enough to order by, no float.
-        order = spent_fen if sort == "spent" else spent_fen * 1_000_000 / func.nullif(amount_expression(), 0)
+        order = {"spent": spent_fen, "arranged": base}.get(sort, spent_fen * 1_000_000 / func.nullif(base, 0))
     elif sort is not None:
         raise ValueError(f"unknown sort key {sort!r}")
     if order is not None:

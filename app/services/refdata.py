@@ -6,6 +6,7 @@ rows already present (by NBS code, or by city and year) are left as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,9 +29,13 @@ TARGETS_HEADER = ("city", "level1", "level2", "level3", "unit", "comparator", "t
 PAIRING_HEADER = ("prd_city", "helped_city", "town_category", "helper_kind", "helper", "towns_count", "note")
 ALLOCATION_HEADER = ("seq", "city", "towns", "allocated_wan", "spent_wan", "spend_rate", "row_kind", "note")
 
+# The four towns of 深汕特别合作区: in 汕尾's 海丰县 by NBS code, governed by 深圳, outside the programme.
+OUTSIDE_PROGRAMME = ("441521102", "441521103", "441521104", "441521105")
+
 TASK_YEAR = 2023
 FUND_2021_NAME = "2021年省级乡村振兴驻镇帮镇扶村资金"
 FUND_2021_DOC = "粤财农〔2021〕123号"
+FUND_2021_ISSUED = date(2021, 9, 30)  # "2021年9月底" (000:l.7); the exact day is not printed
 
 _KIND_BY_LABEL = {kind.label: kind for kind in TownKind} | {kind.value: kind for kind in TownKind}
 _COMPARATORS = {">=": Comparator.ge, "<=": Comparator.le, "=": Comparator.eq, "": Comparator.qualitative}
@@ -87,7 +92,8 @@ def load_divisions(session: Session, path: Path, report: LoadReport) -> None:
         if kind is None:
             raise InputError(f"文件“{path.name}”第 {line_no} 行的乡镇类型“{row['town_kind']}”无法识别。",
                              f"{path}:{line_no}: unknown kind {row['town_kind']!r}")
-        session.add(Town(code=row["town_code"], name=row["town"], kind=kind, city=city, county=county))
+        session.add(Town(code=row["town_code"], name=row["town"], kind=kind, city=city, county=county,
+                         in_programme=row["town_code"] not in OUTSIDE_PROGRAMME))
         known_towns.add(row["town_code"])
         report.count("town")
 
@@ -160,14 +166,17 @@ def _load_2021_allocation(session: Session, path: Path, cities: dict[str, City],
     if total != printed_total:
         raise InputError(f"文件“{path.name}”各市预算数之和 {total.format_wan()} 万元与合计 "
                          f"{printed_total.format_wan()} 万元不符。", "2021 allocation total mismatch")
+    # 000:l.7: issued at the end of September 2021, to be spent by the end of 2022 (RETURNS.md §2.15).
+    bonds = Money.from_wan(300_000)
     fund = Fund(name=FUND_2021_NAME, year=2021, doc_number=FUND_2021_DOC, level=FundLevel.provincial,
-                budget_unit="广东省财政厅", department="广东省农业农村厅",
-                incomes=[FundIncome(source=FundSource.provincial, amount=total,
-                                    note="一般债券30亿元＋涉农资金15亿元")])
+                budget_unit="广东省农业农村厅", department="广东省农业农村厅", region_code="44",
+                issued_on=FUND_2021_ISSUED, deadline=date(2022, 12, 31),
+                incomes=[FundIncome(source=FundSource.provincial, amount=bonds, note="一般债券"),
+                         FundIncome(source=FundSource.provincial, amount=total - bonds, note="涉农资金")])
     session.add(fund)
     report.count("fund")
     for row in city_rows:
         session.add(Allocation(fund=fund, city_id=_city(cities, row["city"], path).id,
                                amount=Money.from_wan(row["allocated_wan"]), doc_number=FUND_2021_DOC,
-                               issued_on=None, note="；".join(filter(None, ["2021年9月底下达", row["note"]]))))
+                               issued_on=FUND_2021_ISSUED, note="；".join(filter(None, ["2021年9月底下达", row["note"]]))))
         report.count("allocation")

@@ -1,5 +1,8 @@
 """The rules a project must meet, checked live in the editor and again by the services on every
-transition: required library fields, 绩效目标, the 负面清单, the town's allocation and the 公示 period.
+transition: required library fields, 绩效目标, the 负面清单 and the 公示 period.
+
+No allocation is needed to sign or approve: the library is a reserve larger than the money (000:l.93–94);
+the limit bites when the county arranges money (`services.money.plans`).
 
 Each check returns `Finding`s (field, Chinese message, blocking or warning) so the editor can show
 them next to the field; the workflow raises `RuleViolation` when a blocking one is left.
@@ -12,25 +15,16 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import (AMOUNT_COLUMNS, Allocation, Comparator, IndicatorLevel1, Money, Project, ProjectStatus,
-                        SpendingCategory, Town)
+from app.models import AMOUNT_COLUMNS, Comparator, IndicatorLevel1, SpendingCategory
 from app.services.content import FIELD_LABELS
 from app.services.errors import InputError
-from app.services.projects import amount_expression, sum_fen
-from app.services.settings import ALLOCATION_CHECK, PUBLICITY_DAYS, get_setting
+from app.services.settings import PUBLICITY_DAYS, get_setting
 
 REQUIRED_FIELDS = ("name", "year", "town", "fund", "purpose_category", "construction_nature", "spending_category",
                    "location", "starts_on", "ends_on", "responsible_unit", "responsible_person", "content",
                    "support_method", "beneficiaries", "asset_type")
-
-
-# Projects that hold on to their town's money: signed, approved or under way. Drafts and returned
-# projects are plans (a town may draft more than it can pay for and choose); cancelled ones let go.
-COMMITTED = [s for s in ProjectStatus if s not in (ProjectStatus.draft, ProjectStatus.returned,
-                                                  ProjectStatus.cancelled)]
 
 
 class Stage(Enum):
@@ -54,14 +48,11 @@ class RuleViolation(InputError):
                          "rules: " + ", ".join(f.field for f in findings if f.blocking))
 
 
-def check(session: Session, content: dict[str, Any], stage: Stage, *, project_id: int | None = None,
-          town_id: int | None = None, fund_id: int | None = None, today: date | None = None) -> list[Finding]:
-    """Every finding for a project's content at a stage. `project_id` excludes the project itself from
-    the allocation sum; `town_id`/`fund_id` name the rows behind content['town'] and content['fund']."""
+def check(session: Session, content: dict[str, Any], stage: Stage, *, today: date | None = None) -> list[Finding]:
+    """Every finding for a project's content at a stage."""
     findings = _negative_list(content) + _consistency(content)
     if stage.value >= Stage.sign.value:
         findings += _required(content) + _indicators(content)
-        findings += _allocation(session, content, project_id, town_id, fund_id)
     if stage is Stage.approve:
         findings += _publicity(session, content, today or date.today())
     return findings
@@ -128,26 +119,6 @@ def _has_target(indicator: dict[str, Any]) -> bool:
     if not str(indicator.get("target_text") or "").strip():
         return False
     return indicator["comparator"] == Comparator.qualitative.value or indicator.get("target_value") is not None
-
-
-def _allocation(session: Session, content: dict[str, Any], project_id: int | None, town_id: int | None,
-                fund_id: int | None) -> list[Finding]:
-    if town_id is None or fund_id is None:
-        return []
-    allocated = Money(session.scalar(select(sum_fen(Allocation.amount)).where(
-        Allocation.fund_id == fund_id, Allocation.town_id == town_id)))
-    others = select(sum_fen(amount_expression())).where(
-        Project.town_id == town_id, Project.fund_id == fund_id, Project.status.in_(COMMITTED))
-    if project_id is not None:
-        others = others.where(Project.id != project_id)
-    planned = Money(session.scalar(others)) + Money(sum(content.get(c) or 0 for c in AMOUNT_COLUMNS.values()))
-    if planned <= allocated:
-        return []
-    town = session.get(Town, town_id)
-    message = (f"{town.name}本资金已下达 {allocated.format_wan(2)} 万元，各项目合计 {planned.format_wan(2)} 万元，"
-               f"超出 {(planned - allocated).format_wan(2)} 万元。")
-    stop = get_setting(session, ALLOCATION_CHECK) != "warn"
-    return [Finding("amount_provincial", message + ("请调减项目金额。" if stop else "（按本县设置仅作提醒）"), stop)]
 
 
 def _publicity(session: Session, content: dict[str, Any], today: date) -> list[Finding]:

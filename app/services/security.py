@@ -90,10 +90,14 @@ class Action(Enum):
     accept_project = (UserRole.county_reviewer,)
     cancel_draft = (UserRole.town_officer, UserRole.county_reviewer)
     cancel_approved = (UserRole.county_reviewer,)
-    spend = (UserRole.town_officer, UserRole.county_finance)
-    reverse_expenditure = (UserRole.town_officer, UserRole.county_finance)
+    spend = (UserRole.county_finance,)  # the town claims (报账); county finance pays (000:l.620)
+    reverse_expenditure = (UserRole.county_finance,)
     manage_users = (UserRole.admin,)
     change_settings = (UserRole.admin,)
+    arrange_funds = (UserRole.county_finance, UserRole.county_reviewer)  # the county's 资金安排
+    file_claim = (UserRole.town_officer,)
+    record_publicity = (UserRole.town_officer, UserRole.county_reviewer)
+    manage_regions = (UserRole.admin,)
 
     @property
     def roles(self) -> tuple[UserRole, ...]:
@@ -105,9 +109,17 @@ ACTION_LABELS = {
     Action.sign_as_team_leader: "以驻镇帮扶工作队队长身份签字", Action.approve_project: "审定项目",
     Action.return_project: "退回项目", Action.start_project: "开始实施", Action.complete_project: "确认完工",
     Action.accept_project: "组织验收", Action.cancel_draft: "终止未审定的项目", Action.cancel_approved: "终止已审定的项目",
-    Action.spend: "录入支出", Action.reverse_expenditure: "红字冲销", Action.manage_users: "管理用户",
-    Action.change_settings: "修改设置",
+    Action.spend: "支付（录入支出）", Action.reverse_expenditure: "红字冲销", Action.manage_users: "管理用户",
+    Action.change_settings: "修改设置", Action.arrange_funds: "编制年度资金安排", Action.file_claim: "报账",
+    Action.record_publicity: "登记公示", Action.manage_regions: "设置乡镇类别和财政体制",
 }
+
+# Who issues and receives money at each level (下达, 到位): finance of the province, a city, a county.
+FINANCE_ROLE_BY_LEVEL = {"province": UserRole.province_finance, "city": UserRole.city_finance,
+                         "county": UserRole.county_finance}
+# 东莞 and 中山 have no county level: their towns' county work is done at the city.
+CITIES_WITHOUT_COUNTIES = ("4419", "4420")
+COUNTY_ROLES = (UserRole.county_reviewer, UserRole.county_finance)
 
 
 # ---------------------------------------------------------------- passwords and keys
@@ -215,6 +227,14 @@ def _check_grant(session: Session, role: UserRole, region_code: str) -> None:
     if role in town_roles and region.level != "town":
         raise InputError(f"“{role.label}”必须授权到具体乡镇（9 位区划代码），而“{region.name}”不是乡镇。",
                          f"{role} needs a town, got {region_code}")
+    if role in COUNTY_ROLES and not (region.level == "county" or region.code in CITIES_WITHOUT_COUNTIES):
+        raise InputError(f"“{role.label}”必须授权到县（市、区）（6 位区划代码；东莞市、中山市授权到市），"
+                         f"而“{region.name}”不是。", f"{role} needs a county, got {region_code}")
+    if role is UserRole.city_finance and region.level != "city":
+        raise InputError(f"“{role.label}”必须授权到地级市（4 位区划代码），而“{region.name}”不是。",
+                         f"{role} needs a city, got {region_code}")
+    if role is UserRole.province_finance and region.level != "province":
+        raise InputError(f"“{role.label}”只能授权到全省（区划代码 44）。", f"{role} needs the province")
 
 
 def _add_key(session: Session, user: User, sealing_key: bytes) -> UserKey:
@@ -401,6 +421,13 @@ def has_role(user: User, role: UserRole, region_code: str) -> bool:
 
 def may(user: User, action: Action, region_code: str) -> bool:
     return any(has_role(user, role, region_code) for role in action.roles)
+
+
+def require_role(session: Session, user: User, role: UserRole, region_code: str, doing: str) -> None:
+    """Like `require`, for acts bound to one role at one level (issuing money as a city's finance)."""
+    if not has_role(user, role, region_code):
+        raise PermissionDenied(f"您没有权限{doing}：需要{_region_name(session, region_code)}的“{role.label}”角色。",
+                               f"{user.username} lacks {role.value} in {region_code} for {doing}")
 
 
 def require(session: Session, user: User, action: Action, region_code: str) -> None:

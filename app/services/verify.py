@@ -27,7 +27,7 @@ S = ProjectStatus
 TOWN_SIGNERS = {UserRole.town_leader, UserRole.team_leader}
 NEEDED = {S.draft: set(), S.returned: set(), S.signed_once: None, S.double_signed: TOWN_SIGNERS,
           S.approved: TOWN_SIGNERS | {UserRole.county_reviewer}}
-for _later in (S.in_progress, S.completed, S.accepted):
+for _later in (S.planned, S.in_progress, S.completed, S.accepted):
     NEEDED[_later] = NEEDED[S.approved]
 BATCH = 2000
 

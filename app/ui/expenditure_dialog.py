@@ -1,5 +1,5 @@
 """Dialog to enter one expenditure (支出) of an approved project: date, amount in 元 with 分, payee,
-voucher and purpose, checked as typed; `ledger.spend` decides and records it in one unit of work."""
+voucher and purpose, checked as typed; `payments.spend` decides and records it in one unit of work."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import unicodedata
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout,
                                QWidget)
 from sqlalchemy import Engine
 
-from app.models import InvalidAmount, Money
+from app.models import FundSource, InvalidAmount, Money
 from app.services import ledger
+from app.services.money import payments
 from app.services.database import unit_of_work
 from app.services.ledger import ProjectBalance
 from app.services.security import Action
@@ -50,8 +51,8 @@ def heading_html(balance: ProjectBalance) -> str:
 
 
 def balance_text(balance: ProjectBalance) -> str:
-    return (f"项目金额 {balance.amount.format_yuan()} 元，已支出 {balance.spent.format_yuan()} 元，"
-            f"尚余 {balance.left.format_yuan()} 元")
+    return (f"项目金额 {balance.amount.format_yuan()} 元，资金安排 {balance.arranged.format_yuan()} 元，"
+            f"已支出 {balance.spent.format_yuan()} 元，尚可支付 {balance.left.format_yuan()} 元")
 
 
 class ExpenditureDialog(QDialog):
@@ -71,6 +72,7 @@ class ExpenditureDialog(QDialog):
         self.blocked.setWordWrap(True)
         self.blocked.setStyleSheet(ERROR_STYLE)
 
+        self.source = QComboBox()
         today = QDate.currentDate()
         self.spent_on = QDateEdit(today)
         self.spent_on.setCalendarPopup(True)
@@ -94,6 +96,7 @@ class ExpenditureDialog(QDialog):
         self.message.setStyleSheet(ERROR_STYLE)
 
         form = QFormLayout()
+        form.addRow("资金来源(&F)：", self.source)
         form.addRow("支出日期(&D)：", self.spent_on)
         form.addRow("金额（元）(&A)：", self.amount)
         form.addRow("", self.amount_hint)
@@ -127,12 +130,20 @@ class ExpenditureDialog(QDialog):
     def _load(self) -> None:
         with unit_of_work(self._engine) as session:
             balance = ledger.project_balance(session, self._project_id)
+            sources = payments.source_balances(session, self._project_id)
         self.heading.setText(heading_html(balance))
         self.balance.setText(balance_text(balance))
+        chosen = self.source.currentData()
+        self.source.clear()
+        for line in sources:
+            self.source.addItem(f"{line.source.label}（尚可支付 {line.room.format_yuan()} 元）", line.source.value)
+        self.source.setCurrentIndex(max(0, self.source.findData(chosen)))
         if not balance.status.may_spend:
-            reason = f"项目当前状态为“{balance.status.label}”，审定入库后才能支出。"
+            reason = f"项目当前状态为“{balance.status.label}”，纳入县级资金安排后才能支付。"
         elif not self._login.may(Action.spend, balance.town_code):
-            reason = f"您没有在{balance.town_name}录入支出的权限。"
+            reason = f"您没有在{balance.town_name}支付的权限（由县级财政支付）。"
+        elif not sources:
+            reason = "该项目在资金安排中没有安排资金，不能支付。"
         else:
             reason = ""
         self.blocked.setText(reason)
@@ -157,7 +168,7 @@ class ExpenditureDialog(QDialog):
         self.amount_hint.setStyleSheet(ERROR_STYLE if error else HINT_STYLE)
 
     def _values(self) -> dict | None:
-        """The entry as `ledger.spend` takes it, or None after pointing at the first problem."""
+        """The entry as `payments.spend` takes it, or None after pointing at the first problem."""
         amount = self._check_amount(self.amount.text())
         if amount is None:
             if not self.amount.text().strip():
@@ -171,7 +182,7 @@ class ExpenditureDialog(QDialog):
                 return None
         self.message.clear()
         spent_on: date = self.spent_on.date().toPython()
-        return {"spent_on": spent_on, "amount": amount, "payee": self.payee.text(),
+        return {"source": FundSource(self.source.currentData()), "spent_on": spent_on, "amount": amount, "payee": self.payee.text(),
                 "voucher_no": self.voucher_no.text(), "purpose": self.purpose.text()}
 
     def accept(self) -> None:
@@ -180,7 +191,7 @@ class ExpenditureDialog(QDialog):
             return
         project_id, login = self._project_id, self._login
         saved = run_now(self, self._engine,
-                        lambda session: ledger.spend(session, login.user(session), project_id, **values).id)
+                        lambda session: payments.spend(session, login.user(session), project_id, **values).id)
         if saved is Failed:
             self._load()  # someone may have spent meanwhile: show the balance the refusal was based on
             return

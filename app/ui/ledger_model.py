@@ -22,11 +22,11 @@ CACHE_LIMIT = 20 * BLOCK
 LAG_TEXT = "滞后"
 RED = QColor("#b3261e")
 MUTED = QColor("#888888")
-PROJECT_HEADERS = ("项目名称", "已下达（万元）", "已支出（万元）", "支出率", "序时进度", "滞后")
+PROJECT_HEADERS = ("项目名称", "已安排（万元）", "已支出（万元）", "支出率", "序时进度", "滞后")
 TOWN_HEADERS = ("镇",) + PROJECT_HEADERS[1:]
 LAG_COLUMN = 5
 # Sortable columns of the project ledger and the `projects.project_ids` key each sorts by.
-PROJECT_SORT_KEYS = {0: "name", 1: "amount", 2: "spent", 3: "rate"}
+PROJECT_SORT_KEYS = {0: "name", 1: "arranged", 2: "spent", 3: "arranged_rate"}
 
 DISPLAY, TOOLTIP, FOREGROUND, ALIGN = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole)
@@ -115,7 +115,7 @@ class LedgerTableModel(_LineModel):
         # Query first: if it fails, the model is left as it was, not stuck half-way through a reset.
         with unit_of_work(self._engine) as session:
             ids = projects.project_ids(session, self._region, "", self._sort, self._descending,
-                                       statuses=ledger.SPENDABLE)
+                                       statuses=ledger.LISTED)
         self.beginResetModel()
         self._ids = ids
         self._lines.clear()

@@ -1,5 +1,6 @@
-"""The ledger (台账) view of a region: 按项目 — every project that may spend, with 已下达 / 已支出 /
-支出率 / 序时进度 and a red 滞后 flag — or 按镇 — one fund's allocations and spending per town."""
+"""The ledger (台账) view of a region: 按项目 — every project in the library, with 已安排 (the county's
+资金安排) / 已支出 / 支出率 / 序时进度 and a red 滞后 flag — or 按镇 — one fund's arranged money and
+spending per town."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from app.services.regions import RegionRef
 from app.ui.ledger_model import LedgerTableModel, TownLedgerModel
 
 PROJECT_MODE, TOWN_MODE = 0, 1
-SPENDABLE_TEXT = "、".join(status.label for status in ledger.SPENDABLE)
+LISTED_TEXT = "、".join(status.label for status in ledger.LISTED)
 
 
 def _table(model) -> QTableView:
@@ -144,7 +145,7 @@ class LedgerView(QWidget):
     def _refresh_projects(self) -> None:
         self.project_model.set_region(self._region)
         self._summarise(PROJECT_MODE, f"{self._region.name}：项目 {self.project_model.rowCount():,} 个"
-                                      f"（{SPENDABLE_TEXT}）。双击项目查看其台账。")
+                                      f"（{LISTED_TEXT}）。双击项目查看其台账。")
 
     def _load_funds(self) -> None:
         """Fill the fund picker for the region, keeping the chosen fund when it is still there."""
@@ -164,7 +165,7 @@ class LedgerView(QWidget):
         if self._region is None or fund_id is None:
             self.town_model.set_lines([])
             if self._region is not None:
-                self._summarise(TOWN_MODE, f"{self._region.name}：没有下达到镇的资金。")
+                self._summarise(TOWN_MODE, f"{self._region.name}：没有已签发的资金安排。")
             return
         with unit_of_work(self._engine) as session:
             lines = ledger.town_ledger(session, fund_id, self._region, self.as_of_date)
@@ -172,7 +173,7 @@ class LedgerView(QWidget):
         allocated = Money.total(line.allocated for line in lines)
         spent = Money.total(line.spent for line in lines)
         lagging = sum(line.lagging for line in lines)
-        self._summarise(TOWN_MODE, f"{self._region.name}：镇 {len(lines)} 个，已下达 {allocated.format_wan(2, True)} 万元，"
+        self._summarise(TOWN_MODE, f"{self._region.name}：镇 {len(lines)} 个，已安排 {allocated.format_wan(2, True)} 万元，"
                              f"已支出 {spent.format_wan(2, True)} 万元，支出率 {format_percent(rate(spent, allocated))}，"
                              f"滞后 {lagging} 个。")
 

@@ -20,9 +20,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QInputDialog, QLabel,
                                QListWidget, QListWidgetItem, QMessageBox, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from app.models import (AMOUNT_COLUMNS, ConstructionNature, Fund, Money, ProjectStatus, PurposeCategory,
+from app.models import (AMOUNT_COLUMNS, ConstructionNature, Money, ProjectStatus, PurposeCategory,
                         SpendingCategory, SupportMethod, AssetType)
 from app.services import approval, choices, rules
 from app.services.content import FIELD_LABELS, exact_wan, project_content
@@ -61,7 +61,6 @@ class ProjectEditor(QDialog):
         self._status: ProjectStatus | None = None
         self._spent = Money(0)
         self._town_code: str | None = town_code
-        self._fund_ids: dict[str, int] = {}
         self._findings: list[rules.Finding] = []
 
         self._build()
@@ -188,7 +187,6 @@ class ProjectEditor(QDialog):
             self.fields["town"].set(self._town_code)
             self.fields["town"].widget.setEnabled(self.project_id is None and len(towns) > 1)
             self._load_town_choices(session, content.get("year"))
-            self._fund_ids = dict(session.execute(select(Fund.uuid, Fund.id)).all())
         for name, field in self.fields.items():
             if name != "town" and name in content:
                 field.set(content[name])
@@ -279,9 +277,7 @@ class ProjectEditor(QDialog):
         content, unreadable = self.content()
         readable = {k: v for k, v in content.items() if k not in {f.field for f in unreadable}}
         with unit_of_work(self.engine) as session:
-            town_id = find_town(session, self._town_code).id if self._town_code else None
-            found = rules.check(session, readable, rules.Stage.sign, project_id=self.project_id, town_id=town_id,
-                                fund_id=self._fund_ids.get(content.get("fund") or ""))
+            found = rules.check(session, readable, rules.Stage.sign)
             stops_saving = {(f.field, f.message) for f in rules.check(session, readable, rules.Stage.save)
                             if f.blocking}
         self._findings = unreadable + found

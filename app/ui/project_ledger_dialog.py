@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from app.models import format_percent
 from app.services import ledger
+from app.services.money import payments
 from app.services.database import unit_of_work
 from app.services.ledger import ExpenditureLine, ProjectBalance
 from app.services.security import Action
@@ -66,7 +67,7 @@ class ReversalDialog(QDialog):
             return
         expenditure_id, login = self._expenditure_id, self._login
         saved = run_now(self, self._engine,
-                        lambda session: ledger.reverse(session, login.user(session), expenditure_id, reason).id)
+                        lambda session: payments.reverse(session, login.user(session), expenditure_id, reason).id)
         if saved is Failed:
             return
         self.reversal_id = saved

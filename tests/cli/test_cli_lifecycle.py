@@ -39,7 +39,7 @@ def project_json(db: Path, path: Path, amount_wan: str = "1.5") -> Path:
         "用途类别": "提升乡村产业发展水平", "建设性质": "新建", "支出类别": "工程建设", "建设地点": "阳明镇",
         "计划开工日期": "2023-04-01", "计划完工日期": "2023-09-30", "实施单位": "和平县阳明镇人民政府",
         "项目负责人": "陈建华", "建设内容及规模": "建设田头小站 1 座", "省级财政资金": amount_wan,
-        "支持方式": "先建后补", "受益对象": "种植户", "资产类型": "经营性", "事前公示开始日期": "2023-03-01",
+        "支持方式": "以奖代补", "受益对象": "种植户", "资产类型": "经营性", "事前公示开始日期": "2023-03-01",
         "涉及行政村": [village(db)],
         "绩效目标": [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "新建田头小站", "单位": "座",
                   "比较": "≥", "指标值": "1"},
@@ -70,18 +70,31 @@ def test_whole_lifecycle_from_the_command_line(demo_db, tmp_path):
     assert "已双签" in ok(bangzhen("sign", "--db", db, "--as", "阳明镇队长", project, "--role", "驻镇帮扶工作队队长",
                                  stdin=PW))
     assert "已审定入库" in ok(bangzhen("review", "--db", db, "--as", "县审核", project, "--approve", stdin=PW))
+    assert_refused(bangzhen("spend", "--db", db, "--as", "县财政", project, "--amount", "1", "--payee", "甲",
+                            "--voucher", "V-0", stdin=PW), "纳入县级资金安排后才能支付")
+    plan = re.search(r"已新建资金安排 (\d+)", ok(bangzhen("plan", "create", "--db", db, "--as", "县财政", "--region",
+                                                       "441624", "--fund", FUND_NAME, stdin=PW))).group(1)
+    ok(bangzhen("plan", "add", "--db", db, "--as", "县财政", plan, project, stdin=PW))
+    assert "已签发生效" in ok(bangzhen("plan", "sign", "--db", db, "--as", "县财政", plan, "--doc", "和府〔2023〕99号",
+                                    stdin=PW))
     ok(bangzhen("project", "start", "--db", db, "--as", "阳明镇经办", project, stdin=PW))
-    assert_refused(bangzhen("spend", "--db", db, "--as", "县财政", project, "--amount", "15000.01", "--date",
-                            "2023-05-01", "--payee", "和平县供销合作社", "--voucher", "V-1", stdin=PW),
-                   "尚余 15,000.00 元")
-    spent = ok(bangzhen("spend", "--db", db, "--as", "县财政", project, "--amount", "12,000.50", "--date", "2023-05-01",
+    assert_refused(bangzhen("spend", "--db", db, "--as", "阳明镇经办", project, "--amount", "1", "--payee", "甲",
+                            "--voucher", "V-0", stdin=PW), "没有权限")
+    assert_refused(bangzhen("spend", "--db", db, "--as", "县财政", project, "--amount", "15000.01",
+                            "--payee", "和平县供销合作社", "--voucher", "V-1", stdin=PW), "尚可支付 15,000.00 元")
+    spent = ok(bangzhen("spend", "--db", db, "--as", "县财政", project, "--amount", "12,000.50", "--source", "省级财政",
                         "--payee", "和平县供销合作社", "--voucher", "V-1", stdin=PW))
-    assert "尚余 2,999.50 元" in spent
+    assert "尚可支付 2,999.50 元" in spent
     expenditure = re.search(r"已录入支出 (\d+)", spent).group(1)
-    assert "-12,000.50 元" in ok(bangzhen("reverse", "--db", db, "--as", "阳明镇经办", expenditure, "--reason",
+    assert_refused(bangzhen("reverse", "--db", db, "--as", "阳明镇经办", expenditure, "--reason", "金额录错", stdin=PW),
+                   "没有权限")
+    assert "-12,000.50 元" in ok(bangzhen("reverse", "--db", db, "--as", "县财政", expenditure, "--reason",
                                          "金额录错", stdin=PW))
-    ok(bangzhen("spend", "--db", db, "--as", "县财政", project, "--amount", "15000", "--date", "2023-05-02",
-                "--payee", "和平县供销合作社", "--voucher", "V-2", stdin=PW))
+    claim = re.search(r"已提交报账申请 (\d+)", ok(bangzhen(
+        "claim", "create", "--db", db, "--as", "阳明镇经办", project, "--amount", "15000", "--payee", "和平县供销合作社",
+        "--purpose", "田头小站建设款", "--vouchers", "发票 0001", stdin=PW))).group(1)
+    assert "待支付" in ok(bangzhen("claim", "list", "--db", db, "--region", "441624"))
+    ok(bangzhen("claim", "pay", "--db", db, "--as", "县财政", claim, "--voucher", "V-2", stdin=PW))
     ok(bangzhen("project", "complete", "--db", db, "--as", "阳明镇经办", project, stdin=PW))
     assert "已验收" in ok(bangzhen("project", "accept", "--db", db, "--as", "县审核", project, "--receiver",
                                 "新联村股份经济合作社", stdin=PW))
@@ -90,7 +103,7 @@ def test_whole_lifecycle_from_the_command_line(demo_db, tmp_path):
     assert "核验通过" in ok(bangzhen("verify", "--db", db))
     log = ok(bangzhen("audit", "--db", db, "--project", project))
     assert [line.split("\t")[3] for line in log.splitlines()] == [
-        "验收", "完工", "开始实施", "审定入库", "签字（驻镇帮扶工作队队长）", "签字（乡镇主要负责人）", "起草项目"]
+        "验收", "完工", "开始实施", "纳入资金安排（资金安排 和府〔2023〕99号（第 2 版））", "审定入库", "签字（驻镇帮扶工作队队长）", "签字（乡镇主要负责人）", "起草项目"]
 
     with sqlite3.connect(demo_db) as conn:  # someone "fixes" the amount in the file by hand
         conn.execute("UPDATE project SET amount_provincial = amount_provincial + 100 WHERE id = ?", (int(project),))

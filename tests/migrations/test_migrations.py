@@ -78,10 +78,10 @@ def test_issue3_database_with_projects_upgrades_to_signing(tmp_path: Path):
 
     path = tmp_path / "old.sqlite"
     engine = database.connect(path, create=True)
-    database.downgrade(engine, "0001")
-    with database.unit_of_work(engine) as session:  # region and reference tables are the same in 0001
+    with database.unit_of_work(engine) as session:  # the reference data, then back to the 0001 tables
         refdata.load_all(session)
         town_ids = generate._pick_towns(session, 2, random.Random(1))
+    database.downgrade(engine, "0001")
     raw = engine.raw_connection()
     cursor = raw.cursor()
     cursor.execute("BEGIN")  # the issue-3 program's own bulk insert, on the 0001 tables

@@ -44,7 +44,8 @@ def test_entity_names(demo_engine):
     with unit_of_work(demo_engine) as session:
         shown = [event for event, _ in audit.events(session)]
         names = audit.entity_names(session, shown)
-        kinds = {event.entity_type: names[event.entity_uuid] for event in shown}
+        kinds = {event.entity_type: names[event.entity_uuid] for event in shown
+                 if event.entity_type in ("project", "expenditure", "user")}
         assert kinds["expenditure"].startswith("支出 · ") and kinds["user"].startswith("用户 · ")
         assert not kinds["project"].startswith(("支出", "用户"))
 
@@ -61,7 +62,7 @@ def test_changes_read_in_chinese(demo_engine):
     def summary(action):
         event = latest[action]
         return audit_display.summary(event.entity_type, event.before_json, event.after_json)
-    assert summary("setting_changed") == "项目金额超出镇下达资金时：阻止 → 提醒"
+    assert summary("setting_changed") == "资金安排超出到县资金时：阻止 → 提醒"
     assert summary("project_approved").startswith("状态：已双签 → 已审定入库；审定日期：")
     assert "角色：驻镇帮扶工作队队长（4416" in summary("user_created")  # the demo creates a town's 队长 last
     assert " 元；" in summary("expenditure_added") and summary("expenditure_added").startswith("金额：")

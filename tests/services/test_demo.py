@@ -1,11 +1,15 @@
-"""The demo county is realistic and consistent: 17 real towns, teams, money that adds up,
-projects in every state, spending only on approved projects and never above their amount."""
+"""The demo county is realistic and consistent: 17 real towns, teams, the fund issued province → city →
+county and arrived, the county's signed plan with a 因素法 split that adds up, projects in every state,
+payments only after the plan, within it, by source, and 先建后补 only after 验收."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.models import Allocation, County, Expenditure, Fund, Money, Project, ProjectStatus, TeamRole, Town
+from app.models import (Asset, Claim, ClaimStatus, County, Expenditure, Fund, FundSource, Money, Project,
+                        ProjectStatus, SupportMethod, TeamRole, Town)
 from app.services import demo
+from app.services.money import funds, plans
+from app.services.regions import find_region
 from app.services.database import unit_of_work
 from app.services.errors import InputError
 from app.services.settings import HOME_REGION, get_setting
@@ -22,23 +26,39 @@ def test_demo_county(demo_engine):
         assert get_setting(session, HOME_REGION) == demo.DEMO_COUNTY_CODE
 
         fund = session.scalar(select(Fund).where(Fund.name == demo.FUND_NAME))
-        town_allocations = [a for a in fund.allocations if a.town_id is not None]
-        county_allocation = next(a for a in fund.allocations if a.county_id == county.id)
-        assert fund.total == county_allocation.amount == Money.total(a.amount for a in town_allocations)
-        assert fund.total == Money.from_wan(17 * 2000)
+        assert fund.total == Money.from_wan(17 * 2000) and fund.region_code == "44"
+        tree = funds.allocation_tree(session, fund.id)
+        assert [(n.level, n.region_code, n.amount, n.parent_id is None) for n in tree] == [
+            ("city", "4416", fund.total, True), ("county", demo.DEMO_COUNTY_CODE, fund.total, False)]
+        assert tree[1].arrived == fund.total  # 到位
+        region = find_region(session, demo.DEMO_COUNTY_CODE)
+        plan = plans.in_force(session, demo.DEMO_COUNTY_CODE, fund.id, 2023)
+        assert Money.total(t.amount for t in plan.towns) == fund.total  # the 因素法 split adds up exactly
+        assert all(t.amount.fen % Money.from_wan(1).fen == 0 for t in plan.towns)
+        assert plans.check_plan(session, plan).blocking == []
+        assert funds.received(session, fund.id, region) == fund.total
 
         projects = session.scalars(select(Project).join(Town).where(Town.county_id == county.id)).all()
         assert {p.status for p in projects} == set(ProjectStatus)
-        for town in towns:
-            planned = Money.total(p.amount for p in projects if p.town_id == town.id)
-            allocated = next(a.amount for a in town_allocations if a.town_id == town.id)
-            assert planned <= allocated
+        arranged = plans.arranged(session, [p.id for p in projects])
         for project in projects:
             spent = Money.total(e.amount for e in project.expenditures)
             assert spent <= project.amount
             assert project.expenditures == [] or project.status.may_spend
+            for e in project.expenditures:
+                assert e.spent_on >= project.planned_on and e.source is not None
+            if project.support_method is SupportMethod.build_then_subsidise and project.expenditures:
+                assert project.status is ProjectStatus.accepted
+                assert min(e.spent_on for e in project.expenditures) > project.accepted_on
+            for source in FundSource:
+                paid = Money.total(e.amount for e in project.expenditures if e.source is source)
+                assert paid <= arranged.get((project.id, source), Money(0))
             assert any(i.level1.value == "output" for i in project.indicators)
             assert any(i.level1.value == "benefit" for i in project.indicators)
+        claims = session.scalars(select(Claim)).all()
+        assert {c.status for c in claims} == {ClaimStatus.paid, ClaimStatus.rejected}
+        assert session.scalar(select(func.count()).select_from(Asset)) > 0
+        assert any(e.reversal_of_id for p in projects for e in p.expenditures)
         vouchers = session.scalars(select(Expenditure.voucher_no)).all()
         assert len(vouchers) == len(set(vouchers)) > 50
 

@@ -25,7 +25,7 @@ def test_generate_small(engine):
         assert over == 0
         wrong_state = session.execute(text(
             "SELECT count(*) FROM expenditure e JOIN project p ON p.id = e.project_id "
-            "WHERE p.status NOT IN ('approved', 'in_progress', 'completed', 'accepted')")).scalar()
+            "WHERE p.status NOT IN ('planned', 'in_progress', 'completed', 'accepted')")).scalar()
         assert wrong_state == 0
         report_check = verify.verify_database(session)
         assert report_check.ok, report_check.problems[:3]  # every generated project carries the signatures its state needs

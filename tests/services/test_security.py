@@ -109,10 +109,23 @@ def test_town_roles_need_a_town(engine):
                 with unit_of_work(engine) as session:
                     security.create_user(session, security.find_user(session, "admin"), "officer", "张志强",
                                          PASSWORD, [(role, code)], kdf=security.DEMO_KDF)
-    with unit_of_work(engine) as session:  # county roles may be province-wide
-        security.create_user(session, security.find_user(session, "admin"), "auditor", "省审核", PASSWORD,
-                             [(UserRole.county_reviewer, "44")], kdf=security.DEMO_KDF)
-        assert security.user_count(session) == 2
+    for role in (UserRole.county_reviewer, UserRole.county_finance):  # county roles: a county, or 东莞/中山
+        for code in ("44", COUNTY[:4], "441624100"):
+            with pytest.raises(InputError, match="必须授权到县"):
+                with unit_of_work(engine) as session:
+                    security.create_user(session, security.find_user(session, "admin"), "auditor", "县审核", PASSWORD,
+                                         [(role, code)], kdf=security.DEMO_KDF)
+    with pytest.raises(InputError, match="必须授权到地级市"):
+        with unit_of_work(engine) as session:
+            security.create_user(session, security.find_user(session, "admin"), "city", "市财政", PASSWORD,
+                                 [(UserRole.city_finance, COUNTY)], kdf=security.DEMO_KDF)
+    with unit_of_work(engine) as session:
+        for username, role, code in (("auditor", UserRole.county_reviewer, COUNTY),
+                                     ("dongguan", UserRole.county_finance, "4419"),
+                                     ("province", UserRole.province_finance, "44")):
+            security.create_user(session, security.find_user(session, "admin"), username, "某人", PASSWORD,
+                                 [(role, code)], kdf=security.DEMO_KDF)
+        assert security.user_count(session) == 4
 
 
 # ---------------------------------------------------------------- password rules

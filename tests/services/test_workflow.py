@@ -1,6 +1,7 @@
 """The 双签 workflow end to end through the services, and each rule refusing with its Chinese
-message and changing nothing: negative list, allocation (stop and warn), indicators, self-approval,
-over-spending, 公示 period; the ledger's 红字冲销 and 序时进度."""
+message and changing nothing: negative list, indicators, self-approval, 公示 period; the county's
+资金安排 over what reached the county (stop and warn); payments only by county finance, within the
+arrangement and after it, 先建后补 after 验收; the ledger's 红字冲销 and 序时进度."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.models import (Allocation, AuditEvent, Fund, FundLevel, Money, Project, ProjectStatus, Town, User, UserRole,
-                        Village)
+from app.models import (AuditEvent, Fund, FundIncome, FundLevel, FundSource, Money, Project, ProjectStatus, Town,
+                        User, UserRole, Village)
 from app.services import approval, database, ledger, projects, rules, security, settings, verify
 from app.services.errors import InputError
+from app.services.money import assets, payments, plans
 from app.services.regions import find_region
 
 TOWN = "441624100"   # 和平县阳明镇
@@ -39,9 +41,10 @@ def county(engine) -> County:
     six people of the workflow (each a different person)."""
     with database.unit_of_work(engine) as session:
         town = session.scalar(select(Town).where(Town.code == TOWN))
-        fund = Fund(name="2023年帮镇扶村资金", year=2023, level=FundLevel.county)
+        fund = Fund(name="2023年帮镇扶村资金", year=2023, level=FundLevel.county, region_code=COUNTY,
+                    issued_on=date(2023, 1, 31), deadline=date(2023, 12, 31),
+                    incomes=[FundIncome(source=FundSource.provincial, amount=Money.from_wan(2000))])
         session.add_all([fund, Village(town=town, name="水口村"), Village(town=town, name="高陂村")])
-        session.add(Allocation(fund=fund, town_id=town.id, amount=Money.from_wan(2000)))
         admin = security.create_user(session, None, "admin", "管理员", PASSWORD, [(UserRole.admin, COUNTY)],
                                      kdf=security.DEMO_KDF)
         people = {"admin": admin}
@@ -95,6 +98,24 @@ def approved(county: County, **overrides) -> int:
     return project_id
 
 
+def arrange(county: County, *project_ids: int, decided_on: date = TODAY) -> list[str]:
+    """The county's 资金安排 arranging each project's provincial money in full, signed by finance."""
+    with database.unit_of_work(county.engine) as session:
+        finance = county.user(session, "finance")
+        fund_id = session.scalar(select(Fund.id).where(Fund.name == county.fund_name))
+        plan = plans.create_plan(session, finance, COUNTY, fund_id, 2023, doc_number="和府〔2023〕1号")
+        for project_id in project_ids:
+            project = session.get(Project, project_id)
+            plans.set_line(session, finance, plan.id, project_id, FundSource.provincial, project.amount_provincial)
+        return plans.sign_plan(session, finance, plan.id, PASSWORD, decided_on=decided_on)[1]
+
+
+def planned(county: County, **overrides) -> int:
+    project_id = approved(county, **overrides)
+    arrange(county, project_id)
+    return project_id
+
+
 def status(county: County, project_id: int) -> ProjectStatus:
     with database.unit_of_work(county.engine) as session:
         return session.get(Project, project_id).status
@@ -114,22 +135,26 @@ def test_draft_sign_approve_spend_complete_accept(county):
     assert status(county, project_id) is ProjectStatus.double_signed
     act(county, "reviewer", approval.approve, project_id, PASSWORD, today=TODAY)
     assert status(county, project_id) is ProjectStatus.approved
-    act(county, "officer", approval.start, project_id)
-    entry = act(county, "finance", ledger.spend, project_id, spent_on=date(2023, 7, 1),
-                amount=Money.from_yuan("1000000.55"), payee="和平县宏达建设工程有限公司", voucher_no="HP-001")
-    act(county, "officer", approval.complete, project_id)
+    arrange(county, project_id)
+    assert status(county, project_id) is ProjectStatus.planned
+    act(county, "officer", approval.start, project_id, date(2023, 7, 1))
+    entry = act(county, "finance", payments.spend, project_id, spent_on=date(2023, 7, 1),
+        amount=Money.from_yuan("1000000.55"), payee="和平县宏达建设工程有限公司", voucher_no="HP-001")
+    act(county, "officer", approval.complete, project_id, date(2023, 11, 20))
     act(county, "reviewer", approval.accept, project_id, "水口村股份经济合作社", accepted_on=date(2023, 11, 30))
     with database.unit_of_work(county.engine) as session:
         project = session.get(Project, project_id)
         assert project.status is ProjectStatus.accepted
-        assert project.approved_on == TODAY and project.accepted_on == date(2023, 11, 30)
+        assert project.approved_on == TODAY and project.planned_on == TODAY
+        assert (project.started_on, project.completed_on, project.accepted_on) == (
+            date(2023, 7, 1), date(2023, 11, 20), date(2023, 11, 30))
         assert project.asset_receiver == "水口村股份经济合作社"
         assert [s.role for s in approval.current_signatures(project)] == [
             UserRole.town_leader, UserRole.team_leader, UserRole.county_reviewer]
         actions = [e.action for e in session.scalars(select(AuditEvent).where(
             AuditEvent.entity_uuid.in_([project.uuid, entry.uuid])).order_by(AuditEvent.id))]
         assert actions == ["project_created", "project_signed", "project_signed", "project_approved",
-                           "project_started", "expenditure_added", "project_completed", "project_accepted"]
+                           "project_planned", "project_started", "expenditure_added", "project_completed", "project_accepted"]
         report = verify.verify_database(session)
         assert report.ok, report.problems
         assert report.signatures == 3
@@ -187,23 +212,32 @@ def test_negative_list_category_is_refused_with_the_rule_text(county):
             {"spending_category": "office_buildings"})
 
 
-def test_over_allocation_stops_signing_by_default(county):
-    first = create(county, amount_wan=1500)
-    second = create(county, amount_wan=600)   # still allowed as a draft, with a reminder
-    act(county, "leader", approval.sign, first, UserRole.town_leader, PASSWORD)
-    refused(county, "leader", "已下达 2,000.00 万元|已下达 2000.00 万元", approval.sign, second, UserRole.town_leader,
-            PASSWORD)
+def test_library_needs_no_money_but_the_plan_stops_over_what_reached_the_county(county):
+    """Signing and 审定 need no allocation (the library is a reserve); the county's 资金安排 is refused
+    when the fund's own share exceeds what reached the county; county co-funding does not count."""
+    first = approved(county, amount_wan=1500)
+    second = approved(county, amount_wan=600, amount_county=Money.from_wan(5000).fen)
+    assert status(county, second) is ProjectStatus.approved
+    with database.unit_of_work(county.engine) as session:
+        finance = county.user(session, "finance")
+        fund_id = session.scalar(select(Fund.id).where(Fund.name == county.fund_name))
+        plan_id = plans.create_plan(session, finance, COUNTY, fund_id, 2023, doc_number="和府〔2023〕1号").id
+        for project_id in (first, second):
+            plans.set_line(session, finance, plan_id, project_id, FundSource.provincial,
+                           session.get(Project, project_id).amount_provincial)
+        plans.set_line(session, finance, plan_id, second, FundSource.county, Money.from_wan(5000))
+    refused(county, "finance", "超出和平县收到的 2000.00 万元（超出 100.00 万元）", plans.sign_plan, plan_id, PASSWORD,
+            decided_on=TODAY)
+    assert status(county, first) is ProjectStatus.approved
 
 
-def test_over_allocation_only_warns_when_the_county_says_so(county):
+def test_over_the_county_only_warns_when_the_county_says_so(county):
     with database.unit_of_work(county.engine) as session:
         settings.change_setting(session, county.user(session, "admin"), settings.ALLOCATION_CHECK, "提醒")
-    first = create(county, amount_wan=1500)
-    act(county, "leader", approval.sign, first, UserRole.town_leader, PASSWORD)
-    second = create(county, amount_wan=600)
-    outcome = act(county, "leader", approval.sign, second, UserRole.town_leader, PASSWORD)
-    assert outcome.project.status is ProjectStatus.signed_once
-    assert any("超出 100.00 万元" in w for w in outcome.warnings)
+    first, second = approved(county, amount_wan=1500), approved(county, amount_wan=600)
+    warnings = arrange(county, first, second)
+    assert any("超出 100.00 万元" in w and "仅作提醒" in w for w in warnings)
+    assert status(county, first) is status(county, second) is ProjectStatus.planned
 
 
 def test_missing_indicators_block_signing(county):
@@ -259,25 +293,67 @@ def test_wrong_password_signs_nothing(county):
     assert status(county, project_id) is ProjectStatus.draft
 
 
-def test_spending_only_on_approved_projects_and_never_beyond_the_amount(county):
+def test_payments_only_by_finance_within_the_arrangement_and_after_it(county):
     draft_id = create(county)
-    refused(county, "officer", "审定入库后才能支出", ledger.spend, draft_id, spent_on=TODAY, amount=Money.from_yuan(1),
-            payee="甲", voucher_no="V1")
+    refused(county, "finance", "纳入县级资金安排后才能支付", payments.spend, draft_id, spent_on=TODAY,
+            amount=Money.from_yuan(1), payee="甲", voucher_no="V1", source=FundSource.provincial)
     project_id = approved(county, amount_wan=100, name="小项目")
-    act(county, "officer", ledger.spend, project_id, spent_on=TODAY, amount=Money.from_yuan("999000.01"), payee="甲",
-        voucher_no="V1")
-    refused(county, "officer", "尚余 999.99 元，本次 1,000.00 元", ledger.spend, project_id, spent_on=TODAY,
+    refused(county, "finance", "纳入县级资金安排后才能支付", payments.spend, project_id, spent_on=TODAY,
+            amount=Money.from_yuan(1), payee="甲", voucher_no="V1")
+    arrange(county, project_id)
+    refused(county, "officer", "没有权限支付", payments.spend, project_id, spent_on=TODAY, amount=Money.from_yuan(1),
+            payee="甲", voucher_no="V1")
+    refused(county, "finance", "早于项目纳入资金安排的日期", payments.spend, project_id, spent_on=date(2023, 6, 29),
+            amount=Money.from_yuan(1), payee="甲", voucher_no="V1")
+    act(county, "finance", payments.spend, project_id, spent_on=TODAY, amount=Money.from_yuan("999000.01"),
+        payee="甲", voucher_no="V1")
+    refused(county, "finance", "尚可支付 999.99 元", payments.spend, project_id, spent_on=TODAY,
             amount=Money.from_yuan(1000), payee="甲", voucher_no="V2")
 
 
-def test_reversal_is_linked_negated_and_single(county):
-    project_id = approved(county, amount_wan=100)
-    entry = act(county, "officer", ledger.spend, project_id, spent_on=TODAY, amount=Money.from_yuan("5000.50"),
+def test_build_then_subsidise_is_paid_after_acceptance_only(county):
+    project_id = planned(county, amount_wan=100, support_method="build_then_subsidise")
+    act(county, "officer", approval.start, project_id, date(2023, 7, 1))
+    claim = dict(amount=Money.from_yuan(1000), payee="甲", purpose="补助", voucher_numbers="发票 1", filed_on=TODAY)
+    refused(county, "officer", "先建后补项目，须验收后才能报账", payments.file_claim, project_id, **claim)
+    act(county, "officer", approval.complete, project_id, date(2023, 10, 1))
+    act(county, "reviewer", approval.accept, project_id, "水口村股份经济合作社", accepted_on=date(2023, 10, 15))
+    filed = act(county, "officer", payments.file_claim, project_id, **claim | {"filed_on": date(2023, 10, 16)})
+    refused(county, "officer", "没有权限支付", payments.pay_claim, filed.id, spent_on=date(2023, 10, 20),
+            voucher_no="P1")
+    paid = act(county, "finance", payments.pay_claim, filed.id, spent_on=date(2023, 10, 20), voucher_no="P1")
+    assert paid.amount == Money.from_yuan(1000) and paid.source is FundSource.provincial
+    with database.unit_of_work(county.engine) as session:
+        asset, = assets.asset_lines(session, COUNTY)
+        assert asset.value == Money.from_wan(100) and asset.custodian == "水口村股份经济合作社"
+
+
+def test_claims_wait_for_finance_and_count_against_the_arrangement(county):
+    project_id = planned(county, amount_wan=1)  # 10,000 元
+    first = act(county, "officer", payments.file_claim, project_id, amount=Money.from_yuan(8000), payee="甲",
+                purpose="进度款", voucher_numbers="发票 1", filed_on=TODAY)
+    refused(county, "officer", "尚可报账 2,000.00 元", payments.file_claim, project_id, amount=Money.from_yuan(3000),
+            payee="甲", purpose="进度款", voucher_numbers="发票 2", filed_on=TODAY)
+    refused(county, "finance", "驳回报账必须填写原因", payments.reject_claim, first.id, " ")
+    act(county, "finance", payments.reject_claim, first.id, "发票不全")
+    refused(county, "finance", "已驳回，不能再支付", payments.pay_claim, first.id, spent_on=TODAY,
+            voucher_no="P1")
+    act(county, "officer", payments.file_claim, project_id, amount=Money.from_yuan(10000), payee="甲",
+        purpose="进度款", voucher_numbers="发票 1、2", filed_on=TODAY)
+
+
+def test_reversal_is_linked_negated_dated_and_single(county):
+    project_id = planned(county, amount_wan=100)
+    entry = act(county, "finance", payments.spend, project_id, spent_on=TODAY, amount=Money.from_yuan("5000.50"),
                 payee="甲", voucher_no="V1")
-    reversal = act(county, "finance", ledger.reverse, entry.id, "金额录错", date(2023, 7, 1))
+    refused(county, "finance", "不能早于原支出日期", payments.reverse, entry.id, "金额录错", date(2023, 6, 1))
+    refused(county, "finance", "冲销日期不能晚于今天", payments.reverse, entry.id, "金额录错", date(9999, 12, 31))
+    refused(county, "officer", "没有权限红字冲销", payments.reverse, entry.id, "金额录错", date(2023, 7, 1))
+    reversal = act(county, "finance", payments.reverse, entry.id, "金额录错", date(2023, 7, 1))
     assert reversal.amount == Money.from_yuan("-5000.50") and reversal.reversal_of_id == entry.id
-    refused(county, "finance", "已冲销过", ledger.reverse, entry.id, "再冲一次")
-    refused(county, "finance", "冲销记录，不能再冲销", ledger.reverse, reversal.id, "冲销冲销")
+    assert reversal.source is FundSource.provincial
+    refused(county, "finance", "已冲销过", payments.reverse, entry.id, "再冲一次")
+    refused(county, "finance", "冲销记录，不能再冲销", payments.reverse, reversal.id, "冲销冲销")
     with database.unit_of_work(county.engine) as session:
         assert ledger.project_ledger(session, [project_id], date(2023, 7, 1))[0].spent == Money(0)
         # the reversal is dated 7-1: on 6-30 the ledger still shows the payment as it then stood
@@ -286,29 +362,36 @@ def test_reversal_is_linked_negated_and_single(county):
 
 
 def test_cancel_needs_reason_and_no_net_spending(county):
-    project_id = approved(county, amount_wan=100)
-    act(county, "officer", ledger.spend, project_id, spent_on=TODAY, amount=Money.from_yuan(100), payee="甲",
+    project_id = planned(county, amount_wan=100)
+    act(county, "finance", payments.spend, project_id, spent_on=TODAY, amount=Money.from_yuan(100), payee="甲",
         voucher_no="V1")
     refused(county, "reviewer", "已有支出 100.00 元，不能终止", approval.cancel, project_id, "不再实施")
     refused(county, "officer", "您没有权限终止已审定的项目", approval.cancel, project_id, "不再实施")
 
 
-def test_time_progress_and_lag_flag(county):
+def test_time_progress_over_the_fund_period_and_lag_flag(county):
     assert ledger.time_progress(2023, date(2023, 6, 30)) == Decimal(6) / 12
     assert ledger.time_progress(2023, date(2023, 6, 29)) == Decimal(5) / 12
     assert ledger.time_progress(2023, date(2024, 1, 1)) == 1 and ledger.time_progress(2024, TODAY) == 0
-    project_id = approved(county, amount_wan=100)
-    act(county, "officer", ledger.spend, project_id, spent_on=date(2023, 5, 2), amount=Money.from_wan(39),
+    # the 2021 fund: issued at the end of September 2021, to be spent by the end of 2022
+    assert ledger.period_progress(date(2021, 9, 30), date(2022, 12, 31), date(2021, 12, 31)) == Decimal(3) / 15
+    project_id = planned(county, amount_wan=100, starts_on="2023-01-01", ends_on="2023-12-31")
+    act(county, "finance", payments.spend, project_id, spent_on=date(2023, 7, 2), amount=Money.from_wan(39),
         payee="甲", voucher_no="V1")
     with database.unit_of_work(county.engine) as session:
-        assert ledger.project_ledger(session, [project_id], date(2023, 5, 1))[0].spent == Money(0)  # not yet paid
-        line = ledger.project_ledger(session, [project_id], TODAY)[0]
-        assert line.spend_rate == Decimal("0.39") and line.lagging  # 39% < 50% − 10 points
-        assert not ledger.project_ledger(session, [project_id], date(2023, 5, 31))[0].lagging  # 39% vs 41.7% − 10
-        fund_id = session.scalar(select(Fund.id).where(Fund.name == county.fund_name))
-        town_line, = ledger.town_ledger(session, fund_id, find_region(session, COUNTY), TODAY)
-        assert town_line.allocated == Money.from_wan(2000) and town_line.spent == Money.from_wan(39)
-        assert town_line.lagging
+        assert ledger.project_ledger(session, [project_id], date(2023, 7, 1))[0].spent == Money(0)  # not yet paid
+        line = ledger.project_ledger(session, [project_id], date(2023, 7, 31))[0]
+        assert line.allocated == Money.from_wan(100)  # what the plan arranged
+        assert line.spend_rate == Decimal("0.39") and line.lagging  # 39% < 7/12 − 10 points
+    act(county, "finance", payments.spend, project_id, spent_on=date(2023, 7, 31), amount=Money.from_wan(20),
+        payee="甲", voucher_no="V2")
+    with database.unit_of_work(county.engine) as session:
+        assert not ledger.project_ledger(session, [project_id], date(2023, 7, 31))[0].lagging  # 59% vs 48.3%
+        fund = session.scalar(select(Fund).where(Fund.name == county.fund_name))
+        town_line, = ledger.town_ledger(session, fund.id, find_region(session, COUNTY), date(2023, 8, 31))
+        assert town_line.allocated == Money.from_wan(100) and town_line.spent == Money.from_wan(59)
+        # the fund runs from 2023-01-31 to the end of the year: 7 of 11 month ends by 8-31
+        assert town_line.progress == Decimal(7) / 11 and not town_line.lagging  # 59% vs 63.6% − 10
 
 
 def test_rules_check_reports_findings_by_field(county):

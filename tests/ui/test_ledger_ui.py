@@ -2,7 +2,7 @@
 amount or with a bad amount), 红字冲销 from the project's ledger, the buttons each login sees, and
 the region ledger by project and by town agreeing with the services."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,9 +12,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy import select
 
-from app.models import Expenditure, InvalidAmount, Money, Project, User, format_percent
+from app.models import (Expenditure, InvalidAmount, Money, Project, ProjectStatus, SupportMethod, Town, User,
+                        format_percent)
 from app.services import database, ledger, projects
 from app.services.database import unit_of_work
+from app.services.money import payments
 from app.services.regions import find_region
 from app.ui import ledger_model
 from app.ui.expenditure_dialog import ExpenditureDialog, parse_yuan
@@ -24,7 +26,18 @@ from app.ui.login import Login
 from app.ui.project_ledger_dialog import ProjectLedgerDialog, ReversalDialog
 
 COUNTY = "441624"
-PROJECT = "阳明镇卫生院特色科室建设"  # in progress, partly spent
+TOWN = "大坝镇"
+
+
+def paid_project(engine) -> tuple[int, str]:
+    """大坝镇's first project under way with payments that may be paid before 验收: (id, name)."""
+    with unit_of_work(engine) as session:
+        row = session.execute(
+            select(Project.id, Project.name).join(Town, Town.id == Project.town_id)
+            .where(Town.name == TOWN, Project.status == ProjectStatus.in_progress,
+                   Project.support_method != SupportMethod.build_then_subsidise,
+                   Project.id.in_(select(Expenditure.project_id))).order_by(Project.id)).first()
+        return row.id, row.name
 
 
 def login_as(engine, username: str) -> Login:
@@ -32,9 +45,8 @@ def login_as(engine, username: str) -> Login:
         return Login.of(session.scalar(select(User).where(User.username == username)))
 
 
-def project_id(engine, name: str = PROJECT) -> int:
-    with unit_of_work(engine) as session:
-        return session.scalar(select(Project.id).where(Project.name == name))
+def project_id(engine) -> int:
+    return paid_project(engine)[0]
 
 
 def stored(path, pid: int) -> list[Expenditure]:
@@ -65,7 +77,7 @@ def warnings(monkeypatch) -> list[str]:
     return shown
 
 
-def spend_dialog(qtbot, engine, pid: int, username: str = "阳明镇经办") -> ExpenditureDialog:
+def spend_dialog(qtbot, engine, pid: int, username: str = "县财政") -> ExpenditureDialog:
     dialog = ExpenditureDialog(engine, login_as(engine, username), pid)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -88,7 +100,8 @@ def test_enter_expenditure_through_dialog(qtbot, demo_engine, demo_path, warning
     pid = project_id(demo_engine)
     before = stored(demo_path, pid)
     dialog = spend_dialog(qtbot, demo_engine, pid)
-    assert "尚余" in dialog.balance.text() and dialog.ok_button.isEnabled()
+    assert "尚可支付" in dialog.balance.text() and dialog.ok_button.isEnabled()
+    assert dialog.source.count() == 3 and dialog.source.currentText().startswith("省级财政（尚可支付")
     assert dialog.spent_on.date() == QDate.currentDate() == dialog.spent_on.maximumDate()
     QTest.keyClicks(dialog.amount, "12,345.67")
     assert "12,345.67" in dialog.amount_hint.text()
@@ -107,10 +120,11 @@ def test_enter_expenditure_through_dialog(qtbot, demo_engine, demo_path, warning
 
 
 def test_over_amount_is_refused_and_input_kept(qtbot, demo_engine, demo_path, warnings):
-    """One 分 more than what is left: the service's “尚余” message, the dialog stays with its input, nothing stored."""
+    """One 分 more than what is left of the source: the service's message, the dialog stays with its input,
+    nothing stored."""
     pid = project_id(demo_engine)
     with unit_of_work(demo_engine) as session:
-        left = ledger.project_balance(session, pid).left
+        left = payments.source_balances(session, pid)[0].room
     before = stored(demo_path, pid)
     dialog = spend_dialog(qtbot, demo_engine, pid)
     too_much = (left + Money(1)).format_yuan()
@@ -118,7 +132,7 @@ def test_over_amount_is_refused_and_input_kept(qtbot, demo_engine, demo_path, wa
     dialog.payee.setText("某公司")
     dialog.voucher_no.setText("V-9")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert len(warnings) == 1 and f"尚余 {left.format_yuan()} 元" in warnings[0]
+    assert len(warnings) == 1 and f"省级财政尚可支付 {left.format_yuan()} 元" in warnings[0]
     assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.saved_expenditure_id is None
     assert (dialog.amount.text(), dialog.payee.text(), dialog.voucher_no.text()) == (too_much, "某公司", "V-9")
@@ -152,13 +166,19 @@ def test_missing_payee_is_asked_for_inline(qtbot, demo_engine, demo_path, warnin
     assert len(stored(demo_path, pid)) == len(before)
 
 
-def test_dialog_blocks_projects_not_yet_approved(qtbot, demo_engine):
-    """A double-signed project is not in the library yet: the dialog says so and cannot be confirmed."""
+@pytest.mark.parametrize("status", [ProjectStatus.double_signed, ProjectStatus.approved])
+def test_dialog_blocks_projects_the_plan_has_not_reached(qtbot, demo_engine, status):
+    """Not yet in the library, or in it as a reserve the county arranged no money for: the dialog says
+    so and cannot be confirmed."""
     with unit_of_work(demo_engine) as session:
-        pid = session.scalar(select(Project.id).where(Project.status == "double_signed"))
-        username = session.get(Project, pid).town.name + "经办"
-    dialog = spend_dialog(qtbot, demo_engine, pid, username)
-    assert "审定入库后才能支出" in dialog.blocked.text() and not dialog.ok_button.isEnabled()
+        pid = session.scalar(select(Project.id).where(Project.status == status))
+    dialog = spend_dialog(qtbot, demo_engine, pid)
+    assert "纳入县级资金安排后才能支付" in dialog.blocked.text() and not dialog.ok_button.isEnabled()
+
+
+def test_dialog_tells_a_town_officer_that_the_county_pays(qtbot, demo_engine):
+    dialog = spend_dialog(qtbot, demo_engine, project_id(demo_engine), f"{TOWN}经办")
+    assert "由县级财政支付" in dialog.blocked.text() and not dialog.ok_button.isEnabled()
 
 
 def test_reversal_through_project_ledger(qtbot, demo_engine, demo_path, warnings):
@@ -170,8 +190,9 @@ def test_reversal_through_project_ledger(qtbot, demo_engine, demo_path, warnings
     assert dialog.spend_button.isVisible() and dialog.reverse_button.isVisible()
     assert not dialog.reverse_button.isEnabled()  # nothing selected
     rows = dialog.model.rowCount()
-    original = dialog.model.line(0)
-    dialog.table.selectRow(0)
+    first = next(r for r in range(rows) if dialog.model.line(r).may_reverse)
+    original = dialog.model.line(first)
+    dialog.table.selectRow(first)
     assert dialog.reverse_button.isEnabled()
     changed = []
     dialog.ledger_changed.connect(changed.append)
@@ -207,7 +228,7 @@ def test_reversal_through_project_ledger(qtbot, demo_engine, demo_path, warnings
 def test_spend_from_project_ledger(qtbot, demo_engine, demo_path, warnings):
     """录入支出… opens the expenditure dialog; the new entry appears in the list and the totals."""
     pid = project_id(demo_engine)
-    dialog = ProjectLedgerDialog(demo_engine, login_as(demo_engine, "阳明镇经办"), pid)
+    dialog = ProjectLedgerDialog(demo_engine, login_as(demo_engine, "县财政"), pid)
     qtbot.addWidget(dialog)
     dialog.show()
     rows = dialog.model.rowCount()
@@ -253,16 +274,21 @@ def view(qtbot, demo_engine):
 def test_ledger_view_by_project_matches_the_service(view, demo_engine):
     """按项目: the county's spendable projects, 已支出 and 支出率 as the service computes them."""
     model = view.project_model
-    pid = project_id(demo_engine)
+    pid, name = paid_project(demo_engine)
     with unit_of_work(demo_engine) as session:
-        ids = projects.project_ids(session, view.region, statuses=ledger.SPENDABLE)
-        line, = ledger.project_ledger(session, [pid], date(2023, 6, 30))
+        project = session.get(Project, pid)
+        as_of = project.starts_on + (project.ends_on - project.starts_on) / 2  # half way through its plan
+        ids = projects.project_ids(session, view.region, statuses=ledger.LISTED)
+        line, = ledger.project_ledger(session, [pid], as_of)
+        progress = ledger.period_progress(project.starts_on - timedelta(days=1), project.ends_on, as_of)
     assert model.rowCount() == len(ids) and f"项目 {len(ids)} 个" in view.summary.text()
     row = ids.index(pid)
-    assert model.data(model.index(row, 0)) == PROJECT
-    view.set_as_of(date(2023, 6, 30))
+    assert model.data(model.index(row, 0)) == name
+    view.set_as_of(as_of)
+    assert line.allocated == project.amount and 0 < progress < 1
     assert [model.data(model.index(row, c)) for c in (1, 2, 3, 4)] == [
-        line.allocated.format_wan(2, True), line.spent.format_wan(2, True), format_percent(line.spend_rate), "50.00%"]
+        line.allocated.format_wan(2, True), line.spent.format_wan(2, True), format_percent(line.spend_rate),
+        format_percent(progress)]
     lag = model.data(model.index(row, 5))
     assert lag == ("滞后" if line.lagging else "")
     lagging_row = next(r for r in range(model.rowCount()) if model.data(model.index(r, 5)) == "滞后")
@@ -273,8 +299,10 @@ def test_ledger_view_sorts_by_spend_rate(view):
     """Clicking 支出率 orders the projects by it (in SQL, so the model stays id-only)."""
     view.project_table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
     model = view.project_model
-    rates = [Decimal(model.data(model.index(r, 3)).rstrip("%")) for r in range(model.rowCount())]
+    shown = [model.data(model.index(r, 3)) for r in range(model.rowCount())]
+    rates = [Decimal(text.rstrip("%")) for text in shown if text != "—"]
     assert rates == sorted(rates, reverse=True) and rates[0] > rates[-1]
+    assert "—" in shown and shown.index("—") == len(rates)  # reserves with nothing arranged come last
 
 
 def test_ledger_view_project_activated(view, qtbot, demo_engine):
@@ -288,7 +316,7 @@ def test_ledger_view_project_activated(view, qtbot, demo_engine):
 
 
 def test_ledger_view_by_town(view, demo_engine):
-    """按镇: the demo fund is offered and each of the 17 towns shows its allocation and spending."""
+    """按镇: the demo fund is offered and each of the 17 towns shows its 因素法 share and spending."""
     view.set_mode(TOWN_MODE)
     assert view.fund.isVisible() and view.fund.count() == 1 and "和平县" in view.fund.currentText()
     with unit_of_work(demo_engine) as session:
@@ -297,11 +325,12 @@ def test_ledger_view_by_town(view, demo_engine):
     assert model.headerData(0, Qt.Orientation.Horizontal) == "镇" and model.rowCount() == len(lines) == 17
     for row, line in enumerate(lines):
         assert [model.data(model.index(row, c)) for c in (0, 1, 2)] == [
-            line.name, "2,000.00", line.spent.format_wan(2, True)]
-    assert "镇 17 个，已下达 34,000.00 万元" in view.summary.text()
+            line.name, line.allocated.format_wan(2, True), line.spent.format_wan(2, True)]
+    assert len({line.allocated for line in lines}) > 1  # the factor method does not split evenly
+    assert "镇 17 个，已安排 34,000.00 万元" in view.summary.text()
     with unit_of_work(demo_engine) as session:
-        view.set_region(find_region(session, "4401"))  # 广州市: nothing issued to its towns
-    assert view.fund.count() == 0 and model.rowCount() == 0 and "没有下达到镇的资金" in view.summary.text()
+        view.set_region(find_region(session, "4401"))  # 广州市: no plan arranges anything there
+    assert view.fund.count() == 0 and model.rowCount() == 0 and "没有已签发的资金安排" in view.summary.text()
 
 
 def test_ledger_rows_load_on_demand(qapp, demo_engine, monkeypatch):
@@ -317,7 +346,7 @@ def test_ledger_rows_load_on_demand(qapp, demo_engine, monkeypatch):
     assert calls == []
     last = model.rowCount() - 1
     assert model.data(model.index(last, 0))
-    model.data(model.index(last - 1, 3))
+    model.data(model.index(last - last % 10, 3))  # same block: served from the cache
     assert calls == [model.rowCount() - (last - last % 10)]
 
 

@@ -348,11 +348,19 @@ def open_window(qtbot, engine, demo_path, username: str | None) -> MainWindow:
     return window
 
 
+def _count_double_signed(engine) -> int:
+    """待审定 for the demo's reviewer: every double-signed project (the reviewer signed none of them)."""
+    with database.unit_of_work(engine) as session:
+        return session.scalar(select(func.count()).select_from(Project).where(Project.status == S.double_signed))
+
+
 def test_main_window_shows_each_role_its_own(qtbot, engine, demo_path):
     reviewer = open_window(qtbot, engine, demo_path, "县审核")
     assert reviewer.review_action.isVisible() and not reviewer.new_action.isVisible()
     assert not reviewer.sign_action.isVisible()
-    assert [reviewer.tabs.tabText(i) for i in range(reviewer.tabs.count())] == ["全部项目", "待审定（12）", "资金台账"]
+    waiting = _count_double_signed(engine)
+    assert [reviewer.tabs.tabText(i) for i in range(reviewer.tabs.count())] == [
+        "全部项目", f"待审定（{waiting}）", "资金台账"]
     assert reviewer.tabs.currentIndex() == 1  # opens on the work waiting for this person
 
     officer = open_window(qtbot, engine, demo_path, "阳明镇经办")
@@ -369,6 +377,7 @@ def test_main_window_shows_each_role_its_own(qtbot, engine, demo_path):
 def test_review_from_the_work_list(qtbot, engine, demo_path):
     """The reviewer picks the first project of 待审定, approves it in the dialog; the list shrinks."""
     window = open_window(qtbot, engine, demo_path, "县审核")
+    waiting = _count_double_signed(engine)
     table = window.current_table()
     table.setCurrentIndex(table.model().index(0, 0))
     project_id = window.current_project_id()
@@ -383,7 +392,7 @@ def test_review_from_the_work_list(qtbot, engine, demo_path):
     QTimer.singleShot(0, approve)
     window.review_action.trigger()
     assert project(engine, project_id).status is S.approved
-    assert window.tabs.tabText(1) == "待审定（11）"
+    assert window.tabs.tabText(1) == f"待审定（{waiting - 1}）"
     assert "已审定入库" in window.statusBar().currentMessage()
 
 

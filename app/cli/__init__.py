@@ -1,5 +1,9 @@
 """`bangzhen`: the program's services from the command line. Every command takes --db PATH; errors
-are printed in Chinese with exit status 2 (1 for an internal fault), never a traceback."""
+are printed in Chinese with exit status 2 (1 for an internal fault), never a traceback.
+
+This module builds the parser and holds the set-up and region commands; each other group of
+commands has its module (`lifecycle`: users, projects, 双签, verify; `money`: funds, allocations,
+plans, claims, payments, assets), sharing `common` for --as, passwords, dates and amounts."""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from app import APP_NAME, __version__, cli_lifecycle
+from app import APP_NAME, __version__
+from app.cli import lifecycle, money
 from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
 from app.services import database, demo, generate, refdata, regions, stats
@@ -152,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp = command("import-categories", cmd_town_import_categories,
                   "从 CSV 批量设置镇类别（表头：town_code,category,helper_type,helper_unit）", town)
     imp.add_argument("file", type=Path, help="CSV 文件（UTF-8）")
-    cli_lifecycle.add_commands(commands, command, ChineseArgumentParser)
+    lifecycle.add_commands(commands, command, ChineseArgumentParser)
+    money.add_commands(commands, command, ChineseArgumentParser)
     return parser
 
 

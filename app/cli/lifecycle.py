@@ -1,56 +1,20 @@
-"""The project lifecycle from the command line: users, projects, 双签, 审定, spending, verify.
-
-Every command that changes data names the acting user with --as and reads passwords from standard
-input (one per line, in the order the command's help gives) or, at a terminal, from a prompt that
-does not echo. A password is never a command-line argument (it would sit in the shell history).
-"""
+"""The project lifecycle from the command line: users, projects, 双签, 审定, implementation, verify,
+audit and settings. Commands that change data name the acting user with --as (see `common`)."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Callable
 
 from sqlalchemy import select
 
-from app.errors import BangzhenError
+from app.cli.common import Passwords, engine, login, parse_date, print_warnings, wan
+from app.models import AssetType, ProjectStatus, User, UserRole
 from app.models.types import utcnow
-from app.models import AssetType, Money, ProjectStatus, User, UserRole
-from app.services import approval, audit, database, ledger, projects, refdata, regions, security, settings, verify
+from app.services import approval, audit, database, projects, refdata, regions, security, settings, verify
 from app.services.project_sheet import project_sheet
 from app.services.errors import InputError
 from app.services.project_files import read_project_file
-
-
-class Passwords:
-    """Passwords in order: lines of a piped stdin, or prompts at a terminal."""
-
-    def __init__(self) -> None:
-        self.interactive = sys.stdin.isatty()
-
-    def read(self, prompt: str, confirm: bool = False) -> str:
-        if self.interactive:
-            first = getpass.getpass(f"{prompt}：")
-            if confirm and getpass.getpass(f"再次输入{prompt}：") != first:
-                raise InputError("两次输入的密码不一致。", "password confirmation differs")
-            return first
-        line = sys.stdin.readline()
-        if not line:
-            raise InputError(f"缺少{prompt}：请在标准输入中每行提供一个密码。", "stdin ended")
-        return line.rstrip("\r\n")
-
-
-def _login(session, args: argparse.Namespace, passwords: Passwords) -> tuple[User, str]:
-    password = passwords.read(f"用户“{args.as_user}”的密码")
-    user = security.authenticate(session, args.as_user, password)
-    return user, password
-
-
-def _engine(args: argparse.Namespace):
-    return database.connect(args.db)
 
 
 def _role_grants(specs: list[str]) -> list[tuple[UserRole, str]]:
@@ -61,11 +25,6 @@ def _role_grants(specs: list[str]) -> list[tuple[UserRole, str]]:
             raise InputError(f"角色“{spec}”应写成 角色:区划代码，如 乡镇经办人:441624100。", f"bad role spec {spec!r}")
         grants.append((UserRole.from_label(role), code.strip()))
     return grants
-
-
-def _print_warnings(warnings: list[str]) -> None:
-    for warning in warnings:
-        print(f"  提示：{warning}")
 
 
 # ---------------------------------------------------------------- users
@@ -79,14 +38,14 @@ def cmd_user_add(args: argparse.Namespace) -> None:
         if security.user_count(session):
             if not args.as_user:
                 raise InputError("已有用户：请用 --as 指定执行操作的系统管理员。", "no --as")
-            actor, _ = _login(session, args, passwords)
+            actor, _ = login(session, args, passwords)
         password = passwords.read(f"新用户“{args.username}”的密码", confirm=True)
         user = security.create_user(session, actor, args.username, args.name, password, _role_grants(args.role))
         print(f"已新增用户：{user.username}（{user.display_name}），角色：{security.grants_text(user)}")
 
 
 def cmd_user_list(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_engine(args)) as session:
+    with database.unit_of_work(engine(args)) as session:
         users = session.scalars(select(User).order_by(User.username)).all()
         if not users:
             print("尚无用户。请先运行 bangzhen user add 创建系统管理员。")
@@ -99,7 +58,7 @@ def cmd_user_list(args: argparse.Namespace) -> None:
 
 def cmd_user_passwd(args: argparse.Namespace) -> None:
     passwords = Passwords()
-    with database.unit_of_work(_engine(args)) as session:
+    with database.unit_of_work(engine(args)) as session:
         user = security.find_user(session, args.username)
         old = passwords.read("原密码")
         new = passwords.read("新密码", confirm=True)
@@ -109,8 +68,8 @@ def cmd_user_passwd(args: argparse.Namespace) -> None:
 
 def cmd_user_reset(args: argparse.Namespace) -> None:
     passwords = Passwords()
-    with database.unit_of_work(_engine(args)) as session:
-        admin, _ = _login(session, args, passwords)
+    with database.unit_of_work(engine(args)) as session:
+        admin, _ = login(session, args, passwords)
         user = security.find_user(session, args.username)
         new = passwords.read(f"用户“{args.username}”的新密码", confirm=True)
         security.reset_password(session, admin, user, new)
@@ -121,24 +80,24 @@ def cmd_user_reset(args: argparse.Namespace) -> None:
 
 def cmd_project_create(args: argparse.Namespace) -> None:
     content = read_project_file(args.file)
-    with database.unit_of_work(_engine(args)) as session:
-        user, _ = _login(session, args, Passwords())
+    with database.unit_of_work(engine(args)) as session:
+        user, _ = login(session, args, Passwords())
         outcome = approval.create_project(session, user, content)
         print(f"已起草项目 {outcome.project.id}：{outcome.project.name}（草稿）")
-        _print_warnings(outcome.warnings)
+        print_warnings(outcome.warnings)
 
 
 def cmd_project_edit(args: argparse.Namespace) -> None:
     changes = read_project_file(args.file)
-    with database.unit_of_work(_engine(args)) as session:
-        user, _ = _login(session, args, Passwords())
+    with database.unit_of_work(engine(args)) as session:
+        user, _ = login(session, args, Passwords())
         outcome = approval.edit_project(session, user, args.id, changes, args.reason or "")
         print(f"项目 {args.id} 已保存，当前状态：{outcome.project.status.label}")
-        _print_warnings(outcome.warnings)
+        print_warnings(outcome.warnings)
 
 
 def cmd_project_show(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_engine(args)) as session:
+    with database.unit_of_work(engine(args)) as session:
         sheet = project_sheet(session, args.id)
     print(f"项目 {sheet.id}  状态：{sheet.status.label}  内容版本：{sheet.content_version}")
     if sheet.status_reason:
@@ -157,7 +116,7 @@ def cmd_project_show(args: argparse.Namespace) -> None:
 
 
 def cmd_project_list(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_engine(args)) as session:
+    with database.unit_of_work(engine(args)) as session:
         region = regions.find_region(session, args.region)
         statuses = [ProjectStatus.from_label(args.status)] if args.status else None
         ids = projects.project_ids(session, region, statuses=statuses)
@@ -167,19 +126,20 @@ def cmd_project_list(args: argparse.Namespace) -> None:
 
 def _transition(handler: Callable) -> Callable[[argparse.Namespace], None]:
     def run(args: argparse.Namespace) -> None:
-        with database.unit_of_work(_engine(args)) as session:
-            user, password = _login(session, args, Passwords())
+        with database.unit_of_work(engine(args)) as session:
+            user, password = login(session, args, Passwords())
             outcome = handler(session, user, args, password)
             print(f"项目 {outcome.project.id}“{outcome.project.name}”：{outcome.project.status.label}")
-            _print_warnings(outcome.warnings)
+            print_warnings(outcome.warnings)
     return run
 
 
-cmd_project_start = _transition(lambda s, u, a, p: approval.start(s, u, a.id))
-cmd_project_complete = _transition(lambda s, u, a, p: approval.complete(s, u, a.id))
+cmd_project_start = _transition(lambda s, u, a, p: approval.start(s, u, a.id, parse_date(a.date)))
+cmd_project_complete = _transition(lambda s, u, a, p: approval.complete(s, u, a.id, parse_date(a.date)))
 cmd_project_cancel = _transition(lambda s, u, a, p: approval.cancel(s, u, a.id, a.reason))
 cmd_project_accept = _transition(lambda s, u, a, p: approval.accept(
-    s, u, a.id, a.receiver, AssetType.from_label(a.asset_type) if a.asset_type else None))
+    s, u, a.id, a.receiver or "", AssetType.from_label(a.asset_type) if a.asset_type else None, parse_date(a.date),
+    owner=a.owner or "", upkeep_yearly=wan(a.upkeep)))
 cmd_sign = _transition(lambda s, u, a, p: approval.sign(s, u, a.id, UserRole.from_label(a.role), p))
 
 
@@ -194,42 +154,10 @@ cmd_review = _transition(_review)
 
 # ---------------------------------------------------------------- ledger
 
-def _yuan(text: str) -> Money:
-    try:
-        return Money.from_yuan(Decimal(text.replace(",", "")))
-    except (InvalidOperation, BangzhenError):
-        raise InputError(f"金额“{text}”无效：请以元为单位，最多两位小数，如 12345.67。", f"bad amount {text!r}") from None
-
-
-def _date(text: str | None) -> date:
-    if not text:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"日期“{text}”无效，应写成 2023-05-01。", f"bad date {text!r}") from None
-
-
-def cmd_spend(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_engine(args)) as session:
-        user, _ = _login(session, args, Passwords())
-        entry = ledger.spend(session, user, args.id, spent_on=_date(args.date), amount=_yuan(args.amount),
-                             payee=args.payee, voucher_no=args.voucher, purpose=args.purpose)
-        left = entry.project.amount - projects.net_spent(session, args.id)
-        print(f"已录入支出 {entry.id}：{entry.amount.format_yuan()} 元；项目尚余 {left.format_yuan()} 元。")
-
-
-def cmd_reverse(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_engine(args)) as session:
-        user, _ = _login(session, args, Passwords())
-        entry = ledger.reverse(session, user, args.expenditure_id, args.reason, _date(args.date))
-        print(f"已红字冲销支出 {args.expenditure_id}：冲销记录 {entry.id}，金额 {entry.amount.format_yuan()} 元。")
-
-
 # ---------------------------------------------------------------- verify and settings
 
 def cmd_verify(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_engine(args)) as session:
+    with database.unit_of_work(engine(args)) as session:
         report = verify.verify_database(session)
     print(f"已核验 {report.projects} 个项目的 {report.signatures} 个有效签名，审计记录 {report.chain.events} 条。")
     for problem in report.problems:
@@ -243,7 +171,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_setting_list(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_engine(args)) as session:
+    with database.unit_of_work(engine(args)) as session:
         for key, spec in settings.COUNTY_SETTINGS.items():
             value = settings.get_setting(session, key)
             shown = spec.choices.get(value, value) if spec.choices else value
@@ -251,14 +179,14 @@ def cmd_setting_list(args: argparse.Namespace) -> None:
 
 
 def cmd_setting_set(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_engine(args)) as session:
-        admin, _ = _login(session, args, Passwords())
+    with database.unit_of_work(engine(args)) as session:
+        admin, _ = login(session, args, Passwords())
         settings.change_setting(session, admin, args.key, args.value)
     print(f"已修改设置 {args.key}。")
 
 
 def cmd_audit(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_engine(args)) as session:
+    with database.unit_of_work(engine(args)) as session:
         entity = approval.get_project(session, args.project).uuid if args.project else None
         for event, username in audit.events(session, entity_uuid=entity, limit=args.limit):
             label = audit.ACTION_LABELS.get(event.action, event.action)
@@ -305,13 +233,18 @@ def add_commands(commands, command, parser_class) -> None:
     lst = command("list", cmd_project_list, "列出项目", project)
     lst.add_argument("--region", default=regions.PROVINCE_CODE, help="区划代码（默认全省）")
     lst.add_argument("--status", help="只列出此状态的项目，如 已双签")
-    for name, handler, help_text in (("start", cmd_project_start, "开始实施（已审定入库 → 实施中）"),
+    for name, handler, help_text in (("start", cmd_project_start, "开始实施（已审定入库或已纳入计划 → 实施中）"),
                                      ("complete", cmd_project_complete, "确认完工（实施中 → 已完工）")):
-        acting(command(name, handler, help_text, project)).add_argument("id", type=int, help="项目编号")
-    accept = acting(command("accept", cmd_project_accept, "验收（已完工 → 已验收），登记资产移交", project))
+        sub = acting(command(name, handler, help_text, project))
+        sub.add_argument("id", type=int, help="项目编号")
+        sub.add_argument("--date", help="实际日期（默认今天），如 2023-07-01")
+    accept = acting(command("accept", cmd_project_accept, "验收（已完工 → 已验收），形成资产的登记资产移交", project))
     accept.add_argument("id", type=int, help="项目编号")
-    accept.add_argument("--receiver", required=True, help="资产移交（接收管护）单位")
-    accept.add_argument("--asset-type", help="资产类型：经营性 / 公益性 / 到户类（默认为入库时的类型）")
+    accept.add_argument("--receiver", help="资产移交（接收管护）单位；不形成资产的项目可不填")
+    accept.add_argument("--owner", help="确权后的资产所有权人（默认同接收管护单位）")
+    accept.add_argument("--upkeep", default="0", help="年度管护经费（万元，默认 0）")
+    accept.add_argument("--asset-type", help="资产类型：经营性 / 公益性 / 到户类 / 不形成资产（默认为入库时的类型）")
+    accept.add_argument("--date", help="验收日期（默认今天）")
     cancel = acting(command("cancel", cmd_project_cancel, "终止项目（须填写原因）", project))
     cancel.add_argument("id", type=int, help="项目编号")
     cancel.add_argument("--reason", required=True, help="终止原因")
@@ -324,18 +257,6 @@ def add_commands(commands, command, parser_class) -> None:
     decision = review.add_mutually_exclusive_group(required=True)
     decision.add_argument("--approve", action="store_true", help="审定入库（以审核人的签名）")
     decision.add_argument("--return", dest="return_reason", metavar="原因", help="退回乡镇并说明原因")
-
-    spend = acting(command("spend", cmd_spend, "录入支出（元，保留两位小数）"))
-    spend.add_argument("id", type=int, help="项目编号")
-    spend.add_argument("--amount", required=True, help="金额（元），如 12345.67")
-    spend.add_argument("--date", help="支出日期（默认今天），如 2023-05-01")
-    spend.add_argument("--payee", required=True, help="收款单位（人）")
-    spend.add_argument("--voucher", required=True, help="凭证号")
-    spend.add_argument("--purpose", default="", help="用途")
-    reverse = acting(command("reverse", cmd_reverse, "红字冲销一笔支出（不删除、不修改原记录）"))
-    reverse.add_argument("expenditure_id", type=int, help="要冲销的支出编号（见 project show）")
-    reverse.add_argument("--reason", required=True, help="冲销原因")
-    reverse.add_argument("--date", help="冲销日期（默认今天）")
 
     command("verify", cmd_verify, "核验全部项目签名与审计链（发现被改动的数据）")
     log = command("audit", cmd_audit, "查看审计记录（最新在前）")

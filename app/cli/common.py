@@ -1,0 +1,71 @@
+"""What every command that acts shares: the acting user (--as) logged in with a password read from
+standard input (one per line) or a no-echo prompt, never an argument; and amounts and dates as typed."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from app.errors import BangzhenError
+from app.models import Money, User
+from app.services import database, security
+from app.services.errors import InputError
+
+
+class Passwords:
+    """Passwords in order: lines of a piped stdin, or prompts at a terminal."""
+
+    def __init__(self) -> None:
+        self.interactive = sys.stdin.isatty()
+
+    def read(self, prompt: str, confirm: bool = False) -> str:
+        if self.interactive:
+            first = getpass.getpass(f"{prompt}：")
+            if confirm and getpass.getpass(f"再次输入{prompt}：") != first:
+                raise InputError("两次输入的密码不一致。", "password confirmation differs")
+            return first
+        line = sys.stdin.readline()
+        if not line:
+            raise InputError(f"缺少{prompt}：请在标准输入中每行提供一个密码。", "stdin ended")
+        return line.rstrip("\r\n")
+
+
+def login(session, args: argparse.Namespace, passwords: Passwords) -> tuple[User, str]:
+    password = passwords.read(f"用户“{args.as_user}”的密码")
+    user = security.authenticate(session, args.as_user, password)
+    return user, password
+
+
+def engine(args: argparse.Namespace):
+    return database.connect(args.db)
+
+
+def print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"  提示：{warning}")
+
+
+def yuan(text: str) -> Money:
+    try:
+        return Money.from_yuan(Decimal(text.replace(",", "")))
+    except (InvalidOperation, BangzhenError):
+        raise InputError(f"金额“{text}”无效：请以元为单位，最多两位小数，如 12345.67。", f"bad amount {text!r}") from None
+
+
+def parse_date(text: str | None) -> date:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"日期“{text}”无效，应写成 2023-05-01。", f"bad date {text!r}") from None
+
+
+def wan(text: str) -> Money:
+    try:
+        return Money.from_wan(Decimal(text.replace(",", "")))
+    except (InvalidOperation, BangzhenError):
+        raise InputError(f"金额“{text}”无效：请以万元为单位，最多六位小数，如 120.5。", f"bad amount {text!r}") from None

@@ -1,0 +1,75 @@
+"""A county's database made by the previous program (schema 0002: the lifecycle, before money moved
+as the programme moves it) upgrades to 0003 keeping every row, links its allocations into a tree so
+nothing is counted twice, fixes the 2021 fund, and still passes `verify`.
+
+`data/demo_0002.sqlite.gz` is the demo that program made: `bangzhen demo` at commit de3a743 (the
+last commit before migration 0003), vacuumed and gzipped."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.migrations import HEAD
+from app.models import Allocation, Expenditure, Fund, Money, Project
+from app.services import database, refdata, verify
+from app.services.money import funds
+from app.services.regions import find_region
+
+OLD = Path(__file__).parent / "data" / "demo_0002.sqlite.gz"
+
+
+def _old_database(tmp_path: Path) -> Path:
+    path = tmp_path / "county.sqlite"
+    with gzip.open(OLD) as packed, path.open("wb") as file:
+        shutil.copyfileobj(packed, file)
+    return path
+
+
+def _counts(path: Path) -> dict[str, tuple]:
+    with sqlite3.connect(path) as conn:
+        return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+                for table in ("project", "project_signature", "expenditure", "allocation", "audit_event",
+                              "user_account", "fund")} | {
+            "spent": conn.execute("SELECT sum(amount) FROM expenditure").fetchone(),
+            "allocated": conn.execute("SELECT sum(amount) FROM allocation").fetchone()}
+
+
+def test_previous_version_database_upgrades_and_verifies(tmp_path):
+    path = _old_database(tmp_path)
+    before = _counts(path)
+    assert database.schema_revision(database._engine(path)) == "0002"
+    engine = database.connect(path, upgrade=True)
+    try:
+        assert database.schema_revision(engine) == HEAD
+        assert _counts(path) == before  # nothing lost, nothing added by the upgrade itself
+        with database.unit_of_work(engine) as session:
+            report = verify.verify_database(session)
+            assert report.ok, report.problems[:3]
+            # every old payment now names its project's fund; its source was never recorded
+            payments = session.scalars(select(Expenditure)).all()
+            assert all(e.fund_id == session.get(Project, e.project_id).fund_id for e in payments)
+            assert {e.source for e in payments} == {None}
+            # the old demo issued the fund to the county and again to each town: now one tree
+            fund = session.scalar(select(Fund).where(Fund.name.like("2023%")))
+            county = find_region(session, "441624")
+            towns = [a for a in fund.allocations if a.town_id is not None]
+            county_allocation = next(a for a in fund.allocations if a.county_id is not None)
+            assert towns and all(a.parent_id == county_allocation.id for a in towns)
+            assert funds.received(session, fund.id, county) == county_allocation.amount
+            assert funds.passed_on(session, fund.id, county) == Money.total(a.amount for a in towns)
+            assert fund.region_code == "441624"  # a county fund: issued by the county
+            # the 2021 provincial fund as seed 000 describes it
+            old_2021 = session.scalar(select(Fund).where(Fund.name == refdata.FUND_2021_NAME))
+            assert old_2021.budget_unit == "广东省农业农村厅" and str(old_2021.deadline) == "2022-12-31"
+            assert [(i.note, i.amount) for i in old_2021.incomes] == [
+                ("一般债券", Money.from_wan(300_000)), ("涉农资金", Money.from_wan(150_000))]
+            assert all(a.issued_on == refdata.FUND_2021_ISSUED for a in old_2021.allocations)
+            assert session.scalar(select(Allocation.id).where(Allocation.parent_id.is_not(None),
+                                                              Allocation.fund_id == old_2021.id)) is None
+    finally:
+        engine.dispose()
