@@ -3,7 +3,8 @@
 For every project: each current signature must be made by the key of the user it names, over the
 project's *current* content and content version, in the role it claims; and the project's status
 must carry the signatures that status needs (双签 for 已双签, plus the county's 审定 from 已审定入库 on).
-Every signing key must have been registered through the audit log, and the audit chain must be whole.
+Every 资金安排 in force carries its decider's signature over its current lines. Every signing key
+must have been registered through the audit log, and the audit chain must be whole.
 A hand edit of the SQLite file (an amount, a status, a signature row, an audit row) shows up here.
 """
 
@@ -17,10 +18,12 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, Project, ProjectSignature, ProjectStatus, Town, User, UserKey, UserRole
+from app.models import (AuditEvent, FundPlan, PlanStatus, Project, ProjectSignature, ProjectStatus, Town, User, UserKey,
+                        UserRole)
 from app.services import audit
 from app.services.approval import signed_payload
 from app.services.content import project_contents
+from app.services.money import plans
 from app.services.security import signature_valid
 
 S = ProjectStatus
@@ -88,8 +91,28 @@ def verify_database(session: Session, progress: Progress | None = None) -> Verif
         report.projects += len(batch)
         if progress is not None:
             progress(report.projects, total, "签名")
+    _check_plans(session, users, keys, trusted, report)
     report.chain = audit.verify_chain(session)
     return report
+
+
+def _check_plans(session: Session, users: dict, keys: dict, trusted: set[int], report: VerifyReport) -> None:
+    """A 资金安排 in force (or superseded) carries its decider's signature over what it says now: a line
+    edited, added or removed after signing, a forged status or a foreign key all show."""
+    for plan in session.scalars(select(FundPlan).order_by(FundPlan.id)):
+        where = f"资金安排 {plan.region_code} {plan.year} 年第 {plan.revision} 版"
+        if plan.status is PlanStatus.draft:
+            continue
+        key = keys.get(plan.key_id)
+        if plan.signed_by_id is None or plan.signed_role is None or key is None or key[0] != plan.signed_by_id:
+            report.problems.append(Problem(None, where, f"状态为“{plan.status.label}”，但没有签发人的有效签名。"))
+        elif plan.key_id not in trusted:
+            report.problems.append(Problem(None, where, "签发所用密钥未经本程序为签发人登记（不在审计记录中）。"))
+        elif not signature_valid(key[1], plans.plan_signature_payload(plan, users[plan.signed_by_id]),
+                                 plan.signature):
+            report.problems.append(Problem(None, where, "签名与签发时的内容不符（签名记录被改动或伪造）。"))
+        elif json.loads(plan.content_json) != plans.plan_content(session, plan):
+            report.problems.append(Problem(None, where, "签发后资金安排的内容被改动（项目、来源或金额与签名不符）。"))
 
 
 def _audited_status(session: Session) -> dict[str, str]:

@@ -1,7 +1,6 @@
 """The `bangzhen` command as a user runs it: real subprocesses, Chinese errors, exit status ≠ 0,
 no traceback, and nothing changed by a failed command."""
 
-import hashlib
 import sqlite3
 import subprocess
 import sys
@@ -9,20 +8,7 @@ from pathlib import Path
 
 import pytest
 
-
-def bangzhen(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True,
-                          input=stdin, timeout=300, cwd=Path(__file__).resolve().parents[2])
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def assert_refused(result: subprocess.CompletedProcess, message: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
+from helpers import assert_refused, bangzhen, digest
 
 
 def test_init_then_stats(tmp_path):

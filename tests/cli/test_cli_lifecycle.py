@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook
 
 from app.services.demo import DEMO_PASSWORD, FUND_NAME
-from tests.cli.test_cli import assert_refused, bangzhen
+from helpers import assert_refused, bangzhen, ok
 
 TOWN = "441624100"  # 阳明镇 in the demo county
 PW = DEMO_PASSWORD + "\n"
@@ -47,11 +47,6 @@ def project_json(db: Path, path: Path, amount_wan: str = "1.5") -> Path:
                   "指标值": "提高"}],
     }, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def ok(result) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def new_id(output: str) -> int:

@@ -1,0 +1,32 @@
+"""Helpers the test modules share (on the path through pytest's `pythonpath`, so both `pytest` and
+`python -m pytest` find them): the `bangzhen` command as a user runs it, and how its answers read."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bangzhen(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True,
+                          input=stdin, timeout=300, cwd=ROOT)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_refused(result: subprocess.CompletedProcess, message: str) -> None:
+    """Exit status 2, the Chinese message on stderr, no traceback anywhere."""
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def ok(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
