@@ -32,7 +32,7 @@ from app.services import approval, refdata, security
 from app.services.money import factor, funds, payments, plans
 from app.services.drafting import task_item_key
 from app.services.errors import InputError
-from app.services.regions import set_town_category
+from app.services.town_categories import set_town_category
 from app.services.settings import DEMO_DATABASE, HOME_REGION, set_setting
 
 DEMO_COUNTY_CODE = "441624"  # 河源市和平县
@@ -145,7 +145,7 @@ def create_demo(session: Session, seed: int = 2023) -> County:
         select(TaskItem).where(TaskItem.city_id == county.city_id, TaskItem.year == 2023))}
     town_people, town_villages = {}, {}
     for index, town in enumerate(towns):
-        _categorise(session, town, index)
+        _categorise(session, people["admin"], town, index)
         town_villages[town.id] = [Village(town=town, name=name) for name in rng.sample(VILLAGE_NAMES, 4)]
         session.add_all(town_villages[town.id])
         team = _work_team(town, rng)
@@ -233,15 +233,15 @@ def _town_users(session: Session, admin: User, town: Town, team: WorkTeam, rng: 
             "team_leader": _demo_user(session, admin, f"{town.name}队长", leader, UserRole.team_leader, town.code)}
 
 
-def _categorise(session: Session, town: Town, index: int) -> None:
+def _categorise(session: Session, admin: User, town: Town, index: int) -> None:
     if town.name in CONSOLIDATION_TOWNS:
-        set_town_category(session, town.code, TownCategory.consolidation, HelperType.local_county, "和平县")
+        set_town_category(session, admin, town.code, TownCategory.consolidation, HelperType.local_county, "和平县")
     elif town.name in PROVINCIAL_UNIT_TOWNS:
-        set_town_category(session, town.code, TownCategory.key_support, HelperType.provincial_units, "省交通集团")
+        set_town_category(session, admin, town.code, TownCategory.key_support, HelperType.provincial_units, "省交通集团")
     elif town.name in LOCAL_CITY_TOWNS:
-        set_town_category(session, town.code, TownCategory.key_support, HelperType.local_city, "河源市直属单位")
+        set_town_category(session, admin, town.code, TownCategory.key_support, HelperType.local_city, "河源市直属单位")
     else:
-        set_town_category(session, town.code, TownCategory.key_support, HelperType.prd_city,
+        set_town_category(session, admin, town.code, TownCategory.key_support, HelperType.prd_city,
                           SHENZHEN_HELPERS[index % len(SHENZHEN_HELPERS)])
 
 

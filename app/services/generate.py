@@ -31,6 +31,7 @@ Progress = Callable[[int, int, str], None]
 BATCH = 50_000
 SPENDING_STATES = [s for s in ProjectStatus if s.may_spend]
 GENERATED_PASSWORD = "generated1"
+PILOT_CITIES = ("广州市", "珠海市", "佛山市", "惠州市", "东莞市", "中山市", "江门市")
 SIGNERS = {ProjectStatus.signed_once: (UserRole.town_leader,),
            ProjectStatus.double_signed: (UserRole.town_leader, UserRole.team_leader),
            **{s: (UserRole.town_leader, UserRole.team_leader, UserRole.county_reviewer)
@@ -71,18 +72,19 @@ def generate(engine: Engine, towns: int, projects: int, expenditures: int, seed:
 
 
 def _pick_towns(session: Session, count: int, rng: random.Random) -> list[int]:
-    """The first `count` administrative towns (镇/乡), categorised like the province: about 53% key
-    support, 27% consolidation, 20% pilot (600 : 301 : 226 of 1,127)."""
+    """The first `count` administrative towns (镇/乡) in the programme, categorised as the annex allows:
+    先行示范 in the 7 Pearl River Delta cities, elsewhere about two key-support towns to one
+    consolidation town (600 : 301)."""
     towns = list(session.scalars(select(Town).where(
-        Town.kind.in_([TownKind.town, TownKind.township, TownKind.ethnic_township])).order_by(Town.code)))
+        Town.kind.in_([TownKind.town, TownKind.township, TownKind.ethnic_township]), Town.in_programme.is_(True))
+        .order_by(Town.code)))
     if count > len(towns):
         raise InputError(f"全省只有 {len(towns)} 个镇（乡），无法生成 {count} 个。", f"only {len(towns)} towns")
     chosen = towns[:count]
     for town in chosen:
         if town.category is None:
-            draw = rng.random()
-            town.category = (TownCategory.key_support if draw < 0.532 else
-                             TownCategory.consolidation if draw < 0.8 else TownCategory.pilot_demo)
+            town.category = (TownCategory.pilot_demo if town.city.name in PILOT_CITIES else
+                             TownCategory.key_support if rng.random() < 600 / 901 else TownCategory.consolidation)
     return [t.id for t in chosen]
 
 

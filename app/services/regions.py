@@ -1,21 +1,18 @@
-"""Regions as the user sees them: the city → county → town tree, looking a region up by its NBS
-code, and the county's own setting of each town's category and helper."""
+"""Regions as the user sees them: the city → county → town tree and looking a region up by its NBS
+code. (Setting a town's category and helper is `town_categories`.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import City, County, HelperType, Town, TownCategory
-from app.services.csvfiles import read_rows
-from app.services.errors import BangzhenError, InputError, NotFound
+from app.models import City, County, Town, TownCategory
+from app.services.errors import NotFound
 
 PROVINCE_CODE = "44"
 PROVINCE_NAME = "广东省"
-CATEGORY_HEADER = ("town_code", "category", "helper_type", "helper_unit")
 
 
 @dataclass(frozen=True)
@@ -76,50 +73,3 @@ def find_town(session: Session, code: str) -> Town:
     if town is None:
         raise NotFound(f"未知的乡镇区划代码“{code}”（应为 9 位国家统计局代码）。", f"unknown town code {code!r}")
     return town
-
-
-def set_town_category(session: Session, town_code: str, category: TownCategory | None,
-                      helper_type: HelperType | None = None, helper_unit: str = "") -> Town:
-    """Record the county's decision on a town's category and who helps it."""
-    town = find_town(session, town_code)
-    if category is None and helper_type is not None:
-        raise InputError("未设置镇类别时不能指定帮扶类型。", "helper type without category")
-    if helper_type is HelperType.local_county and category is not TownCategory.consolidation:
-        raise InputError("“属地县（市、区）自行组团帮扶”只适用于巩固提升镇。", "local_county helper needs consolidation")
-    if category is TownCategory.consolidation and helper_type not in (None, HelperType.local_county):
-        raise InputError("巩固提升镇由属地县（市、区）自行组团帮扶。", "consolidation towns are helped by the county")
-    town.category = category
-    town.helper_type = helper_type
-    town.helper_unit = helper_unit.strip()
-    town.helper_city = _helper_city(session, helper_type, helper_unit)
-    return town
-
-
-def _helper_city(session: Session, helper_type: HelperType | None, helper_unit: str) -> City | None:
-    """A PRD helper names its city first (深圳市福田区 → 深圳市); remember it for the pairing returns."""
-    if helper_type is not HelperType.prd_city:
-        return None
-    for city in session.scalars(select(City)):
-        if helper_unit.strip().startswith(city.name):
-            return city
-    raise InputError(f"珠三角帮扶单位“{helper_unit}”应以帮扶市的名称开头，例如“深圳市福田区”。",
-                     f"PRD helper {helper_unit!r} names no city")
-
-
-def import_town_categories(session: Session, path: str | Path) -> int:
-    """Set many towns at once from a CSV (town_code,category,helper_type,helper_unit).
-
-    Raises on the first bad line; the caller's unit of work then rolls back every line before it.
-    """
-    rows = read_rows(path, CATEGORY_HEADER)
-    for line_no, row in enumerate(rows, start=2):
-        try:
-            set_town_category(
-                session, row["town_code"],
-                TownCategory.from_label(row["category"]) if row["category"] else None,
-                HelperType.from_label(row["helper_type"]) if row["helper_type"] else None,
-                row["helper_unit"])
-        except BangzhenError as error:
-            raise InputError(f"第 {line_no} 行：{error.user_message}",
-                             f"line {line_no}: {error.log_message}") from None
-    return len(rows)

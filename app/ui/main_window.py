@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
             needs = action.data()
             action.setVisible(bool(login) and any(login.may(n) for n in needs))
         self.passwd_action.setVisible(login is not None)
-        self.category_action.setVisible(bool(login) and login.may(Action.change_settings))
+        self.category_action.setVisible(bool(login) and login.may(Action.manage_regions))
         self._update_category_action()
         self._build_work_lists()
         self._update_actions()
@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
         """设置镇类别 is the county administrator's (it decides which towns get which money)."""
         ref = self.tree.current_ref()
         self.category_action.setEnabled(ref is not None and ref.level == "town" and self.login is not None
-                                        and self.login.may(Action.change_settings, ref.code))
+                                        and self.login.may(Action.manage_regions, ref.code))
 
     def _apply_filter(self) -> None:
         self.model.set_filter(self.model.region, self.filter.text())
@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
         ref = self.tree.current_ref()
         if ref is None or ref.level != "town" or not self.category_action.isEnabled():
             return
-        dialog = TownCategoryDialog(self.engine, ref.code, self)
+        dialog = TownCategoryDialog(self.engine, self.login, ref.code, self)
         if dialog.exec():
             label = dialog.saved_category.label if dialog.saved_category else ""
             self.tree.set_category_text(ref.code, label)

@@ -1,4 +1,4 @@
-"""Dialog where the county sets a town's category (重点帮扶/巩固提升/先行示范) and its helper."""
+"""Dialog where the administrator sets a town's category (重点帮扶/巩固提升/先行示范) and its helper."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from sqlalchemy import Engine
 from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
 from app.services.database import unit_of_work
-from app.services.regions import find_town, set_town_category
+from app.services.regions import find_town
+from app.services.town_categories import set_town_category
+from app.ui.login import Login
 
 
 class TownCategoryDialog(QDialog):
-    def __init__(self, engine: Engine, town_code: str, parent=None) -> None:
+    def __init__(self, engine: Engine, login: Login, town_code: str, parent=None) -> None:
         super().__init__(parent)
-        self._engine = engine
+        self._engine, self._login = engine, login
         self._code = town_code
         with unit_of_work(engine) as session:
             town = find_town(session, town_code)
@@ -56,9 +58,12 @@ class TownCategoryDialog(QDialog):
         helper = HelperType(self.helper_type.currentData()) if self.helper_type.currentData() else None
         try:
             with unit_of_work(self._engine) as session:
-                set_town_category(session, self._code, category, helper, self.helper_unit.text())
+                result = set_town_category(session, self._login.user(session), self._code, category, helper,
+                                           self.helper_unit.text())
         except BangzhenError as error:
             QMessageBox.warning(self, "无法保存", error.user_message)
             return
+        if result.warnings:
+            QMessageBox.information(self, "请核实", "\n".join(result.warnings))
         self.saved_category = category
         super().accept()

@@ -34,7 +34,7 @@ def test_demo_generate_and_town_commands(tmp_path):
                    "--quiet")
     assert gen.returncode == 0 and "项目 50 个" in gen.stdout
     setcat = bangzhen("town", "set-category", "441624101", "巩固提升镇", "--helper-type", "属地县（市、区）自行组团帮扶",
-                      "--helper-unit", "和平县", "--db", str(db))
+                      "--helper-unit", "和平县", "--db", str(db), "--as", "admin", stdin="demo1234\n")
     assert setcat.returncode == 0, setcat.stderr
     show = bangzhen("town", "show", "441624101", "--db", str(db))
     assert "巩固提升镇" in show.stdout and "和平县大坝镇" in show.stdout
@@ -62,27 +62,61 @@ def test_locked_database(db_path):
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = bangzhen("town", "set-category", "441624101", "重点帮扶镇", "--db", str(db_path))
+        result = bangzhen("user", "add", "admin", "--name", "管理员", "--role", "系统管理员:441624", "--db", str(db_path),
+                          stdin=ADMIN_PASSWORD + "\n")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert_refused(result, "占用")
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT category FROM town WHERE code = '441624101'").fetchone() == (None,)
+        assert conn.execute("SELECT count(*) FROM user_account").fetchone() == (0,)
+
+
+ADMIN_PASSWORD = "admin password 1"
+
+
+def _with_admin(db_path) -> list[str]:
+    """An administrator for the database; the arguments that act as them."""
+    created = bangzhen("user", "add", "admin", "--name", "管理员", "--role", "系统管理员:44", "--db", str(db_path),
+                       stdin=ADMIN_PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    return ["--db", str(db_path), "--as", "admin"]
 
 
 def test_unknown_region_code(db_path):
-    assert_refused(bangzhen("town", "set-category", "441699999", "重点帮扶镇", "--db", str(db_path)),
+    acting = _with_admin(db_path)
+    assert_refused(bangzhen("town", "set-category", "441699999", "重点帮扶镇", *acting, stdin=ADMIN_PASSWORD + "\n"),
                    "未知的乡镇区划代码")
-    assert_refused(bangzhen("town", "set-category", "441624101", "示范镇", "--db", str(db_path)), "可选")
+    assert_refused(bangzhen("town", "set-category", "441624101", "示范镇", *acting, stdin=ADMIN_PASSWORD + "\n"),
+                   "可选")
+
+
+def test_town_categories_need_the_administrator_and_the_annex(db_path):
+    acting = _with_admin(db_path)
+    assert_refused(bangzhen("town", "set-category", "441624101", "重点帮扶镇", "--db", str(db_path)), "--as")
+    assert_refused(bangzhen("town", "set-category", "440114103", "重点帮扶镇", *acting,  # a 广州 town
+                            stdin=ADMIN_PASSWORD + "\n"), "重点帮扶镇只设在粤东粤西粤北 12 市和肇庆市")
+    assert_refused(bangzhen("town", "set-category", "441624101", "重点帮扶镇", "--helper-type", "珠三角帮扶",
+                            "--helper-unit", "广州市天河区", *acting, stdin=ADMIN_PASSWORD + "\n"),
+                   "河源市的结对帮扶市是深圳市")
+    ok = bangzhen("town", "set-category", "441624101", "重点帮扶镇", "--helper-type", "珠三角帮扶", "--helper-unit",
+                  "深圳市福田区", *acting, stdin=ADMIN_PASSWORD + "\n")
+    assert ok.returncode == 0, ok.stderr
+    log = bangzhen("audit", "--db", str(db_path))
+    assert "设置镇类别" in log.stdout
 
 
 def test_csv_with_wrong_header_changes_nothing(db_path, tmp_path):
+    acting = _with_admin(db_path)
     csv_file = tmp_path / "c.csv"
     csv_file.write_text("镇代码,类别\n441624101,重点帮扶镇\n", encoding="utf-8")
-    before = digest(db_path)
-    assert_refused(bangzhen("town", "import-categories", str(csv_file), "--db", str(db_path)), "表头不正确")
-    assert digest(db_path) == before
+    with sqlite3.connect(db_path) as conn:
+        before = conn.execute("SELECT count(*) FROM audit_event").fetchone()
+    assert_refused(bangzhen("town", "import-categories", str(csv_file), *acting, stdin=ADMIN_PASSWORD + "\n"),
+                   "表头不正确")
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM audit_event").fetchone() == before
+        assert conn.execute("SELECT count(*) FROM town WHERE category IS NOT NULL").fetchone() == (0,)
 
 
 def test_version_and_help():

@@ -1,10 +1,11 @@
-"""Regions: the tree, code look-ups, and the county setting each town's category."""
+"""Regions: the tree, code look-ups, and the administrator setting each town's category as the
+province's annex allows."""
 
 import pytest
 from sqlalchemy import select
 
-from app.models import City, HelperType, Town, TownCategory
-from app.services import regions
+from app.models import AuditEvent, City, HelperType, Town, TownCategory, User, UserRole
+from app.services import regions, security, town_categories
 from app.services.database import unit_of_work
 from app.services.errors import InputError, NotFound
 
@@ -32,19 +33,57 @@ def test_find_region_by_code(engine):
             regions.find_region(session, "441699")
 
 
-def test_set_category(engine):
-    """A PRD helper records its city for the pairing returns; inconsistent choices are refused."""
+@pytest.fixture
+def admin(engine) -> int:
     with unit_of_work(engine) as session:
-        town = regions.set_town_category(session, "441624101", TownCategory.key_support, HelperType.prd_city,
-                                         "深圳市福田区")
-        assert town.helper_city.name == "深圳市"
-        with pytest.raises(InputError, match="巩固提升镇"):
-            regions.set_town_category(session, "441624101", TownCategory.consolidation, HelperType.prd_city,
-                                      "深圳市福田区")
-        with pytest.raises(InputError, match="应以帮扶市的名称开头"):
-            regions.set_town_category(session, "441624101", TownCategory.key_support, HelperType.prd_city, "福田区")
-        with pytest.raises(NotFound):
-            regions.set_town_category(session, "000000000", TownCategory.key_support)
+        return security.create_user(session, None, "admin", "管理员", "admin password 1", [(UserRole.admin, "44")],
+                                    kdf=security.DEMO_KDF).id
+
+
+def _set(engine, admin_id, *args):
+    with unit_of_work(engine) as session:
+        return town_categories.set_town_category(session, session.get(User, admin_id), *args)
+
+
+def test_set_category(engine, admin):
+    """A PRD helper records its city for the pairing returns; inconsistent choices are refused."""
+    result = _set(engine, admin, "441624101", TownCategory.key_support, HelperType.prd_city, "深圳市福田区")
+    assert result.town.helper_city.name == "深圳市" and result.warnings == []
+    for args, message in (
+            (("441624101", TownCategory.consolidation, HelperType.prd_city, "深圳市福田区"), "巩固提升镇"),
+            (("441624101", TownCategory.key_support, HelperType.prd_city, "福田区"), "应以帮扶市的名称开头"),
+            (("441624101", TownCategory.key_support, HelperType.prd_city, "广州市天河区"), "结对帮扶市是深圳市"),
+            (("441624101", TownCategory.pilot_demo), "先行示范镇只设在珠三角 7 市"),
+            (("440114103", TownCategory.key_support), "重点帮扶镇只设在粤东粤西粤北 12 市和肇庆市"),
+            (("440114103", TownCategory.pilot_demo, HelperType.local_city, "广州市"), "不设帮扶类型"),
+            (("441521102", TownCategory.key_support), "不在驻镇帮镇扶村范围内")):
+        with pytest.raises(InputError, match=message):
+            _set(engine, admin, *args)
+    assert _set(engine, admin, "440114103", TownCategory.pilot_demo).town.category is TownCategory.pilot_demo
+    with pytest.raises(NotFound):
+        _set(engine, admin, "000000000", TownCategory.key_support)
+
+
+def test_only_the_administrator_sets_categories_and_it_is_audited(engine, admin):
+    with unit_of_work(engine) as session:
+        clerk = security.create_user(session, session.get(User, admin), "clerk", "经办", "clerk password 1",
+                                     [(UserRole.town_officer, "441624101")], kdf=security.DEMO_KDF).id
+    with pytest.raises(security.PermissionDenied, match="设置乡镇类别和财政体制"):
+        _set(engine, clerk, "441624101", TownCategory.key_support)
+    _set(engine, admin, "441624101", TownCategory.consolidation, HelperType.local_county, "和平县")
+    with unit_of_work(engine) as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "town_category_set"))
+        assert event.entity_uuid == "441624101" and '"category":"consolidation"' in event.after_json
+
+
+def test_more_towns_than_the_annex_is_a_warning(engine, admin):
+    """河源 has 32 巩固提升镇 in the annex: a 33rd is allowed, with a warning to check."""
+    with unit_of_work(engine) as session:
+        codes = session.scalars(select(Town.code).join(City, City.id == Town.city_id).where(
+            City.name == "河源市", Town.in_programme.is_(True)).order_by(Town.code).limit(33)).all()
+    results = [_set(engine, admin, code, TownCategory.consolidation, HelperType.local_county, "县") for code in codes]
+    assert all(r.warnings == [] for r in results[:32])
+    assert results[32].warnings == ["河源市现有巩固提升镇 33 个，多于省工作方案附件的 32 个，请核实。"]
 
 
 def _categories(engine):
@@ -52,7 +91,7 @@ def _categories(engine):
         return {t.code: t.category for t in session.scalars(select(Town).where(Town.category.is_not(None)))}
 
 
-def test_import_categories_all_or_nothing(engine, tmp_path):
+def test_import_categories_all_or_nothing(engine, admin, tmp_path):
     """A CSV with one bad line sets nothing; a good one sets every line."""
     bad = tmp_path / "bad.csv"
     bad.write_text("town_code,category,helper_type,helper_unit\n"
@@ -60,7 +99,7 @@ def test_import_categories_all_or_nothing(engine, tmp_path):
                    "441624999,重点帮扶镇,,\n", encoding="utf-8")
     with pytest.raises(InputError, match="第 3 行：未知的乡镇区划代码"):
         with unit_of_work(engine) as session:
-            regions.import_town_categories(session, bad)
+            town_categories.import_town_categories(session, session.get(User, admin), bad)
     assert _categories(engine) == {}
 
     good = tmp_path / "good.csv"
@@ -68,24 +107,24 @@ def test_import_categories_all_or_nothing(engine, tmp_path):
                     "441624101,重点帮扶镇,珠三角帮扶,深圳市福田区\n"
                     "441624100,巩固提升镇,属地县（市、区）自行组团帮扶,和平县\n", encoding="utf-8")
     with unit_of_work(engine) as session:
-        assert regions.import_town_categories(session, good) == 2
+        assert town_categories.import_town_categories(session, session.get(User, admin), good) == []
     assert _categories(engine) == {"441624101": TownCategory.key_support, "441624100": TownCategory.consolidation}
 
 
-def test_import_wrong_header(engine, tmp_path):
+def test_import_wrong_header(engine, admin, tmp_path):
     """A CSV with the wrong header is refused before any line is read, naming both headers."""
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("code,type\n441624101,重点帮扶镇\n", encoding="utf-8")
     with pytest.raises(InputError, match="表头不正确") as caught:
         with unit_of_work(engine) as session:
-            regions.import_town_categories(session, wrong)
+            town_categories.import_town_categories(session, session.get(User, admin), wrong)
     assert "town_code,category,helper_type,helper_unit" in caught.value.user_message
     assert _categories(engine) == {}
 
 
-def test_import_not_utf8(engine, tmp_path):
+def test_import_not_utf8(engine, admin, tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes("town_code,category,helper_type,helper_unit\n441624101,重点帮扶镇,,\n".encode("gbk"))
     with pytest.raises(InputError, match="UTF-8"):
         with unit_of_work(engine) as session:
-            regions.import_town_categories(session, path)
+            town_categories.import_town_categories(session, session.get(User, admin), path)
