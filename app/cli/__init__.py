@@ -2,8 +2,9 @@
 are printed in Chinese with exit status 2 (1 for an internal fault), never a traceback.
 
 This module builds the parser and holds the set-up and region commands; each other group of
-commands has its module (`lifecycle`: users, projects, 双签, verify; `money`: funds, allocations,
-plans, claims, payments, assets), sharing `common` for --as, passwords, dates and amounts."""
+commands has its module (`users`: users, settings, verify, audit; `projects`: projects, 双签, 审定,
+项目调整; `money`: funds, allocations, plans, claims, payments, assets), sharing `common` for --as,
+passwords, dates and amounts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from app import APP_NAME, __version__
-from app.cli import lifecycle, money
+from app.cli import money, projects, users
 from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
 from app.cli.common import Passwords, login, print_warnings
@@ -164,8 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--as", dest="as_user", required=True, metavar="用户名",
                      help="执行操作的系统管理员；标准输入提供其密码")
     imp.add_argument("file", type=Path, help="CSV 文件（UTF-8）")
-    lifecycle.add_commands(commands, command, ChineseArgumentParser)
-    money.add_commands(commands, command, ChineseArgumentParser)
+    for module in (users, projects, money):
+        module.add_commands(commands, command, ChineseArgumentParser)
     return parser
 
 

@@ -69,3 +69,16 @@ def wan(text: str) -> Money:
         return Money.from_wan(Decimal(text.replace(",", "")))
     except (InvalidOperation, BangzhenError):
         raise InputError(f"金额“{text}”无效：请以万元为单位，最多六位小数，如 120.5。", f"bad amount {text!r}") from None
+
+
+def group(commands, parser_class, name: str, help_text: str):
+    """A command group (`bangzhen <name> <子命令>`) on the main parser's subcommands."""
+    return commands.add_parser(name, help=help_text).add_subparsers(
+        dest=f"{name}_command", required=True, metavar="子命令", parser_class=parser_class)
+
+
+def acting(sub: argparse.ArgumentParser, passwords: str = "该用户的密码") -> argparse.ArgumentParser:
+    """A command that acts as --as; its passwords come on standard input, one per line."""
+    sub.add_argument("--as", dest="as_user", required=True, metavar="用户名",
+                     help=f"执行操作的用户；标准输入依次提供：{passwords}（每行一个）")
+    return sub

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.cli.common import Passwords, engine, login, parse_date, print_warnings, wan, yuan
+from app.cli.common import Passwords, acting, engine, group, login, parse_date, print_warnings, wan, yuan
 from app.models import ClaimStatus, Fund, FundSource, Money, Town
 from app.services import database, regions
 from app.services.errors import InputError
@@ -281,16 +281,9 @@ def cmd_county_direct(session, user, args, _password) -> None:
 
 
 def add_commands(commands, command, parser_class) -> None:
-    def group(name: str, help_text: str):
-        return commands.add_parser(name, help=help_text).add_subparsers(
-            dest=f"{name}_command", required=True, metavar="子命令", parser_class=parser_class)
+    """Register the commands on the main parser's subcommands (see app.cli.build_parser)."""
 
-    def acting(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument("--as", dest="as_user", required=True, metavar="用户名",
-                         help="执行操作的用户；标准输入提供其密码")
-        return sub
-
-    fund = group("fund", "资金：新增、列出、查看下达与到位")
+    fund = group(commands, parser_class, "fund", "资金：新增、列出、查看下达与到位")
     add = acting(command("add", cmd_fund_add, "新增资金（由省、市或县财政）", fund))
     add.add_argument("--name", required=True, help="资金名称")
     add.add_argument("--year", type=int, required=True, help="年度")
@@ -319,14 +312,14 @@ def add_commands(commands, command, parser_class) -> None:
     arrive.add_argument("--date", help="到位日期（默认今天）")
     arrive.add_argument("--voucher", help="到位凭证号")
     arrive.add_argument("--note", default="", help="备注")
-    allocation = group("allocation", "批量导入下达")
+    allocation = group(commands, parser_class, "allocation", "批量导入下达")
     imp = acting(command("import", cmd_allocation_import,
                          "从 xlsx 导入下达（表头：区划代码、金额（万元）、文号、下达日期、备注）", allocation))
     imp.add_argument("file", type=Path, help="xlsx 文件")
     imp.add_argument("--fund", required=True, help="资金编号或名称")
     imp.add_argument("--dry-run", action="store_true", help="只检查，不导入")
 
-    plan = group("plan", "年度资金安排（年度实施计划）：编制、因素法、签发、查看")
+    plan = group(commands, parser_class, "plan", "年度资金安排（年度实施计划）：编制、因素法、签发、查看")
     create = acting(command("create", cmd_plan_create, "新建资金安排（已有生效安排时新建调整版）", plan))
     create.add_argument("--region", required=True, help="县（市、区）代码")
     create.add_argument("--fund", required=True, help="资金编号或名称")
@@ -355,7 +348,7 @@ def add_commands(commands, command, parser_class) -> None:
     plist = command("list", cmd_plan_list, "列出资金安排", plan)
     plist.add_argument("--region", default="", help="区划代码")
 
-    claim = group("claim", "报账：乡镇提交，县级财政支付或驳回")
+    claim = group(commands, parser_class, "claim", "报账：乡镇提交，县级财政支付或驳回")
     ccreate = acting(command("create", cmd_claim_create, "提交报账申请（乡镇经办人）", claim))
     ccreate.add_argument("project_id", type=int, help="项目编号")
     ccreate.add_argument("--amount", required=True, help="金额（元），如 12345.67")
@@ -393,11 +386,11 @@ def add_commands(commands, command, parser_class) -> None:
     reverse.add_argument("--reason", required=True, help="冲销原因")
     reverse.add_argument("--date", help="冲销日期（默认今天；不早于原支出日期）")
 
-    asset = group("asset", "资产台账")
+    asset = group(commands, parser_class, "asset", "资产台账")
     alist = command("list", cmd_asset_list, "列出项目形成的资产", asset)
     alist.add_argument("--region", default=regions.PROVINCE_CODE, help="区划代码")
 
-    county = group("county", "县（市、区）设置")
+    county = group(commands, parser_class, "county", "县（市、区）设置")
     direct = acting(command("set-direct", cmd_county_direct, "设为财政省直管县（--off 取消）", county))
     direct.add_argument("code", help="县（市、区）6 位代码")
     direct.add_argument("--off", action="store_true", help="取消省直管")

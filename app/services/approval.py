@@ -37,8 +37,9 @@ from app.services.settings import ALLOW_DRAFTER_SIGN, get_setting
 
 S = ProjectStatus
 SIGNING_ROLES = {UserRole.town_leader: Action.sign_as_town_leader, UserRole.team_leader: Action.sign_as_team_leader}
-# A project the county has arranged money for (or that is under way) changes only by 项目调整.
-EDITABLE = {S.draft, S.signed_once, S.double_signed, S.returned, S.approved}
+# Once in the library a project changes only by 项目调整 (services.amendments): the approved version
+# stays in force, and payable, until the change is signed and approved in its turn.
+EDITABLE = {S.draft, S.signed_once, S.double_signed, S.returned}
 SIGNABLE = {S.draft, S.signed_once}  # a returned project is revised (edited back to 草稿) first
 CANCELLABLE_BY_TOWN = {S.draft, S.signed_once, S.double_signed, S.returned}
 CANCELLABLE_BY_COUNTY = CANCELLABLE_BY_TOWN | {S.approved, S.planned, S.in_progress}
@@ -81,7 +82,8 @@ def _check(session: Session, project: Project, content: dict[str, Any], stage: r
 
 
 def current_signatures(project: Project) -> list[ProjectSignature]:
-    return [s for s in project.signatures if s.voided_at is None]
+    """The signatures in force on the project's own content (not those on a pending 项目调整)."""
+    return [s for s in project.signatures if s.voided_at is None and s.amendment_id is None]
 
 
 def _void_signatures(project: Project, reason: str) -> None:
@@ -116,10 +118,10 @@ def _sign_readiness(session: Session, project: Project, content: dict[str, Any])
 
 
 def edit_project(session: Session, user: User, project_id: int, changes: dict[str, Any], reason: str = "") -> Outcome:
-    """Change a project's content. A signed or approved project loses its signatures and returns to 草稿."""
+    """Change a project's content before 审定. A signed project loses its signatures and returns to 草稿."""
     project = get_project(session, project_id)
     security.require(session, user, Action.edit_project, project.town.code)
-    _expect(project, EDITABLE, "修改（已完工、已验收或已终止的项目不能修改）")
+    _expect(project, EDITABLE, "直接修改（已审定入库的项目请办理项目调整；已验收或已终止的项目不能修改）")
     before = project_content(session, project.id)
     if "town" in changes and str(changes["town"]) != before["town"]:
         raise InputError("项目所属乡镇不能修改。如确属别的乡镇，请终止本项目，再由该乡镇重新起草。", "town change")
@@ -134,7 +136,6 @@ def edit_project(session: Session, user: User, project_id: int, changes: dict[st
     if was is not S.draft:
         _void_signatures(project, "项目内容已修改")
         project.status = S.draft
-        project.approved_on = None
     audit.record(session, user, "project_edited", "project", project.uuid, reason=reason,
                  before={c.field: before.get(c.field) for c in changed} | {"status": was.value},
                  after={c.field: after.get(c.field) for c in changed} | {"status": S.draft.value})
@@ -155,12 +156,15 @@ def changes_since_signing(session: Session, project_id: int) -> list[FieldChange
 
 # ---------------------------------------------------------------- 双签 and 审定
 
-def _add_signature(session: Session, user: User, project: Project, role: UserRole, password: str,
-                   content: dict[str, Any]) -> ProjectSignature:
+def add_signature(session: Session, user: User, project: Project, role: UserRole, password: str,
+                  content: dict[str, Any], *, version: int | None = None,
+                  amendment_id: int | None = None) -> ProjectSignature:
+    """Sign `content` as it stands at `version` (the project's own by default; an amendment's next)."""
+    version = project.content_version if version is None else version
     key, private_key = security.unlock_signing_key(session, user, password)
-    payload = signed_payload(content, project.content_version, role, user.uuid)
-    signature = ProjectSignature(project=project, user_id=user.id, key_id=key.id, role=role,
-                                 content_version=project.content_version, content_json=audit.canonical_json(content),
+    payload = signed_payload(content, version, role, user.uuid)
+    signature = ProjectSignature(project=project, user_id=user.id, key_id=key.id, role=role, content_version=version,
+                                 content_json=audit.canonical_json(content), amendment_id=amendment_id,
                                  signature=security.sign_bytes(private_key, payload), signed_at=utcnow())
     session.add(signature)
     return signature
@@ -193,7 +197,7 @@ def sign(session: Session, user: User, project_id: int, role: UserRole, password
         raise InputError("项目经办人不能为自己起草的项目签字（本县设置未允许）。", "drafter signing")
     content = project_content(session, project.id)
     warnings = _check(session, project, content, rules.Stage.sign)
-    _add_signature(session, user, project, role, password, content)
+    add_signature(session, user, project, role, password, content)
     was = project.status
     project.status = S.double_signed if signed else S.signed_once
     project.status_reason = ""
@@ -216,7 +220,7 @@ def approve(session: Session, user: User, project_id: int, password: str, today:
         raise InputError("您曾在本项目签字，不能再审定本项目，请由其他审核人员审定。", "reviewer signed the project")
     content = project_content(session, project.id)
     warnings = _check(session, project, content, rules.Stage.approve, today)
-    _add_signature(session, user, project, UserRole.county_reviewer, password, content)
+    add_signature(session, user, project, UserRole.county_reviewer, password, content)
     project.status = S.approved
     project.approved_on = today
     audit.record(session, user, "project_approved", "project", project.uuid,

@@ -28,7 +28,7 @@ from app.models import (AssetType, Comparator, ConstructionNature, County, Fund,
                         IndicatorLevel1, IndicatorLevel2, Money, Project, ProjectStatus, PurposeCategory,
                         SpendingCategory, SupportMethod, TaskItem, TeamRole, Town, TownCategory, User, UserRole, Village,
                         WorkTeam, WorkTeamMember)
-from app.services import approval, refdata, security
+from app.services import amendments, approval, refdata, security
 from app.services.money import factor, funds, payments, plans
 from app.services.drafting import task_item_key
 from app.services.errors import InputError
@@ -162,6 +162,9 @@ def create_demo(session: Session, seed: int = 2023) -> County:
     vouchers = itertools.count(1)
     for project, status, spend_range in targets:
         _implement(session, town_people[project.town_id], project, status, spend_range, rng, vouchers)
+    running = [project for project, status, _ in targets if status is ProjectStatus.in_progress]
+    _amend(session, town_people[running[0].town_id], running[0], approve=True)
+    _amend(session, town_people[running[1].town_id], running[1], approve=False)
     set_setting(session, HOME_REGION, DEMO_COUNTY_CODE)
     set_setting(session, DEMO_DATABASE, "1")
     session.flush()
@@ -347,6 +350,19 @@ def _implement(session: Session, people: dict[str, User], project: Project, stat
         return
     first_day = accepted_on + timedelta(days=3) if after_acceptance else started + timedelta(days=10)
     _pay(session, people, project, rng.randint(*spend_range), first_day, rng, vouchers)
+
+
+def _amend(session: Session, people: dict[str, User], project: Project, approve: bool) -> None:
+    """项目调整 of a project under way: the planned completion moves and the content says why; one is
+    approved (in force), one waits for the county's 审定."""
+    ends = project.ends_on + timedelta(days=60)
+    amendment = amendments.propose(session, people["officer"], project.id,
+                                   {"ends_on": ends.isoformat(), "content": project.content + "因汛期影响，完工时间顺延。"},
+                                   "汛期停工，计划完工日期顺延两个月")
+    amendments.sign(session, people["town_leader"], amendment.id, UserRole.town_leader, DEMO_PASSWORD)
+    amendments.sign(session, people["team_leader"], amendment.id, UserRole.team_leader, DEMO_PASSWORD)
+    if approve:
+        amendments.approve(session, people["reviewer"], amendment.id, DEMO_PASSWORD, today=date(2023, 9, 15))
 
 
 def _pay(session: Session, people: dict[str, User], project: Project, percent: int, day: date, rng: random.Random,

@@ -18,8 +18,8 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import (AuditEvent, FundPlan, PlanStatus, Project, ProjectSignature, ProjectStatus, Town, User, UserKey,
-                        UserRole)
+from app.models import (AmendmentStatus, AuditEvent, FundPlan, PlanStatus, Project, ProjectAmendment, ProjectSignature,
+                        ProjectStatus, Town, User, UserKey, UserRole)
 from app.services import audit
 from app.services.approval import signed_payload
 from app.services.content import project_contents
@@ -66,8 +66,10 @@ def verify_database(session: Session, progress: Progress | None = None) -> Verif
     signatures: dict[int, list] = defaultdict(list)
     for row in session.execute(select(ProjectSignature.project_id, ProjectSignature.user_id, ProjectSignature.key_id,
                                       ProjectSignature.role, ProjectSignature.content_version,
-                                      ProjectSignature.signature).where(ProjectSignature.voided_at.is_(None))):
+                                      ProjectSignature.signature).where(ProjectSignature.voided_at.is_(None),
+                                                                        ProjectSignature.amendment_id.is_(None))):
         signatures[row.project_id].append(row)
+    _check_amendments(session, users, keys, trusted, report)
     _check_voided(session, users, keys, report)
     audited = _audited_status(session)
     projects = session.execute(select(Project.id, Project.name, Town.name, Project.status, Project.content_version,
@@ -94,6 +96,31 @@ def verify_database(session: Session, progress: Progress | None = None) -> Verif
     _check_plans(session, users, keys, trusted, report)
     report.chain = audit.verify_chain(session)
     return report
+
+
+def _check_amendments(session: Session, users: dict, keys: dict, trusted: set[int], report: VerifyReport) -> None:
+    """A pending 项目调整's signatures cover its proposed content at the version it would become, and its
+    status matches them (the content in force is checked with the project)."""
+    rows = session.execute(
+        select(ProjectAmendment.id, ProjectAmendment.project_id, ProjectAmendment.status, ProjectAmendment.base_version,
+               ProjectAmendment.content_json, Project.name)
+        .join(Project, Project.id == ProjectAmendment.project_id)
+        .where(ProjectAmendment.status.in_([AmendmentStatus.signed_once, AmendmentStatus.double_signed]))).all()
+    for amendment_id, project_id, status, base_version, content_json, name in rows:
+        where = f"{name}（项目调整）"
+        found = session.execute(select(ProjectSignature.user_id, ProjectSignature.key_id, ProjectSignature.role,
+                                       ProjectSignature.content_version, ProjectSignature.signature)
+                                .where(ProjectSignature.amendment_id == amendment_id,
+                                       ProjectSignature.voided_at.is_(None))).all()
+        content = json.loads(content_json)
+        for user_id, key_id, role, version, signature in found:
+            key = keys.get(key_id)
+            if (key is None or key[0] != user_id or key_id not in trusted or version != base_version + 1
+                    or not signature_valid(key[1], signed_payload(content, version, role, users[user_id]), signature)):
+                report.problems.append(Problem(project_id, where, f"“{role.label}”的签名与项目调整的内容不符。"))
+        if len({role for _, _, role, _, _ in found} & TOWN_SIGNERS) != {AmendmentStatus.signed_once: 1,
+                                                                         AmendmentStatus.double_signed: 2}[status]:
+            report.problems.append(Problem(project_id, where, f"状态为“{status.label}”，但有效签名为 {len(found)} 个。"))
 
 
 def _check_plans(session: Session, users: dict, keys: dict, trusted: set[int], report: VerifyReport) -> None:

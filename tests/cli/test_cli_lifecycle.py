@@ -159,3 +159,26 @@ def test_users_from_the_command_line(tmp_path):
     assert all(h.startswith("scrypt$") and "password" not in h for h in hashes)
     assert keys == (2, 1)  # re-keyed: the old key retired, a new one made
     assert "核验通过" in ok(bangzhen("verify", "--db", db))
+
+
+def test_amendment_from_the_command_line(demo_db, tmp_path):
+    """An approved project is changed by 项目调整: drafted, 双签, 审定; the content changes, the status stays."""
+    db = str(demo_db)
+    with sqlite3.connect(demo_db) as conn:
+        project, town = conn.execute("SELECT p.id, t.name FROM project p JOIN town t ON t.id = p.town_id "
+                                     "WHERE p.status = 'planned' ORDER BY p.id LIMIT 1").fetchone()
+    (tmp_path / "change.json").write_text(json.dumps({"建设地点": "调整后的地点"}, ensure_ascii=False), encoding="utf-8")
+    assert_refused(bangzhen("project", "edit", "--db", db, "--as", f"{town}经办", str(project),
+                            str(tmp_path / "change.json"), stdin=PW), "请办理项目调整")
+    drafted = ok(bangzhen("project", "amend", "--db", db, "--as", f"{town}经办", str(project),
+                          str(tmp_path / "change.json"), "--reason", "选址调整", stdin=PW))
+    amendment = re.search(r"已起草项目调整 (\d+)", drafted).group(1)
+    assert "建设地点：" in drafted and "→ 调整后的地点" in drafted
+    ok(bangzhen("amendment", "sign", "--db", db, "--as", f"{town}书记", amendment, "--role", "乡镇主要负责人", stdin=PW))
+    ok(bangzhen("amendment", "sign", "--db", db, "--as", f"{town}队长", amendment, "--role", "驻镇帮扶工作队队长",
+                stdin=PW))
+    assert "调整已审定生效" in ok(bangzhen("amendment", "review", "--db", db, "--as", "县审核", amendment, "--approve",
+                                      stdin=PW))
+    shown = ok(bangzhen("project", "show", "--db", db, str(project)))
+    assert "状态：已纳入计划  内容版本：2" in shown and "建设地点：调整后的地点" in shown
+    assert "核验通过" in ok(bangzhen("verify", "--db", db))

@@ -5,8 +5,8 @@ payments only after the plan, within it, by source, and 先建后补 only after 
 import pytest
 from sqlalchemy import func, select
 
-from app.models import (Asset, Claim, ClaimStatus, County, Expenditure, Fund, FundSource, Money, Project,
-                        ProjectStatus, SupportMethod, TeamRole, Town)
+from app.models import (AmendmentStatus, Asset, Claim, ClaimStatus, County, Expenditure, Fund, FundSource, Money, Project,
+                        ProjectAmendment, ProjectStatus, SupportMethod, TeamRole, Town)
 from app.services import demo
 from app.services.money import funds, plans
 from app.services.regions import find_region
@@ -59,6 +59,8 @@ def test_demo_county(demo_engine):
         assert {c.status for c in claims} == {ClaimStatus.paid, ClaimStatus.rejected}
         assert session.scalar(select(func.count()).select_from(Asset)) > 0
         assert any(e.reversal_of_id for p in projects for e in p.expenditures)
+        assert sorted(a.status for a in session.scalars(select(ProjectAmendment))) == [
+            AmendmentStatus.approved, AmendmentStatus.double_signed]  # 项目调整: one in force, one waiting
         vouchers = session.scalars(select(Expenditure.voucher_no)).all()
         assert len(vouchers) == len(set(vouchers)) > 50
 

@@ -33,7 +33,7 @@ from app.services.errors import InputError
 
 S = ProjectStatus
 EDITABLE_FIELDS = tuple(f for f in FIELD_LABELS if f != "town")
-SIGNED_STATES = (S.double_signed, S.approved)
+SIGNED_STATES = (S.signed_once, S.double_signed)  # after 审定 a change is a 项目调整 (test_amendments)
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def value_for(field: str, target: Target) -> st.SearchStrategy[Any]:
 def test_every_editable_field_has_a_strategy(targets):
     """A new signed field must not silently escape the property below."""
     for field in EDITABLE_FIELDS:
-        assert value_for(field, targets[S.approved]) is not None
+        assert value_for(field, targets[S.double_signed]) is not None
 
 
 # ---------------------------------------------------------------- the property
@@ -164,7 +164,7 @@ def _edit_and_check(template: Path, target: Target, field: str, value: Any) -> N
                 project = session.get(Project, target.project_id)
                 assert project.status is target.status and project.content_version == 1
                 signed = _current_signature_ids(project)
-                assert len(signed) == (2 if target.status is S.double_signed else 3)
+                assert len(signed) == (2 if target.status is S.double_signed else 1)
                 events = session.scalar(select(func.count()).select_from(AuditEvent))
                 officer = session.scalar(select(User).where(User.username == target.officer))
                 outcome = approval.edit_project(session, officer, project.id, {field: value}, reason="调整")
@@ -246,7 +246,7 @@ def test_editing_with_identical_values_changes_nothing(demo_template, targets, t
 
 
 def test_changing_the_town_is_refused(demo_template, targets, tmp_path):
-    target = targets[S.approved]
+    target = targets[S.double_signed]
     engine = database.connect(_copy_of(demo_template, str(tmp_path)))
     try:
         with pytest.raises(InputError, match="所属乡镇不能修改"):
@@ -256,6 +256,6 @@ def test_changing_the_town_is_refused(demo_template, targets, tmp_path):
                 approval.edit_project(session, officer, target.project_id, {"town": other_town})
         with Session(engine) as session:
             project = session.get(Project, target.project_id)
-            assert project.status is S.approved and len(approval.current_signatures(project)) == 3
+            assert project.status is S.double_signed and len(approval.current_signatures(project)) == 2
     finally:
         engine.dispose()

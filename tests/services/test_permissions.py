@@ -228,7 +228,7 @@ REFUSALS = [
     ("draft", S.draft, "other_officer", "officer"),
     ("draft", S.draft, "reviewer", "officer"),
     ("edit", S.draft, "town_leader", "officer"),
-    ("edit", S.approved, "reviewer", "officer"),
+    ("edit", S.double_signed, "reviewer", "officer"),
     ("sign_town", S.draft, "team_leader", "town_leader"),
     ("sign_town", S.draft, "officer", "town_leader"),
     ("sign_town", S.draft, "other_town_leader", "town_leader"),

@@ -224,15 +224,15 @@ def test_project_version_bumped_alone(demo_file):
 
 def test_voided_signatures_revived_after_an_edit(demo_file):
     """A project edited through the program (signatures voided) has its old signatures and status put back."""
-    project = _project(demo_file, S.approved)
+    project = _project(demo_file, S.double_signed)
     _edit(demo_file, project[0], {"content": "增加一段新的建设内容。"})
     with _by_hand(demo_file) as conn:
         conn.execute("UPDATE project_signature SET voided_at = NULL, void_reason = '' WHERE project_id = ?",
                      (project[0],))
-        conn.execute("UPDATE project SET status = 'approved' WHERE id = ?", (project[0],))
+        conn.execute("UPDATE project SET status = 'double_signed' WHERE id = ?", (project[0],))
 
     problems = _assert_flagged(_verify(demo_file), project, "针对第 1 版内容，而项目现为第 2 版")
-    assert len(problems) == 4 and any("与审计记录中的最后状态“草稿”不符" in p.message for p in problems)
+    assert len(problems) == 3 and any("与审计记录中的最后状态“草稿”不符" in p.message for p in problems)
 
 
 # ---------------------------------------------------------------- signed content changed by hand
@@ -434,7 +434,7 @@ def _edit(path: Path, project_id: int, changes: dict) -> None:
 
 def test_legitimate_edit_and_re_signing_verify(demo_file):
     """Edits, voids and new signatures made through the program verify clean at every step."""
-    project_id, _ = _project(demo_file, S.approved)
+    project_id, _ = _project(demo_file, S.double_signed)
     _edit(demo_file, project_id, {"amount_provincial": 1_000_000, "content": "调整后的建设内容。"})
     assert _verify(demo_file).ok
 
@@ -443,7 +443,7 @@ def test_legitimate_edit_and_re_signing_verify(demo_file):
         with database.unit_of_work(engine) as session:
             project = session.get(Project, project_id)
             assert project.status is S.draft and project.content_version == 2 and project.approved_on is None
-            assert len(project.signatures) == 3 and all(s.voided_at is not None for s in project.signatures)
+            assert len(project.signatures) == 2 and all(s.voided_at is not None for s in project.signatures)
             for role in (UserRole.town_leader, UserRole.team_leader):
                 signer = session.scalar(select(User).join(RoleGrant).where(
                     RoleGrant.role == role, RoleGrant.region_code == project.town.code))
@@ -457,7 +457,7 @@ def test_legitimate_edit_and_re_signing_verify(demo_file):
 
 def test_voided_signature_content_altered_by_hand(demo_file):
     """What "changed since signing" compares with is itself signed: a doctored old content shows."""
-    project = _project(demo_file, S.approved)
+    project = _project(demo_file, S.double_signed)
     _edit(demo_file, project[0], {"content": "增加一段新的建设内容。"})
     assert _verify(demo_file).ok
     with _by_hand(demo_file) as conn:

@@ -177,17 +177,21 @@ def test_returned_project_keeps_reason_and_is_signed_again_after_edit(county):
         assert verify.verify_database(session).ok
 
 
-def test_edit_of_approved_project_voids_signatures_and_returns_to_draft(county):
-    project_id = approved(county)
+def test_edit_of_a_double_signed_project_voids_signatures_and_returns_to_draft(county):
+    project_id = double_signed(county)
     outcome = act(county, "officer", approval.edit_project, project_id, {"location": "阳明镇高陂村"})
     assert "原有签字作废" in outcome.warnings[0]
     with database.unit_of_work(county.engine) as session:
         project = session.get(Project, project_id)
         assert project.status is ProjectStatus.draft and project.content_version == 2
-        assert project.approved_on is None
         assert approval.current_signatures(project) == []
         assert all(s.void_reason == "项目内容已修改" for s in project.signatures)
         assert verify.verify_database(session).ok
+
+
+def test_an_approved_project_is_changed_only_by_amendment(county):
+    project_id = approved(county)
+    refused(county, "officer", "请办理项目调整", approval.edit_project, project_id, {"location": "阳明镇高陂村"})
 
 
 def refused(county: County, who: str, match: str, fn, *args, **kwargs) -> None:

@@ -1,0 +1,143 @@
+"""Users and the installation's own rules from the command line: users and their roles, passwords,
+`verify`, the audit log and the county's settings. Commands that change data name the acting user
+with --as (see `common`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import select
+
+from app.cli.common import Passwords, acting, engine, group, login
+from app.models import User, UserRole
+from app.models.types import utcnow
+from app.services import approval, audit, database, refdata, security, settings, verify
+from app.services.errors import InputError
+
+
+def _role_grants(specs: list[str]) -> list[tuple[UserRole, str]]:
+    grants = []
+    for spec in specs:
+        role, sep, code = spec.partition(":")
+        if not sep or not code.strip():
+            raise InputError(f"角色“{spec}”应写成 角色:区划代码，如 乡镇经办人:441624100。", f"bad role spec {spec!r}")
+        grants.append((UserRole.from_label(role), code.strip()))
+    return grants
+
+
+# ---------------------------------------------------------------- users
+
+def cmd_user_add(args: argparse.Namespace) -> None:
+    engine = database.connect(args.db, create=True, upgrade=True)
+    passwords = Passwords()
+    with database.unit_of_work(engine) as session:
+        refdata.load_all(session)  # a brand-new database needs the regions before roles can name them
+        actor = None
+        if security.user_count(session):
+            if not args.as_user:
+                raise InputError("已有用户：请用 --as 指定执行操作的系统管理员。", "no --as")
+            actor, _ = login(session, args, passwords)
+        password = passwords.read(f"新用户“{args.username}”的密码", confirm=True)
+        user = security.create_user(session, actor, args.username, args.name, password, _role_grants(args.role))
+        print(f"已新增用户：{user.username}（{user.display_name}），角色：{security.grants_text(user)}")
+
+
+def cmd_user_list(args: argparse.Namespace) -> None:
+    with database.unit_of_work(engine(args)) as session:
+        users = session.scalars(select(User).order_by(User.username)).all()
+        if not users:
+            print("尚无用户。请先运行 bangzhen user add 创建系统管理员。")
+        for user in users:
+            state = "" if user.is_active else "（已停用）"
+            if user.locked_until is not None and user.locked_until > utcnow():
+                state += "（已锁定）"
+            print(f"{user.username}\t{user.display_name}{state}\t{security.grants_text(user)}")
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> None:
+    passwords = Passwords()
+    with database.unit_of_work(engine(args)) as session:
+        user = security.find_user(session, args.username)
+        old = passwords.read("原密码")
+        new = passwords.read("新密码", confirm=True)
+        security.change_password(session, user, old, new)
+    print(f"已修改用户“{args.username}”的密码。")
+
+
+def cmd_user_reset(args: argparse.Namespace) -> None:
+    passwords = Passwords()
+    with database.unit_of_work(engine(args)) as session:
+        admin, _ = login(session, args, passwords)
+        user = security.find_user(session, args.username)
+        new = passwords.read(f"用户“{args.username}”的新密码", confirm=True)
+        security.reset_password(session, admin, user, new)
+    print(f"已重置用户“{args.username}”的密码并更换其签名密钥；该用户下次登录须修改密码。")
+
+
+# ---------------------------------------------------------------- verify, settings and the audit log
+
+def cmd_verify(args: argparse.Namespace) -> None:
+    with database.unit_of_work(engine(args)) as session:
+        report = verify.verify_database(session)
+    print(f"已核验 {report.projects} 个项目的 {report.signatures} 个有效签名，审计记录 {report.chain.events} 条。")
+    for problem in report.problems:
+        where = f"项目 {problem.project_id} {problem.where}" if problem.project_id else f"用户 {problem.where}"
+        print(f"  ✗ {where}：{problem.message}")
+    if not report.chain.ok:
+        print(f"  ✗ 审计链：{report.chain.message}")
+    if not report.ok:
+        raise InputError(f"核验未通过：{len(report.problems) + (not report.chain.ok)} 处问题（见上）。", "verify failed")
+    print("核验通过：所有签名与当前内容一致，审计链完整。")
+
+
+def cmd_setting_list(args: argparse.Namespace) -> None:
+    with database.unit_of_work(engine(args)) as session:
+        for key, spec in settings.COUNTY_SETTINGS.items():
+            value = settings.get_setting(session, key)
+            shown = spec.choices.get(value, value) if spec.choices else value
+            print(f"{key}\t{spec.label}：{shown}")
+
+
+def cmd_setting_set(args: argparse.Namespace) -> None:
+    with database.unit_of_work(engine(args)) as session:
+        admin, _ = login(session, args, Passwords())
+        settings.change_setting(session, admin, args.key, args.value)
+    print(f"已修改设置 {args.key}。")
+
+
+def cmd_audit(args: argparse.Namespace) -> None:
+    with database.unit_of_work(engine(args)) as session:
+        entity = approval.get_project(session, args.project).uuid if args.project else None
+        for event, username in audit.events(session, entity_uuid=entity, limit=args.limit):
+            label = audit.ACTION_LABELS.get(event.action, event.action)
+            reason = f"（{event.reason}）" if event.reason else ""
+            print(f"{event.id}\t{event.occurred_at:%Y-%m-%d %H:%M:%S}\t{username or '-'}\t{label}{reason}")
+
+
+def add_commands(commands, command, parser_class) -> None:
+    """Register the commands on the main parser's subcommands (see app.cli.build_parser)."""
+    users = group(commands, parser_class, "user", "用户：新增、列出、修改或重置密码")
+    add = command("add", cmd_user_add, "新增用户（第一个用户须为系统管理员，无需 --as）", users)
+    add.add_argument("username", help="用户名（登录名）")
+    add.add_argument("--name", required=True, help="姓名")
+    add.add_argument("--role", action="append", required=True, metavar="角色:区划代码",
+                     help="如 乡镇经办人:441624100、县级审核:441624、系统管理员:441624；可重复")
+    add.add_argument("--as", dest="as_user", default="", metavar="用户名",
+                     help="执行操作的系统管理员；标准输入依次提供：管理员密码、新用户密码")
+    command("list", cmd_user_list, "列出用户及其角色", users)
+    passwd = command("passwd", cmd_user_passwd, "修改密码（标准输入依次提供：原密码、新密码）", users)
+    passwd.add_argument("username", help="用户名")
+    reset = acting(command("reset", cmd_user_reset, "管理员重置用户密码（同时更换其签名密钥）", users),
+                   "管理员密码、新密码")
+    reset.add_argument("username", help="要重置的用户名")
+
+    command("verify", cmd_verify, "核验全部项目签名与审计链（发现被改动的数据）")
+    log = command("audit", cmd_audit, "查看审计记录（最新在前）")
+    log.add_argument("--project", type=int, help="只看此项目")
+    log.add_argument("--limit", type=int, default=50, help="最多显示条数（默认 50）")
+
+    setting = group(commands, parser_class, "setting", "本县规则设置")
+    command("list", cmd_setting_list, "列出设置", setting)
+    set_ = acting(command("set", cmd_setting_set, "修改设置（须系统管理员）", setting), "管理员密码")
+    set_.add_argument("key", help="设置名（见 setting list）")
+    set_.add_argument("value", help="新值，如 阻止 / 提醒 / 10")
