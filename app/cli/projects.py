@@ -7,8 +7,8 @@ import argparse
 from typing import Callable
 
 from app.cli.common import Passwords, acting, engine, group, login, parse_date, print_warnings, wan
-from app.models import AssetType, ProjectStatus, User, UserRole
-from app.services import amendments, approval, database, projects, regions
+from app.models import AssetType, ProjectStatus, PublicityKind, User, UserRole
+from app.services import amendments, approval, database, projects, publicity, regions
 from app.services.project_files import read_project_file
 from app.services.project_sheet import project_sheet
 
@@ -132,6 +132,23 @@ cmd_amendment_review = _amendment_act(_amendment_review)
 cmd_amendment_withdraw = _amendment_act(lambda s, u, a, p: amendments.withdraw(s, u, a.id))
 
 
+# ---------------------------------------------------------------- 公示
+
+def cmd_publicity_add(args: argparse.Namespace) -> None:
+    with database.unit_of_work(engine(args)) as session:
+        user, _ = login(session, args, Passwords())
+        entry = publicity.record(session, user, args.project_id, PublicityKind.from_label(args.kind),
+                                 starts_on=parse_date(args.start), ends_on=parse_date(args.end), place=args.place,
+                                 result=args.result)
+        print(f"已登记{entry.kind.label}：{entry.starts_on} 至 {entry.ends_on}，{entry.place}。")
+
+
+def cmd_publicity_list(args: argparse.Namespace) -> None:
+    with database.unit_of_work(engine(args)) as session:
+        for entry in publicity.for_project(session, args.project_id):
+            print(f"{entry.kind.label}\t{entry.starts_on} 至 {entry.ends_on}\t{entry.place}\t{entry.result or '-'}")
+
+
 def add_commands(commands, command, parser_class) -> None:
     """Register the commands on the main parser's subcommands (see app.cli.build_parser)."""
     project = group(commands, parser_class, "project", "项目：起草、修改、查看、列出及实施各环节")
@@ -191,3 +208,14 @@ def add_commands(commands, command, parser_class) -> None:
     choice.add_argument("--return", dest="return_reason", metavar="原因", help="退回乡镇并说明原因")
     awithdraw = acting(command("withdraw", cmd_amendment_withdraw, "撤回项目调整（乡镇经办人）", amendment))
     awithdraw.add_argument("id", type=int, help="项目调整编号")
+
+    notice = group(commands, parser_class, "publicity", "公示：登记、列出（不改动项目签字内容）")
+    padd = acting(command("add", cmd_publicity_add, "登记村级公示、乡镇公示、入库公告或事后公告", notice))
+    padd.add_argument("project_id", type=int, help="项目编号")
+    padd.add_argument("--kind", required=True, help="村级公示 / 乡镇公示 / 入库公告 / 事后公告")
+    padd.add_argument("--start", required=True, help="开始日期，如 2023-03-01")
+    padd.add_argument("--end", required=True, help="结束日期")
+    padd.add_argument("--place", required=True, help="公示地点，如 水口村村务公开栏")
+    padd.add_argument("--result", default="", help="公示结果，如 无异议")
+    plist = command("list", cmd_publicity_list, "列出项目的公示", notice)
+    plist.add_argument("project_id", type=int, help="项目编号")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.models import (AMOUNT_COLUMNS, AmendmentStatus, Money, Project, ProjectAmendment, ProjectSignature,
                         ProjectStatus, User, UserRole)
 from app.models.types import utcnow
-from app.services import approval, audit, rules, security
+from app.services import approval, audit, publicity, rules, security
 from app.services.content import FieldChange, diff, project_content
 from app.services.drafting import apply_content
 from app.services.errors import InputError, NotFound
@@ -160,7 +160,8 @@ def approve(session: Session, user: User, amendment_id: int, password: str, toda
     if any(s.user_id == user.id and s.role in approval.SIGNING_ROLES for s in _signatures(amendment)):
         raise InputError("您曾在本项目调整上签字，不能再审定，请由其他审核人员审定。", "reviewer signed")
     content = proposed_content(amendment)
-    rules.raise_if_blocked(rules.check(session, content, rules.Stage.approve, today=today))
+    rules.raise_if_blocked(rules.check(session, content, rules.Stage.approve, today=today,
+                                       publicity=publicity.starts(session, project)))
     _money_floor(session, project, content)
     before = project_content(session, project.id)
     approval.add_signature(session, user, project, UserRole.county_reviewer, password, content,

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AssetType, Money, Project, ProjectSignature, ProjectStatus, User, UserRole
 from app.models.types import utcnow
-from app.services import audit, rules, security
+from app.services import audit, publicity, rules, security
 from app.services.content import FieldChange, diff, project_content
 from app.services.drafting import apply_content
 from app.services.errors import InputError
@@ -72,7 +72,8 @@ def findings(session: Session, project_id: int, stage: rules.Stage) -> list[rule
 
 def _findings(session: Session, project: Project, content: dict[str, Any], stage: rules.Stage,
               today: date | None = None) -> list[rules.Finding]:
-    return rules.check(session, content, stage, today=today)
+    started = publicity.starts(session, project) if stage is rules.Stage.approve else None
+    return rules.check(session, content, stage, today=today, publicity=started)
 
 
 def _check(session: Session, project: Project, content: dict[str, Any], stage: rules.Stage,

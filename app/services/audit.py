@@ -39,7 +39,7 @@ ACTION_LABELS = {
     "project_unplanned": "移出资金安排", "claim_filed": "报账", "claim_paid": "支付报账", "claim_rejected": "驳回报账",
     "claim_withdrawn": "撤回报账", "asset_registered": "资产登记", "county_direct_changed": "设置财政省直管县", "town_category_set": "设置镇类别",
     "amendment_proposed": "起草项目调整", "amendment_signed": "项目调整签字", "amendment_returned": "退回项目调整",
-    "amendment_withdrawn": "撤回项目调整", "project_amended": "项目调整生效",
+    "amendment_withdrawn": "撤回项目调整", "project_amended": "项目调整生效", "publicity_recorded": "登记公示",
 }
 
 
@@ -149,7 +149,7 @@ def verify_chain(session: Session, progress: Callable[[int], None] | None = None
 
 ENTITY_LABELS = {"project": "项目", "expenditure": "支出", "user": "用户", "setting": "设置", "fund": "资金",
                  "allocation": "下达", "arrival": "到位", "plan": "资金安排", "claim": "报账", "asset": "资产",
-                 "county": "县", "town": "乡镇", "amendment": "项目调整"}
+                 "county": "县", "town": "乡镇", "amendment": "项目调整", "publicity": "公示"}
 
 
 def _filtered(query: Select, entity_uuid: str | None, user_id: int | None, since: datetime | None,

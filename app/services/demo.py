@@ -25,10 +25,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import (AssetType, Comparator, ConstructionNature, County, Fund, FundSource, HelperType,
-                        IndicatorLevel1, IndicatorLevel2, Money, Project, ProjectStatus, PurposeCategory,
-                        SpendingCategory, SupportMethod, TaskItem, TeamRole, Town, TownCategory, User, UserRole, Village,
+                        IndicatorLevel1, IndicatorLevel2, Money, Project, ProjectStatus, PublicityKind,
+                        PurposeCategory, SpendingCategory, SupportMethod, TaskItem, TeamRole, Town, TownCategory, User, UserRole, Village,
                         WorkTeam, WorkTeamMember)
-from app.services import amendments, approval, refdata, security
+from app.services import amendments, approval, publicity, refdata, security
 from app.services.money import factor, funds, payments, plans
 from app.services.drafting import task_item_key
 from app.services.errors import InputError
@@ -297,9 +297,11 @@ def _projects(session: Session, people: dict[str, User], town: Town, villages: l
             "poverty_households": rng.randint(5, 60), "poverty_people": rng.randint(15, 200),
             "monitored_households": rng.randint(0, 8), "monitored_people": rng.randint(0, 25),
             "farmer_linkage": "优先吸纳脱贫人口和监测对象务工，收益按比例分配到村集体和农户。",
-            "asset_type": template.asset.value, "publicity_starts_on": (starts - timedelta(days=30)).isoformat(),
-            "villages": [village.name], "indicators": _indicators(template), **_split(amount)}
+            "asset_type": template.asset.value, "villages": [village.name], "indicators": _indicators(template), **_split(amount)}
         project = approval.create_project(session, people["officer"], content).project
+        publicity.record(session, people["officer"], project.id, PublicityKind.village,
+                         starts_on=starts - timedelta(days=30), ends_on=starts - timedelta(days=23),
+                         place=f"{village.name}村务公开栏", result="无异议")
         _review(session, people, project, status, min(starts - timedelta(days=10), PLAN_DECIDED_ON))
         targets.append((project, status, spend_range))
     return targets

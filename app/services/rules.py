@@ -17,10 +17,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models import AMOUNT_COLUMNS, Comparator, IndicatorLevel1, SpendingCategory
+from app.models import AMOUNT_COLUMNS, Comparator, IndicatorLevel1, PublicityKind, SpendingCategory
 from app.services.content import FIELD_LABELS
 from app.services.errors import InputError
-from app.services.settings import PUBLICITY_DAYS, get_setting
+from app.services.settings import PUBLICITY_DAYS, PUBLICITY_REQUIRED, get_setting
+
+# Which 公示 the county requires before 审定 (setting PUBLICITY_REQUIRED).
+REQUIRED_KINDS = {"village": (PublicityKind.village,), "town": (PublicityKind.town,),
+                  "both": (PublicityKind.village, PublicityKind.town), "none": ()}
 
 REQUIRED_FIELDS = ("name", "year", "town", "fund", "purpose_category", "construction_nature", "spending_category",
                    "location", "starts_on", "ends_on", "responsible_unit", "responsible_person", "content",
@@ -48,13 +52,15 @@ class RuleViolation(InputError):
                          "rules: " + ", ".join(f.field for f in findings if f.blocking))
 
 
-def check(session: Session, content: dict[str, Any], stage: Stage, *, today: date | None = None) -> list[Finding]:
-    """Every finding for a project's content at a stage."""
+def check(session: Session, content: dict[str, Any], stage: Stage, *, today: date | None = None,
+          publicity: dict[PublicityKind, list[date]] | None = None) -> list[Finding]:
+    """Every finding for a project's content at a stage; `publicity` says when each kind of the
+    project's 公示 started (services.publicity), for the 审定 stage."""
     findings = _negative_list(content) + _consistency(content)
     if stage.value >= Stage.sign.value:
         findings += _required(content) + _indicators(content)
     if stage is Stage.approve:
-        findings += _publicity(session, content, today or date.today())
+        findings += _publicity(session, content, publicity or {}, today or date.today())
     return findings
 
 
@@ -121,13 +127,19 @@ def _has_target(indicator: dict[str, Any]) -> bool:
     return indicator["comparator"] == Comparator.qualitative.value or indicator.get("target_value") is not None
 
 
-def _publicity(session: Session, content: dict[str, Any], today: date) -> list[Finding]:
+def _publicity(session: Session, content: dict[str, Any], started: dict[PublicityKind, list[date]],
+               today: date) -> list[Finding]:
     days = int(get_setting(session, PUBLICITY_DAYS))
-    starts = content.get("publicity_starts_on")
-    if not starts:
-        return [Finding("publicity_starts_on", f"审定前须完成事前公示（不少于 {days} 天），请填写公示开始日期。")]
-    elapsed = (today - date.fromisoformat(starts)).days
-    if elapsed < days:
-        return [Finding("publicity_starts_on",
-                        f"事前公示自 {starts} 起仅 {max(elapsed, 0)} 天，须满 {days} 天后才能审定。")]
-    return []
+    findings = []
+    legacy = content.get("publicity_starts_on")  # signed into the content by the program before 公示 records
+    for kind in REQUIRED_KINDS[get_setting(session, PUBLICITY_REQUIRED)]:
+        starts = started.get(kind, []) + ([date.fromisoformat(legacy)] if legacy and kind is PublicityKind.village
+                                          else [])
+        if not starts:
+            findings.append(Finding("", f"审定前须完成{kind.label}（不少于 {days} 天），请先登记公示。"))
+            continue
+        elapsed = (today - min(starts)).days
+        if elapsed < days:
+            findings.append(Finding("", f"{kind.label}自 {min(starts)} 起仅 {max(elapsed, 0)} 天，"
+                                                 f"须满 {days} 天后才能审定。"))
+    return findings

@@ -14,6 +14,7 @@ from app.services.errors import InputError
 HOME_REGION = "home_region_code"  # the region this installation works for; the window opens on it
 ALLOCATION_CHECK = "allocation_check"      # a 资金安排 beyond what reached the county: "stop" or "warn"
 PUBLICITY_DAYS = "publicity_min_days"      # 事前公示 at least this many days before 审定
+PUBLICITY_REQUIRED = "publicity_required"  # which 公示 must have run before 审定 (see services.publicity)
 ALLOW_DRAFTER_SIGN = "allow_drafter_sign"  # "1": the officer who drafted may also sign (off by default)
 LAG_MARGIN = "spending_lag_margin"         # percentage points behind 序时进度 that raise a flag
 PROGRESS_BASIS = "progress_basis"          # 序时进度 over the fund's period ("fund_period") or "calendar"
@@ -32,6 +33,9 @@ class SettingSpec:
 COUNTY_SETTINGS = {
     ALLOCATION_CHECK: SettingSpec("资金安排超出到县资金时", "stop", {"stop": "阻止", "warn": "提醒"}),
     PUBLICITY_DAYS: SettingSpec("事前公示最少天数", "10", None, 1, 60),
+    PUBLICITY_REQUIRED: SettingSpec("审定前须完成的公示", "village",
+                                    {"village": "村级公示", "town": "乡镇公示", "both": "村级公示和乡镇公示",
+                                     "none": "不要求"}),
     ALLOW_DRAFTER_SIGN: SettingSpec("允许经办人为自己起草的项目签字", "0", {"0": "不允许", "1": "允许"}),
     LAG_MARGIN: SettingSpec("支出率落后序时进度多少个百分点时提示", "10", None, 0, 100),
     PROGRESS_BASIS: SettingSpec("序时进度的计算口径", "fund_period",

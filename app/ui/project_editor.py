@@ -94,7 +94,7 @@ class ProjectEditor(QDialog):
         f["spending_category"] = ChoiceField.of_enum(SpendingCategory, _spending_label)
         f["location"] = TextField("镇、村、组")
         f["villages"] = VillagesField()
-        f["starts_on"], f["ends_on"], f["publicity_starts_on"] = DateField(), DateField(), DateField()
+        f["starts_on"], f["ends_on"] = DateField(), DateField()
         f["responsible_unit"] = TextField("如：阳明镇人民政府")
         f["responsible_person"] = TextField()
         f["content"] = LongTextField("建设内容、规模和主要工程量", 4)
@@ -119,7 +119,7 @@ class ProjectEditor(QDialog):
         self.tabs.addTab(self._form(["name", "year", "town", "fund", "task_item", ("", self.task_note),
                                      "purpose_category", "construction_nature", "spending_category", "location",
                                      "villages", "starts_on", "ends_on", "responsible_unit", "responsible_person",
-                                     "content", "publicity_starts_on"]), "基本信息(&1)")
+                                     "content"]), "基本信息(&1)")
         self.tabs.addTab(self._form([*AMOUNT_COLUMNS.values(), ("项目资金合计：", self.total), "support_method",
                                      "asset_type", "beneficiaries", "beneficiary_households", "beneficiary_people",
                                      "poverty_households", "poverty_people", "monitored_households",

@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.models import (AuditEvent, Fund, FundIncome, FundLevel, FundSource, Money, Project, ProjectStatus, Town,
-                        User, UserRole, Village)
-from app.services import approval, database, ledger, projects, rules, security, settings, verify
+from app.models import (AuditEvent, Fund, FundIncome, FundLevel, FundSource, Money, Project, ProjectStatus,
+                        PublicityKind, Town, User, UserRole, Village)
+from app.services import approval, database, ledger, projects, publicity, rules, security, settings, verify
 from app.services.errors import InputError
 from app.services.money import assets, payments, plans
 from app.services.regions import find_region
@@ -283,11 +283,38 @@ def test_one_person_may_not_give_both_signatures(county):
 
 def test_publicity_period_must_have_run_before_approval(county):
     project_id = double_signed(county, publicity_starts_on="2023-06-25")
-    refused(county, "reviewer", "仅 5 天，须满 10 天", approval.approve, project_id, PASSWORD, today=TODAY)
+    refused(county, "reviewer", "村级公示自 2023-06-25 起仅 5 天，须满 10 天", approval.approve, project_id, PASSWORD,
+            today=TODAY)
     no_date = double_signed(county, publicity_starts_on=None, name="另一个项目")
-    refused(county, "reviewer", "请填写公示开始日期", approval.approve, no_date, PASSWORD, today=TODAY)
+    refused(county, "reviewer", "审定前须完成村级公示", approval.approve, no_date, PASSWORD, today=TODAY)
     act(county, "reviewer", approval.approve, project_id, PASSWORD, today=date(2023, 7, 5))
     assert status(county, project_id) is ProjectStatus.approved
+
+
+def test_publicity_records_count_before_approval_and_void_nothing(county):
+    """公示 recorded after 双签 voids no signature; the county's setting says which must have run."""
+    project_id = double_signed(county, publicity_starts_on=None)
+    refused(county, "reviewer", "审定前须完成村级公示", approval.approve, project_id, PASSWORD, today=TODAY)
+    refused(county, "leader", "没有权限登记公示", publicity.record, project_id, PublicityKind.village,
+            starts_on=date(2023, 6, 1), ends_on=date(2023, 6, 7), place="水口村村务公开栏")
+    refused(county, "officer", "公示结束日期不能早于开始日期", publicity.record, project_id, PublicityKind.village,
+            starts_on=date(2023, 6, 8), ends_on=date(2023, 6, 7), place="水口村村务公开栏")
+    act(county, "officer", publicity.record, project_id, PublicityKind.village, starts_on=date(2023, 6, 1),
+        ends_on=date(2023, 6, 7), place="水口村村务公开栏", result="无异议")
+    assert status(county, project_id) is ProjectStatus.double_signed  # the signatures stand
+    with database.unit_of_work(county.engine) as session:
+        settings.change_setting(session, county.user(session, "admin"), settings.PUBLICITY_REQUIRED,
+                                "村级公示和乡镇公示")
+    refused(county, "reviewer", "审定前须完成乡镇公示", approval.approve, project_id, PASSWORD, today=TODAY)
+    act(county, "officer", publicity.record, project_id, PublicityKind.town, starts_on=date(2023, 6, 25),
+        ends_on=date(2023, 6, 30), place="阳明镇政务公开栏")
+    refused(county, "reviewer", "乡镇公示自 2023-06-25 起仅 5 天", approval.approve, project_id, PASSWORD,
+            today=TODAY)
+    act(county, "reviewer", approval.approve, project_id, PASSWORD, today=date(2023, 7, 5))
+    refused(county, "officer", "事后公告须在项目验收之后", publicity.record, project_id, PublicityKind.post_notice,
+            starts_on=date(2023, 7, 6), ends_on=date(2023, 7, 12), place="阳明镇政务公开栏")
+    with database.unit_of_work(county.engine) as session:
+        assert verify.verify_database(session).ok
 
 
 def test_wrong_password_signs_nothing(county):
