@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app import APP_NAME
-from app.errors import BangzhenError
 from app.models import User, UserRole
 from app.services import regions, security
 from app.services.database import unit_of_work
@@ -23,6 +21,7 @@ from app.services.errors import InputError
 from app.services.regions import PROVINCE_CODE
 from app.services.security import Action
 from app.services.settings import DEMO_DATABASE, HOME_REGION, get_setting
+from app.ui.forms import FormDialog, ok_cancel, password_field
 from app.ui.ops import run_now
 
 
@@ -59,52 +58,7 @@ class Login:
 
 # ---------------------------------------------------------------- dialogs
 
-def password_field() -> QLineEdit:
-    field = QLineEdit()
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    field.setMaxLength(128)
-    return field
-
-
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet("color: #b3261e;")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _buttons(dialog: QDialog, ok_text: str, cancel_text: str = "取消") -> QDialogButtonBox:
-    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
-    box.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
-    box.accepted.connect(dialog.accept)
-    box.rejected.connect(dialog.reject)
-    return box
-
-
-class _FormDialog(QDialog):
-    """A small form with an inline error line: failed attempts keep the dialog open."""
-
-    def __init__(self, title: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.form = QFormLayout()
-        self.error = error_label()
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.error)
-
-    def fail(self, error: BangzhenError) -> None:
-        self.error.setText(error.user_message)
-        self.error.show()
-
-    def row(self, label: str, widget: QWidget) -> QWidget:
-        self.form.addRow(label, widget)
-        return widget
-
-
-class LoginDialog(_FormDialog):
+class LoginDialog(FormDialog):
     """用户登录. After a reset by the administrator the password must be changed here first."""
 
     def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
@@ -123,7 +77,7 @@ class LoginDialog(_FormDialog):
             hint.setWordWrap(True)
             hint.setStyleSheet("color: #555;")
             self.layout().addWidget(hint)
-        self.layout().addWidget(_buttons(self, "登录(&L)", "退出"))
+        self.layout().addWidget(ok_cancel(self, "登录(&L)", "退出"))
         self.setMinimumWidth(380)
 
     def accept(self) -> None:
@@ -150,7 +104,7 @@ class LoginDialog(_FormDialog):
             return login.user(session).must_change_password
 
 
-class ChangePasswordDialog(_FormDialog):
+class ChangePasswordDialog(FormDialog):
     """修改密码: the signing key is re-sealed under the new password (signatures stay valid)."""
 
     def __init__(self, engine: Engine, login: Login, parent: QWidget | None = None, *,
@@ -167,7 +121,7 @@ class ChangePasswordDialog(_FormDialog):
         self.new = self.row("新密码(&N)：", password_field())
         self.confirm = self.row("确认新密码(&C)：", password_field())
         self.form.addRow(QLabel(f"至少 {security.MIN_PASSWORD_LENGTH} 个字符。"))
-        self.layout().addWidget(_buttons(self, "确定"))
+        self.layout().addWidget(ok_cancel(self, "确定"))
         self.setMinimumWidth(380)
 
     def accept(self) -> None:
@@ -181,7 +135,7 @@ class ChangePasswordDialog(_FormDialog):
             super().accept()
 
 
-class FirstRunDialog(_FormDialog):
+class FirstRunDialog(FormDialog):
     """首次使用: a database without users gets its system administrator here."""
 
     def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
@@ -199,7 +153,7 @@ class FirstRunDialog(_FormDialog):
             self._fill_regions(regions.region_tree(session), home)
         self.password = self.row("密码(&P)：", password_field())
         self.confirm = self.row("确认密码(&C)：", password_field())
-        self.layout().addWidget(_buttons(self, "建立并登录(&O)", "退出"))
+        self.layout().addWidget(ok_cancel(self, "建立并登录(&O)", "退出"))
         self.setMinimumWidth(460)
 
     def _fill_regions(self, root: regions.RegionNode, home: str) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from app import APP_NAME, __version__
 from app.models import ProjectStatus
-from app.services import approval, choices, inbox, projects, regions
+from app.services import amendments, approval, choices, inbox, projects, regions
 from app.services.database import unit_of_work
 from app.services.project_sheet import ProjectSheet, project_sheet
 from app.services.security import Action
@@ -160,8 +160,16 @@ class MainWindow(QMainWindow):
         self.complete_action = a("确认完工(&W)", self.complete_project, None, (Action.complete_project,))
         self.accept_action = a("组织验收(&Y)…", self.accept_project, None, (Action.accept_project,))
         self.cancel_action = a("终止项目(&Z)…", self.cancel_project, None, (Action.cancel_draft,))
+        self.amend_action = a("项目调整(&J)…", self.amend_project, "Ctrl+J",
+                              (Action.edit_project, Action.sign_as_town_leader, Action.sign_as_team_leader,
+                               Action.approve_project))
+        self.claims_action = a("报账与支付(&C)…", self.open_claims, "Ctrl+K", (Action.file_claim, Action.spend))
+        self.plan_action = a("年度资金安排(&P)…", self.open_plan, None, (Action.arrange_funds,))
         self.workflow_actions = [self.new_action, self.new_from_task_action, self.sign_action, self.review_action,
-                                 self.start_action, self.complete_action, self.accept_action, self.cancel_action]
+                                 self.start_action, self.complete_action, self.accept_action, self.cancel_action,
+                                 self.amend_action, self.claims_action, self.plan_action]
+        self.funds_action = a("资金与下达(&F)…", self.open_funds)
+        self.assets_action = a("资产台账(&Z)…", self.open_assets)
         self.passwd_action = a("修改密码(&P)…", self.change_password)
         self.switch_action = a("切换用户(&U)…", self.switch_user)
         self.category_action = a("设置镇类别(&C)…", self.edit_town_category, "Ctrl+E")
@@ -186,12 +194,18 @@ class MainWindow(QMainWindow):
         project_menu.addActions([self.sign_action, self.review_action])
         project_menu.addSeparator()
         project_menu.addActions([self.start_action, self.complete_action, self.accept_action, self.cancel_action])
+        project_menu.addSeparator()
+        project_menu.addAction(self.amend_action)
 
         money_menu = self.menuBar().addMenu("资金(&M)")
-        money_menu.addAction(self.ledger_action)
+        money_menu.addActions([self.funds_action, self.plan_action])
+        money_menu.addSeparator()
+        money_menu.addActions([self.claims_action, self.ledger_action])
         show_ledger = QAction("资金台账(&B)", self, shortcut=QKeySequence("Ctrl+B"))
         show_ledger.triggered.connect(lambda: self.tabs.setCurrentWidget(self.ledger))
         money_menu.addAction(show_ledger)
+        money_menu.addSeparator()
+        money_menu.addAction(self.assets_action)
 
         town_menu = self.menuBar().addMenu("乡镇(&T)")
         town_menu.addAction(self.category_action)
@@ -323,7 +337,9 @@ class MainWindow(QMainWindow):
         self.history_action.setEnabled(sheet is not None)
         self.sign_action.setEnabled(status in approval.SIGNABLE and may(*self.sign_action.data()))
         self.review_action.setEnabled(status is S.double_signed and may(Action.approve_project))
-        self.start_action.setEnabled(status is S.approved and may(Action.start_project))
+        self.start_action.setEnabled(status in (S.approved, S.planned) and may(Action.start_project))
+        self.amend_action.setEnabled(status in amendments.AMENDABLE and may(*self.amend_action.data()))
+        self.claims_action.setEnabled(bool(status and status.may_spend) and may(*self.claims_action.data()))
         self.complete_action.setEnabled(status is S.in_progress and may(Action.complete_project))
         self.accept_action.setEnabled(status is S.completed and may(Action.accept_project))
         self.cancel_action.setEnabled(
@@ -520,6 +536,58 @@ class MainWindow(QMainWindow):
         dialog = ProjectLedgerDialog(self.engine, self.login, project_id, self)
         dialog.ledger_changed.connect(lambda _: self.refresh(project_id))
         dialog.exec()
+
+    # -- money ----------------------------------------------------------------------------------------
+    def _region_code(self) -> str:
+        """The region a money window is about: the selected one, else the installation's home."""
+        ref = self.tree.current_ref()
+        return ref.code if ref is not None else self._home
+
+    def open_funds(self) -> None:
+        from app.ui.funds_dialog import FundsDialog
+
+        FundsDialog(self.engine, self.login, self).exec()
+
+    def open_plan(self) -> None:
+        from app.ui.plan_dialog import PlanDialog
+
+        code = self._region_code()
+        if not (self.login and self.login.may(Action.arrange_funds, code)) or len(code) not in (4, 6):
+            codes = [c for r, c in self.login.grants if r in Action.arrange_funds.roles] if self.login else []
+            code = codes[0] if codes else code
+        if len(code) not in (4, 6):
+            QMessageBox.information(self, APP_NAME, "请先在左侧选择一个县（市、区）。")
+            return
+        PlanDialog(self.engine, self.login, code, self).exec()
+        self.refresh()
+
+    def open_claims(self) -> None:
+        from app.ui.claims_dialog import ClaimsDialog
+
+        project_id = self.current_project_id()
+        if project_id is not None:
+            ClaimsDialog(self.engine, self.login, project_id, self).exec()
+            self.refresh(project_id)
+
+    def amend_project(self) -> None:
+        from app.ui.amendment_dialog import AmendmentDialog
+        from app.ui.project_editor import ProjectEditor
+
+        project_id = self.current_project_id()
+        if project_id is None:
+            return
+        dialog = AmendmentDialog(self.engine, self.login, project_id, self)
+        dialog.exec()
+        if dialog.draft_requested:
+            editor = ProjectEditor(self.engine, self.login, project_id=project_id, amend=True, parent=self)
+            if editor.exec() and editor.saved_amendment_id:
+                self.statusBar().showMessage("已起草项目调整，待双签后报县审定；审定前原内容继续有效。", 10000)
+        self.refresh(project_id)
+
+    def open_assets(self) -> None:
+        from app.ui.assets_dialog import AssetsDialog
+
+        AssetsDialog(self.engine, self._region_code(), self).exec()
 
     # -- audit ----------------------------------------------------------------------------------------
     def show_history(self) -> None:

@@ -24,10 +24,9 @@ from sqlalchemy import Engine
 
 from app.models import (AMOUNT_COLUMNS, ConstructionNature, Money, ProjectStatus, PurposeCategory,
                         SpendingCategory, SupportMethod, AssetType)
-from app.services import approval, choices, rules
+from app.services import amendments, approval, choices, rules
 from app.services.content import FIELD_LABELS, exact_wan, project_content
 from app.services.database import unit_of_work
-from app.services.projects import net_spent
 from app.services.regions import find_town
 from app.services.security import Action
 from app.ui.indicator_table import IndicatorTable
@@ -40,8 +39,7 @@ CHECK_DELAY_MS = 300
 BLOCKING = QColor("#b3261e")
 TO_DO = QColor("#9a6700")
 MARKED = "border: 1px solid #b3261e;"
-SIGNED_STATES = {ProjectStatus.signed_once, ProjectStatus.double_signed, ProjectStatus.approved,
-                 ProjectStatus.in_progress}
+SIGNED_STATES = {ProjectStatus.signed_once, ProjectStatus.double_signed}
 
 
 def _spending_label(category: SpendingCategory) -> str:
@@ -52,14 +50,15 @@ class ProjectEditor(QDialog):
     """New draft: `town_code` (or the only town the officer drafts for). Existing: `project_id`."""
 
     def __init__(self, engine: Engine, login: Login | None, *, project_id: int | None = None,
-                 town_code: str | None = None, task_key: str | None = None, parent: QWidget | None = None) -> None:
+                 town_code: str | None = None, task_key: str | None = None, amend: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.engine, self.login, self.project_id = engine, login, project_id
+        self.engine, self.login, self.project_id, self.amend = engine, login, project_id, amend
         self.saved_project_id: int | None = None
+        self.saved_amendment_id: int | None = None
         self.saved_name = ""
         self.fields: dict[str, Field] = {}
         self._status: ProjectStatus | None = None
-        self._spent = Money(0)
         self._town_code: str | None = town_code
         self._findings: list[rules.Finding] = []
 
@@ -171,7 +170,6 @@ class ProjectEditor(QDialog):
             if self.project_id is not None:
                 project = approval.get_project(session, self.project_id)
                 self._status = project.status
-                self._spent = net_spent(session, project.id)
                 content = project_content(session, project.id)
                 self._town_code = content["town"]
                 towns = [(content["town"], f"{project.town.name}（{project.town.code}）")]
@@ -213,13 +211,14 @@ class ProjectEditor(QDialog):
             return False
         if self.project_id is None:
             return self.login.may(Action.draft_project, self._town_code)
-        return self._status in approval.EDITABLE and self.login.may(Action.edit_project, self._town_code)
+        editable = amendments.AMENDABLE if self.amend else approval.EDITABLE
+        return self._status in editable and self.login.may(Action.edit_project, self._town_code)
 
     def _title(self, content: dict[str, Any]) -> str:
         if self.project_id is None:
             return "新建项目（从任务清单）" if content.get("task_item") else "新建项目"
         state = f"（{self._status.label}）" if self._status else ""
-        verb = "查看项目" if self.read_only else "修改项目"
+        verb = "查看项目" if self.read_only else ("项目调整" if self.amend else "修改项目")
         return f"{verb}：{content.get('name', '')}{state}"
 
     # -- reactions --------------------------------------------------------------------------
@@ -336,6 +335,9 @@ class ProjectEditor(QDialog):
             if content == self._loaded:
                 self.accept()
                 return
+            if self.amend:
+                self._propose({k: v for k, v in content.items() if k != "town"})
+                return
             reason = self._edit_reason()
             if reason is None:
                 return
@@ -347,15 +349,26 @@ class ProjectEditor(QDialog):
             self.saved_name = outcome.project.name
             self.accept()
 
+    def _propose(self, changes: dict[str, Any]) -> None:
+        """项目调整: the changes become a proposal; the approved content stays in force until its 审定."""
+        reason, ok = QInputDialog.getText(self, "项目调整", "调整后须经双签并报县审定才生效，审定前原内容继续有效、照常支付。"
+                                                       "\n\n请填写调整原因：")
+        if not ok:
+            return
+        saved = run_now(self, self.engine, lambda s: amendments.propose(s, self.login.user(s), self.project_id,
+                                                                        changes, reason).id)
+        if saved:
+            self.saved_amendment_id = saved
+            self.saved_project_id = self.project_id
+            self.accept()
+
     def _edit_reason(self) -> str | None:
         """Why a signed project is changed (it loses its signatures); "" for a plain draft."""
         if self._status not in SIGNED_STATES:
             return ""
-        spent = (f"\n该项目已支出 {self._spent.format_yuan()} 元；修改后须重新审定入库，才能继续支出。"
-                 if self._spent else "")
         reason, ok = QInputDialog.getText(
             self, "修改已签字的项目", f"该项目当前为“{self._status.label}”。修改后原有签字作废，项目退回草稿，"
-                               f"须重新双签并报县审定。{spent}\n\n请填写修改原因：")
+                               "须重新双签并报县审定。\n\n请填写修改原因：")
         if not ok:
             return None
         if not reason.strip():

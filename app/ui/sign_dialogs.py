@@ -21,7 +21,8 @@ from app.models import UserRole
 from app.services import approval, rules
 from app.services.database import unit_of_work
 from app.services.project_sheet import ProjectSheet, project_sheet
-from app.ui.login import Login, error_label, password_field
+from app.ui.forms import error_label, password_field
+from app.ui.login import Login
 from app.ui.ops import run_now
 from app.ui.project_view import sheet_html
 

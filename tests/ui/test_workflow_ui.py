@@ -360,12 +360,17 @@ def test_main_window_shows_each_role_its_own(qtbot, engine, demo_path):
     assert not reviewer.sign_action.isVisible()
     waiting = _count_double_signed(engine)
     assert [reviewer.tabs.tabText(i) for i in range(reviewer.tabs.count())] == [
-        "全部项目", f"待审定（{waiting}）", "资金台账"]
+        "全部项目", f"待审定（{waiting}）", "项目调整（1）", "资金台账"]  # the demo's 项目调整 waits for 审定
     assert reviewer.tabs.currentIndex() == 1  # opens on the work waiting for this person
 
     officer = open_window(qtbot, engine, demo_path, "阳明镇经办")
     assert officer.new_action.isVisible() and not officer.review_action.isVisible()
-    assert officer.tabs.tabText(1).startswith("已退回")
+    assert [officer.tabs.tabText(i).split("（")[0] for i in range(1, 4)] == ["已退回", "项目调整", "可报账"]
+    assert officer.claims_action.isVisible() and not officer.plan_action.isVisible()
+
+    finance = open_window(qtbot, engine, demo_path, "县财政")
+    assert finance.plan_action.isVisible() and finance.claims_action.isVisible()
+    assert finance.tabs.tabText(1).startswith("支付审核") and not finance.new_action.isVisible()
     officer.tree.select_code(TOWN)
     assert not officer.category_action.isVisible() and not officer.category_action.isEnabled()
 

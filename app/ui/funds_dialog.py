@@ -1,0 +1,187 @@
+"""资金与下达: a fund's allocation tree (province → city → county → town) with what each region received,
+its 文号 and date and what arrived (到位); a finance officer issues money one level down or records an
+arrival from here. The services decide who may and how much (`services.money.funds`)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from sqlalchemy import Engine, select
+
+from app.errors import BangzhenError
+from app.models import City, County, Fund, Money, Town, UserRole
+from app.services.database import unit_of_work
+from app.services.money import funds
+from app.services.regions import PROVINCE_CODE, find_region
+from app.ui.forms import FormDialog, NUMERIC, date_field, ok_cancel
+from app.ui.login import Login
+from app.ui.ops import Failed, run_now
+
+HEADERS = ("区划", "下达（万元）", "文号", "下达日期", "到位（万元）", "备注")
+FINANCE_ROLES = (UserRole.province_finance, UserRole.city_finance, UserRole.county_finance)
+
+
+def parse_wan(text: str) -> Money:
+    try:
+        amount = Money.from_wan(text.strip().replace(",", ""))
+    except BangzhenError:
+        raise BangzhenError(f"金额“{text}”无效：请以万元为单位，如 1200 或 1200.5。") from None
+    if amount.fen <= 0:
+        raise BangzhenError("金额须大于 0。")
+    return amount
+
+
+def receivers(session, login: Login) -> list[tuple[str, str]]:
+    """(code, name) of the regions this login's finance roles may issue money to, one level down."""
+    found: dict[str, str] = {}
+    for role, code in login.grants:
+        if role is UserRole.province_finance:
+            found.update(session.execute(select(City.code, City.name).order_by(City.code)).all())
+            found.update(session.execute(select(County.code, County.name).where(County.direct_province.is_(True))))
+        elif role is UserRole.city_finance:
+            found.update(session.execute(select(County.code, County.name).join(City, City.id == County.city_id)
+                                         .where(City.code == code).order_by(County.code)).all())
+            found.update(session.execute(select(Town.code, Town.name).join(City, City.id == Town.city_id)
+                                         .where(City.code == code, Town.county_id.is_(None))).all())
+        elif role is UserRole.county_finance:
+            found.update(session.execute(select(Town.code, Town.name).where(Town.code.startswith(code),
+                                                                           Town.in_programme.is_(True))
+                                         .order_by(Town.code)).all())
+    return sorted(found.items())
+
+
+class AllocateForm(FormDialog):
+    def __init__(self, engine: Engine, login: Login, fund_id: int, parent: QWidget | None = None) -> None:
+        super().__init__("下达资金", parent)
+        self._engine, self._login, self._fund_id = engine, login, fund_id
+        self.target = self.row("下达给(&T)：", QComboBox())
+        with unit_of_work(engine) as session:
+            for code, name in receivers(session, login):
+                self.target.addItem(f"{name}（{code}）", code)
+        self.amount = self.row("金额（万元）(&A)：", QLineEdit())
+        self.doc = self.row("文号(&N)：", QLineEdit())
+        self.doc.setPlaceholderText("如 河财农〔2023〕8号")
+        self.issued_on = self.row("下达日期(&D)：", date_field())
+        self.note = self.row("备注：", QLineEdit())
+        self.layout().addWidget(ok_cancel(self, "下达(&O)"))
+
+    def accept(self) -> None:
+        try:
+            amount = parse_wan(self.amount.text())
+        except BangzhenError as error:
+            self.fail(error)
+            return
+        login, fund_id, code = self._login, self._fund_id, self.target.currentData()
+        values = {"doc_number": self.doc.text(), "issued_on": self.issued_on.date().toPython(),
+                  "note": self.note.text()}
+        if run_now(self, self._engine, lambda s: funds.allocate(s, login.user(s), fund_id, code, amount, **values).id,
+                   failure=self.fail) is not Failed:
+            super().accept()
+
+
+class ArrivalForm(FormDialog):
+    def __init__(self, engine: Engine, login: Login, allocation_id: int, parent: QWidget | None = None) -> None:
+        super().__init__("登记资金到位", parent)
+        self._engine, self._login, self._allocation_id = engine, login, allocation_id
+        self.amount = self.row("到位金额（万元）(&A)：", QLineEdit())
+        self.arrived_on = self.row("到位日期(&D)：", date_field())
+        self.voucher = self.row("凭证号(&V)：", QLineEdit())
+        self.layout().addWidget(ok_cancel(self, "登记(&O)"))
+
+    def accept(self) -> None:
+        try:
+            amount = parse_wan(self.amount.text())
+        except BangzhenError as error:
+            self.fail(error)
+            return
+        login, allocation_id = self._login, self._allocation_id
+        arrived_on, voucher = self.arrived_on.date().toPython(), self.voucher.text()
+        if run_now(self, self._engine, lambda s: funds.arrive(s, login.user(s), allocation_id, amount,
+                                                              arrived_on=arrived_on, voucher_no=voucher).id,
+                   failure=self.fail) is not Failed:
+            super().accept()
+
+
+class FundsDialog(QDialog):
+    def __init__(self, engine: Engine, login: Login | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._engine, self._login = engine, login
+        self.setWindowTitle("资金与下达")
+        self.fund = QComboBox()
+        with unit_of_work(engine) as session:
+            for fund_id, name, year in session.execute(select(Fund.id, Fund.name, Fund.year)
+                                                       .order_by(Fund.year.desc(), Fund.id)):
+                self.fund.addItem(f"{name}（{year}）", fund_id)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(list(HEADERS))
+        self.tree.setColumnWidth(0, 200)
+        finance = bool(login) and any(role in FINANCE_ROLES for role, _ in login.grants)
+        self.allocate_button = QPushButton("下达(&X)…")
+        self.arrive_button = QPushButton("登记到位(&D)…")
+        close = QPushButton("关闭")
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        for button, slot in ((self.allocate_button, self._allocate), (self.arrive_button, self._arrive)):
+            button.setVisible(finance)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("资金(&F)："))
+        top.addWidget(self.fund, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+        self.fund.currentIndexChanged.connect(self.refresh)
+        self.tree.currentItemChanged.connect(lambda *_: self.arrive_button.setEnabled(self.selected_allocation()
+                                                                                     is not None))
+        self.resize(900, 520)
+        self.refresh()
+
+    def refresh(self) -> None:
+        fund_id = self.fund.currentData()
+        self.tree.clear()
+        if fund_id is None:
+            self.summary.setText("尚未登记任何资金。")
+            return
+        with unit_of_work(self._engine) as session:
+            fund = funds.get_fund(session, fund_id)
+            nodes = funds.allocation_tree(session, fund_id)
+            issued = funds.passed_on(session, fund_id, find_region(session, fund.region_code))
+            text = (f"{fund.name}：合计 {fund.total.format_wan(2, True)} 万元，已下达 {issued.format_wan(2, True)} 万元；"
+                    f"文号 {fund.doc_number or '（无）'}；实施期限 {fund.issued_on or '（未填）'} 至 "
+                    f"{fund.deadline or '（未填）'}；由{'省' if fund.region_code == PROVINCE_CODE else fund.region_code}下达。")
+        self.summary.setText(text)
+        items: dict[int, QTreeWidgetItem] = {}
+        for node in nodes:
+            item = QTreeWidgetItem([f"{node.region_name}（{node.region_code}）", node.amount.format_wan(2, True),
+                                    node.doc_number, str(node.issued_on or ""), node.arrived.format_wan(2, True),
+                                    node.note])
+            for column in (1, 4):
+                item.setTextAlignment(column, NUMERIC)
+            item.setData(0, Qt.ItemDataRole.UserRole, node.id)
+            parent = items.get(node.parent_id)
+            (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
+            items[node.id] = item
+        self.tree.expandAll()
+        for column in range(len(HEADERS)):
+            self.tree.resizeColumnToContents(column)
+        self.arrive_button.setEnabled(False)
+
+    def selected_allocation(self) -> int | None:
+        item = self.tree.currentItem()
+        return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _allocate(self) -> None:
+        if AllocateForm(self._engine, self._login, self.fund.currentData(), self).exec():
+            self.refresh()
+
+    def _arrive(self) -> None:
+        if ArrivalForm(self._engine, self._login, self.selected_allocation(), self).exec():
+            self.refresh()
