@@ -18,7 +18,7 @@ from app import APP_NAME, __version__
 from app.cli import money, projects, users
 from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
-from app.cli.common import Passwords, login, print_warnings
+from app.cli.common import Passwords, acting, login, print_warnings
 from app.services import database, demo, generate, refdata, regions, stats, town_categories
 from app.services.paths import default_db_path
 
@@ -152,18 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
         dest="town_command", required=True, metavar="子命令", parser_class=ChineseArgumentParser)
     show = command("show", cmd_town_show, "查看乡镇信息", town)
     show.add_argument("code", help="乡镇 9 位区划代码")
-    setcat = command("set-category", cmd_town_set_category, "设置乡镇的镇类别与帮扶类型（系统管理员）", town)
-    setcat.add_argument("--as", dest="as_user", required=True, metavar="用户名",
-                        help="执行操作的系统管理员；标准输入提供其密码")
+    setcat = acting(command("set-category", cmd_town_set_category, "设置乡镇的镇类别与帮扶类型（系统管理员）", town),
+                    "管理员密码")
     setcat.add_argument("code", help="乡镇 9 位区划代码")
     setcat.add_argument("category", help="重点帮扶镇 / 巩固提升镇 / 先行示范镇 / 无")
     setcat.add_argument("--helper-type", default="", help="珠三角帮扶 / 省直中直驻粤单位帮扶 / 属地市自行帮扶 / "
                                                         "属地县（市、区）自行组团帮扶")
     setcat.add_argument("--helper-unit", default="", help="帮扶单位，如“深圳市福田区”")
-    imp = command("import-categories", cmd_town_import_categories,
-                  "从 CSV 批量设置镇类别（系统管理员；表头：town_code,category,helper_type,helper_unit）", town)
-    imp.add_argument("--as", dest="as_user", required=True, metavar="用户名",
-                     help="执行操作的系统管理员；标准输入提供其密码")
+    imp = acting(command("import-categories", cmd_town_import_categories,
+                         "从 CSV 批量设置镇类别（系统管理员；表头：town_code,category,helper_type,helper_unit）", town),
+                 "管理员密码")
     imp.add_argument("file", type=Path, help="CSV 文件（UTF-8）")
     for module in (users, projects, money):
         module.add_commands(commands, command, ChineseArgumentParser)

@@ -8,6 +8,7 @@ import getpass
 import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Callable
 
 from app.errors import BangzhenError
 from app.models import Money, User
@@ -82,3 +83,20 @@ def acting(sub: argparse.ArgumentParser, passwords: str = "该用户的密码") 
     sub.add_argument("--as", dest="as_user", required=True, metavar="用户名",
                      help=f"执行操作的用户；标准输入依次提供：{passwords}（每行一个）")
     return sub
+
+
+def as_user(function: Callable) -> Callable[[argparse.Namespace], None]:
+    """A command body `function(session, user, args, password)` run as the --as user, in one unit of work."""
+    def run(args: argparse.Namespace) -> None:
+        with database.unit_of_work(engine(args)) as session:
+            user, password = login(session, args, Passwords())
+            function(session, user, args, password)
+    return run
+
+
+def reading(function: Callable) -> Callable[[argparse.Namespace], None]:
+    """A read-only command body `function(session, args)`, in one unit of work."""
+    def run(args: argparse.Namespace) -> None:
+        with database.unit_of_work(engine(args)) as session:
+            function(session, args)
+    return run

@@ -9,28 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.cli.common import Passwords, acting, engine, group, login, parse_date, print_warnings, wan, yuan
+from app.cli.common import (Passwords, acting, as_user, engine, group, login, parse_date, print_warnings, reading, wan,
+                            yuan)
 from app.models import ClaimStatus, Fund, FundSource, Money, Town
 from app.services import database, regions
 from app.services.errors import InputError
 from app.services.money import assets, factor, funds, payments, plans
 from app.services.projects import get_project
-
-
-def _acting(function):
-    """Run `function(session, user, args)` as the --as user, in one unit of work."""
-    def run(args: argparse.Namespace) -> None:
-        with database.unit_of_work(engine(args)) as session:
-            user, password = login(session, args, Passwords())
-            function(session, user, args, password)
-    return run
-
-
-def _reading(function):
-    def run(args: argparse.Namespace) -> None:
-        with database.unit_of_work(engine(args)) as session:
-            function(session, args)
-    return run
 
 
 def _source(text: str | None) -> FundSource | None:
@@ -49,7 +34,7 @@ def _incomes(specs: list[str]) -> list[tuple[FundSource, Money, str]]:
     return incomes
 
 
-@_acting
+@as_user
 def cmd_fund_add(session, user, args, _password) -> None:
     fund = funds.add_fund(session, user, name=args.name, year=args.year, region_code=args.region,
                           doc_number=args.doc, issued_on=parse_date(args.issued), deadline=parse_date(args.deadline),
@@ -57,13 +42,13 @@ def cmd_fund_add(session, user, args, _password) -> None:
     print(f"已新增资金 {fund.id}：{fund.name}，合计 {fund.total.format_wan(2)} 万元，实施期限 {fund.issued_on} 至 {fund.deadline}。")
 
 
-@_reading
+@reading
 def cmd_fund_list(session, args) -> None:
     for fund in session.scalars(select(Fund).order_by(Fund.year.desc(), Fund.id)):
         print(f"{fund.id}\t{fund.year}\t{fund.total.format_wan(2)} 万元\t{fund.doc_number or '-'}\t{fund.name}")
 
 
-@_reading
+@reading
 def cmd_fund_show(session, args) -> None:
     fund = funds.find_fund(session, args.fund)
     print(f"资金 {fund.id}：{fund.name}（{fund.level.label}，{fund.year} 年）")
@@ -80,7 +65,7 @@ def cmd_fund_show(session, args) -> None:
               f"到位 {node.arrived.format_wan(2)} 万元")
 
 
-@_acting
+@as_user
 def cmd_allocate(session, user, args, _password) -> None:
     fund = funds.find_fund(session, args.fund)
     allocation = funds.allocate(session, user, fund.id, args.to, wan(args.amount), doc_number=args.doc,
@@ -89,7 +74,7 @@ def cmd_allocate(session, user, args, _password) -> None:
     print(f"已下达 {allocation.id}：“{fund.name}” {allocation.amount.format_wan(2)} 万元 → {target.name}（{args.doc}）。")
 
 
-@_acting
+@as_user
 def cmd_arrive(session, user, args, _password) -> None:
     arrival = funds.arrive(session, user, args.allocation_id, wan(args.amount), arrived_on=parse_date(args.date),
                            voucher_no=args.voucher or "", note=args.note)
@@ -128,7 +113,7 @@ def _print_plan(view: plans.PlanView) -> None:
     print_warnings(view.check.warnings)
 
 
-@_acting
+@as_user
 def cmd_plan_create(session, user, args, _password) -> None:
     fund = funds.find_fund(session, args.fund)
     plan = plans.create_plan(session, user, args.region, fund.id, args.year or fund.year, doc_number=args.doc or "")
@@ -136,7 +121,7 @@ def cmd_plan_create(session, user, args, _password) -> None:
           + ("，已带入原安排的全部项目" if plan.revision > 1 else "") + "。")
 
 
-@_acting
+@as_user
 def cmd_plan_add(session, user, args, _password) -> None:
     project = get_project(session, args.project_id)
     if args.source:
@@ -151,7 +136,7 @@ def cmd_plan_add(session, user, args, _password) -> None:
         print(f"  项目 {project.id}“{project.name}”：{source.label} 安排 {amount.format_wan(2)} 万元")
 
 
-@_acting
+@as_user
 def cmd_plan_towns(session, user, args, _password) -> None:
     amounts = {}
     for spec in args.amounts:
@@ -178,7 +163,7 @@ def cmd_plan_factor(args: argparse.Namespace) -> None:
             print("已按因素法设置各镇安排金额（签发前仍可逐镇修改）。")
 
 
-@_acting
+@as_user
 def cmd_plan_sign(session, user, args, password) -> None:
     plan, warnings = plans.sign_plan(session, user, args.plan_id, password, decided_on=parse_date(args.date),
                                      doc_number=args.doc)
@@ -186,12 +171,12 @@ def cmd_plan_sign(session, user, args, password) -> None:
     print_warnings(warnings)
 
 
-@_reading
+@reading
 def cmd_plan_show(session, args) -> None:
     _print_plan(plans.plan_view(session, args.plan_id))
 
 
-@_reading
+@reading
 def cmd_plan_list(session, args) -> None:
     for plan in plans.plans(session, args.region):
         print(f"{plan.id}\t{plan.region_code}\t{plan.year}\t第 {plan.revision} 版\t{plan.status.label}\t"
@@ -200,7 +185,7 @@ def cmd_plan_list(session, args) -> None:
 
 # ---------------------------------------------------------------- 报账 and 支付
 
-@_acting
+@as_user
 def cmd_claim_create(session, user, args, _password) -> None:
     claim = payments.file_claim(session, user, args.project_id, amount=yuan(args.amount), source=_source(args.source),
                                 payee=args.payee, purpose=args.purpose, voucher_numbers=args.vouchers,
@@ -208,7 +193,7 @@ def cmd_claim_create(session, user, args, _password) -> None:
     print(f"已提交报账申请 {claim.id}：{claim.amount.format_yuan()} 元（{claim.source.label}），待县级财政支付。")
 
 
-@_reading
+@reading
 def cmd_claim_list(session, args) -> None:
     statuses = (ClaimStatus.from_label(args.status),) if args.status else None
     for claim in payments.claims(session, args.region, statuses):
@@ -216,7 +201,7 @@ def cmd_claim_list(session, args) -> None:
               f"{claim.source.label}\t{claim.project.name}")
 
 
-@_reading
+@reading
 def cmd_claim_show(session, args) -> None:
     claim = payments.get_claim(session, args.claim_id)
     print(f"报账申请 {claim.id}（{claim.status.label}）：项目 {claim.project_id}“{claim.project.name}”")
@@ -230,25 +215,25 @@ def cmd_claim_show(session, args) -> None:
         print(f"  已支付：支出 {claim.expenditure_id}，{claim.decided_on}")
 
 
-@_acting
+@as_user
 def cmd_claim_pay(session, user, args, _password) -> None:
     entry = payments.pay_claim(session, user, args.claim_id, spent_on=parse_date(args.date), voucher_no=args.voucher)
     print(f"已支付报账申请 {args.claim_id}：支出 {entry.id}，{entry.amount.format_yuan()} 元。")
 
 
-@_acting
+@as_user
 def cmd_claim_reject(session, user, args, _password) -> None:
     payments.reject_claim(session, user, args.claim_id, args.reason)
     print(f"已驳回报账申请 {args.claim_id}。")
 
 
-@_acting
+@as_user
 def cmd_claim_withdraw(session, user, args, _password) -> None:
     payments.withdraw_claim(session, user, args.claim_id)
     print(f"已撤回报账申请 {args.claim_id}。")
 
 
-@_acting
+@as_user
 def cmd_spend(session, user, args, _password) -> None:
     entry = payments.spend(session, user, args.id, spent_on=parse_date(args.date), amount=yuan(args.amount),
                            payee=args.payee, voucher_no=args.voucher, purpose=args.purpose,
@@ -258,14 +243,14 @@ def cmd_spend(session, user, args, _password) -> None:
           f"该来源尚可支付 {left.format_yuan()} 元。")
 
 
-@_acting
+@as_user
 def cmd_reverse(session, user, args, _password) -> None:
     entry = payments.reverse(session, user, args.expenditure_id, args.reason, parse_date(args.date))
     print(f"已红字冲销支出 {args.expenditure_id}：冲销记录 {entry.id}，金额 {entry.amount.format_yuan()} 元，"
           f"日期 {entry.spent_on}。")
 
 
-@_reading
+@reading
 def cmd_asset_list(session, args) -> None:
     lines = assets.asset_lines(session, args.region)
     for a in lines:
@@ -274,7 +259,7 @@ def cmd_asset_list(session, args) -> None:
     print(f"共 {len(lines)} 项资产，合计 {Money.total(a.value for a in lines).format_wan(2)} 万元。")
 
 
-@_acting
+@as_user
 def cmd_county_direct(session, user, args, _password) -> None:
     county = funds.set_direct_province(session, user, args.code, not args.off)
     print(f"{county.name}：{'财政省直管县（省级资金直接下达到县）' if county.direct_province else '省级资金经地级市下达'}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
-from app.cli.common import Passwords, acting, engine, group, login, parse_date, print_warnings, wan
+from app.cli.common import Passwords, acting, as_user, engine, group, login, parse_date, print_warnings, wan
 from app.models import AssetType, ProjectStatus, PublicityKind, User, UserRole
 from app.services import amendments, approval, database, projects, publicity, regions
 from app.services.project_files import read_project_file
@@ -60,13 +60,12 @@ def cmd_project_list(args: argparse.Namespace) -> None:
 
 
 def _transition(handler: Callable) -> Callable[[argparse.Namespace], None]:
-    def run(args: argparse.Namespace) -> None:
-        with database.unit_of_work(engine(args)) as session:
-            user, password = login(session, args, Passwords())
-            outcome = handler(session, user, args, password)
-            print(f"项目 {outcome.project.id}“{outcome.project.name}”：{outcome.project.status.label}")
-            print_warnings(outcome.warnings)
-    return run
+    """A step of a project's life, run as the --as user; says where the project now stands."""
+    def step(session, user: User, args: argparse.Namespace, password: str) -> None:
+        outcome = handler(session, user, args, password)
+        print(f"项目 {outcome.project.id}“{outcome.project.name}”：{outcome.project.status.label}")
+        print_warnings(outcome.warnings)
+    return as_user(step)
 
 
 cmd_project_start = _transition(lambda s, u, a, p: approval.start(s, u, a.id, parse_date(a.date)))
@@ -111,12 +110,10 @@ def cmd_amendment_show(args: argparse.Namespace) -> None:
 
 
 def _amendment_act(handler: Callable) -> Callable[[argparse.Namespace], None]:
-    def run(args: argparse.Namespace) -> None:
-        with database.unit_of_work(engine(args)) as session:
-            user, password = login(session, args, Passwords())
-            amendment = handler(session, user, args, password)
-            print(f"项目调整 {amendment.id}：{amendment.status.label}")
-    return run
+    def step(session, user: User, args: argparse.Namespace, password: str) -> None:
+        amendment = handler(session, user, args, password)
+        print(f"项目调整 {amendment.id}：{amendment.status.label}")
+    return as_user(step)
 
 
 def _amendment_review(session, user: User, args: argparse.Namespace, password: str):

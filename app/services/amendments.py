@@ -27,7 +27,6 @@ from app.services.errors import InputError, NotFound
 from app.services.money.plans import arranged, paid
 from app.services.projects import get_project
 from app.services.security import Action
-from app.services.settings import ALLOW_DRAFTER_SIGN, get_setting
 
 A = AmendmentStatus
 S = ProjectStatus
@@ -126,18 +125,10 @@ def sign(session: Session, user: User, amendment_id: int, role: UserRole, passwo
     """双签 of the proposal, by the town's 主要负责人 and the work-team leader."""
     amendment = get_amendment(session, amendment_id)
     project = amendment.project
-    if role not in approval.SIGNING_ROLES:
-        raise InputError("双签只能以“乡镇主要负责人”或“驻镇帮扶工作队队长”身份签字。", f"bad signing role {role}")
-    security.require(session, user, approval.SIGNING_ROLES[role], project.town.code)
+    approval.check_signer(session, user, role, project.town.code)
     _expect(amendment, {A.draft, A.signed_once}, "签字")
     _expect_base(amendment)
-    for other in _signatures(amendment):
-        if other.role is role:
-            raise InputError(f"该项目调整已由{other.user.display_name}以“{role.label}”身份签字。", "role already signed")
-        if other.user_id == user.id:
-            raise InputError("双签须由两位不同的人分别签字，您已在本项目调整签过字。", "same person signing twice")
-    if amendment.drafted_by_id == user.id and get_setting(session, ALLOW_DRAFTER_SIGN) != "1":
-        raise InputError("经办人不能为自己起草的项目调整签字（本县设置未允许）。", "drafter signing")
+    approval.check_second_signer(session, user, role, _signatures(amendment), amendment.drafted_by_id, "本项目调整")
     content = proposed_content(amendment)
     rules.raise_if_blocked(rules.check(session, content, rules.Stage.sign))
     signed_before = bool(_signatures(amendment))

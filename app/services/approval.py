@@ -178,24 +178,35 @@ def _expect_version(project: Project, expected_version: int | None) -> None:
                          "未签字。请重新打开项目，审阅最新内容后再签字。", "content changed while reading")
 
 
+def check_signer(session: Session, user: User, role: UserRole, town_code: str) -> None:
+    """Only the two 双签 roles sign, each by someone holding it for the project's town."""
+    if role not in SIGNING_ROLES:
+        raise InputError("双签只能以“乡镇主要负责人”或“驻镇帮扶工作队队长”身份签字。", f"bad signing role {role}")
+    security.require(session, user, SIGNING_ROLES[role], town_code)
+
+
+def check_second_signer(session: Session, user: User, role: UserRole, signed: list[ProjectSignature],
+                        drafted_by_id: int | None, what: str) -> None:
+    """Two different persons in two different roles, neither the drafter unless the county allows it."""
+    for other in signed:
+        if other.role is role:
+            raise InputError(f"{what}已由{other.user.display_name}以“{role.label}”身份签字。", "role already signed")
+        if other.user_id == user.id:
+            raise InputError(f"双签须由两位不同的人分别签字，您已在{what}签过字。", "same person signing twice")
+    if drafted_by_id == user.id and get_setting(session, ALLOW_DRAFTER_SIGN) != "1":
+        raise InputError(f"经办人不能为自己起草的{what.removeprefix('本')}签字（本县设置未允许）。", "drafter signing")
+
+
 def sign(session: Session, user: User, project_id: int, role: UserRole, password: str,
          expected_version: int | None = None) -> Outcome:
     """One of the two 双签 signatures, as 乡镇主要负责人 or 驻镇帮扶工作队队长. With `expected_version`
     (the version the signer was shown), a project changed in the meantime is refused."""
     project = get_project(session, project_id)
-    if role not in SIGNING_ROLES:
-        raise InputError("双签只能以“乡镇主要负责人”或“驻镇帮扶工作队队长”身份签字。", f"bad signing role {role}")
-    security.require(session, user, SIGNING_ROLES[role], project.town.code)
+    check_signer(session, user, role, project.town.code)
     _expect(project, SIGNABLE, "签字（已退回的项目须先修改）")
     _expect_version(project, expected_version)
     signed = current_signatures(project)
-    for other in signed:
-        if other.role is role:
-            raise InputError(f"该项目已由{other.user.display_name}以“{role.label}”身份签字。", "role already signed")
-        if other.user_id == user.id:
-            raise InputError("双签须由两位不同的人分别签字，您已在本项目签过字。", "same person signing twice")
-    if project.drafted_by_id == user.id and get_setting(session, ALLOW_DRAFTER_SIGN) != "1":
-        raise InputError("项目经办人不能为自己起草的项目签字（本县设置未允许）。", "drafter signing")
+    check_second_signer(session, user, role, signed, project.drafted_by_id, "本项目")
     content = project_content(session, project.id)
     warnings = _check(session, project, content, rules.Stage.sign)
     add_signature(session, user, project, role, password, content)

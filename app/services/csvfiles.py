@@ -1,5 +1,5 @@
-"""Reading the CSV files users and the program exchange: UTF-8 (with or without BOM), the header
-checked exactly, every problem reported in Chinese with the file and line."""
+"""Reading the CSV and xlsx files users and the program exchange: UTF-8 (with or without BOM), the
+header checked exactly, every problem reported in Chinese with the file and line."""
 
 from __future__ import annotations
 
@@ -36,3 +36,21 @@ def read_rows(path: str | Path, header: tuple[str, ...]) -> list[dict[str, str]]
                          f"{path}: not UTF-8") from None
     except csv.Error as error:
         raise InputError(f"文件“{path.name}”不是有效的 CSV：{error}", f"{path}: {error}") from None
+
+
+def sheet_rows(path: str | Path, sheet: str | None = None) -> list[tuple]:
+    """Every row of a workbook's sheet (`sheet`, else the first) as a tuple of cell values."""
+    from openpyxl import load_workbook  # imported when a workbook is read: it costs start-up time
+
+    path = Path(path)
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise InputError(f"找不到文件“{path}”。", f"{path} not found") from None
+    except Exception as error:  # noqa: BLE001 — openpyxl raises many kinds for a file that is not a workbook
+        raise InputError(f"文件“{path.name}”不是有效的 Excel 文件（.xlsx）。", f"{path}: {error}") from None
+    try:
+        chosen = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
+        return [tuple(row) for row in chosen.iter_rows(values_only=True)]
+    finally:
+        book.close()

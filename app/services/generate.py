@@ -72,14 +72,16 @@ def generate(engine: Engine, towns: int, projects: int, expenditures: int, seed:
 
 
 def _pick_towns(session: Session, count: int, rng: random.Random) -> list[int]:
-    """The first `count` administrative towns (镇/乡) in the programme, categorised as the annex allows:
+    """The first `count` towns in the programme (镇/乡, then 街道), categorised as the annex allows:
     先行示范 in the 7 Pearl River Delta cities, elsewhere about two key-support towns to one
     consolidation town (600 : 301)."""
-    towns = list(session.scalars(select(Town).where(
-        Town.kind.in_([TownKind.town, TownKind.township, TownKind.ethnic_township]), Town.in_programme.is_(True))
-        .order_by(Town.code)))
+    rural = [TownKind.town, TownKind.township, TownKind.ethnic_township]
+    in_programme = select(Town).where(Town.in_programme.is_(True))
+    # 镇 and 乡 first; 街道 (some hold 行政村 and are in the programme) only to make up the number.
+    towns = (list(session.scalars(in_programme.where(Town.kind.in_(rural)).order_by(Town.code)))
+             + list(session.scalars(in_programme.where(Town.kind == TownKind.subdistrict).order_by(Town.code))))
     if count > len(towns):
-        raise InputError(f"全省只有 {len(towns)} 个镇（乡），无法生成 {count} 个。", f"only {len(towns)} towns")
+        raise InputError(f"全省只有 {len(towns)} 个乡镇（街道），无法生成 {count} 个。", f"only {len(towns)} towns")
     chosen = towns[:count]
     for town in chosen:
         if town.category is None:
@@ -137,6 +139,8 @@ def _insert_projects(cursor, town_ids: list[int], count: int, rng: random.Random
 
 def _insert_expenditures(cursor, project_ids: list[int], spendable: list[tuple[int, int]], count: int,
                          rng: random.Random, progress: Progress | None) -> None:
+    if not count:
+        return
     if not spendable:
         spendable = [(pid, 0) for pid in project_ids]
     now = _now()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLineEdit, QPushButton, QTextBrowser,
+from PySide6.QtWidgets import (QComboBox, QDialog, QLineEdit, QPushButton, QTextBrowser,
                                QVBoxLayout, QWidget)
 from sqlalchemy import Engine
 
@@ -15,7 +15,7 @@ from app.services import amendments
 from app.services.database import unit_of_work
 from app.services.projects import get_project
 from app.services.security import Action
-from app.ui.forms import FormDialog, ok_cancel, password_field
+from app.ui.forms import FormDialog, button_row, ok_cancel, password_field
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
 
@@ -41,9 +41,7 @@ class _PasswordForm(FormDialog):
     def accept(self) -> None:
         login, password = self._login, self.password.text()
         role = UserRole(self.role.currentData()) if self.role.count() else None
-        if run_now(self, self._engine, lambda s: self._act(s, login.user(s), password, role),
-                   failure=self.fail) is not Failed:
-            super().accept()
+        self.submit(self._engine, lambda s: self._act(s, login.user(s), password, role))
 
 
 class _ReturnForm(FormDialog):
@@ -55,9 +53,7 @@ class _ReturnForm(FormDialog):
 
     def accept(self) -> None:
         login, amendment_id, reason = self._login, self._id, self.reason.text()
-        if run_now(self, self._engine, lambda s: amendments.return_amendment(s, login.user(s), amendment_id, reason),
-                   failure=self.fail) is not Failed:
-            super().accept()
+        self.submit(self._engine, lambda s: amendments.return_amendment(s, login.user(s), amendment_id, reason))
 
 
 class AmendmentDialog(QDialog):
@@ -73,16 +69,10 @@ class AmendmentDialog(QDialog):
         self.approve_button = QPushButton("审定(&A)…")
         self.return_button = QPushButton("退回(&R)…")
         self.withdraw_button = QPushButton("撤回(&W)")
-        close = QPushButton("关闭")
-        close.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        for button, slot in ((self.draft_button, self._draft), (self.sign_button, self._sign),
-                             (self.approve_button, self._approve), (self.return_button, self._return),
-                             (self.withdraw_button, self._withdraw)):
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
+        buttons = button_row(self, ((self.draft_button, self._draft, False), (self.sign_button, self._sign, False),
+                                    (self.approve_button, self._approve, False),
+                                    (self.return_button, self._return, False),
+                                    (self.withdraw_button, self._withdraw, False)))  # shown by refresh()
         layout = QVBoxLayout(self)
         layout.addWidget(self.page, 1)
         layout.addLayout(buttons)

@@ -18,7 +18,7 @@ from app.services.database import unit_of_work
 from app.services.money import payments
 from app.services.security import Action
 from app.ui.expenditure_dialog import parse_yuan
-from app.ui.forms import FormDialog, date_field, fill, ok_cancel, selected_key, table
+from app.ui.forms import FormDialog, button_row, date_field, fill, ok_cancel, selected_key, table
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
 
@@ -74,11 +74,10 @@ class ClaimForm(FormDialog):
                   "attachments": list(self.attachments),
                   "source": FundSource(self.source.currentData()) if self.source.currentData() else None}
         project_id, login = self._project_id, self._login
-        saved = run_now(self, self._engine, lambda s: payments.file_claim(s, login.user(s), project_id, **values).id,
-                        failure=self.fail)
-        if saved is not Failed:
-            self.claim_id = saved
-            super().accept()
+
+        def file(session) -> None:
+            self.claim_id = payments.file_claim(session, login.user(session), project_id, **values).id
+        self.submit(self._engine, file)
 
 
 class PayForm(FormDialog):
@@ -101,10 +100,8 @@ class PayForm(FormDialog):
     def accept(self) -> None:
         claim_id, login = self._claim_id, self._login
         spent_on, voucher = self.spent_on.date().toPython(), self.voucher.text()
-        done = run_now(self, self._engine, lambda s: payments.pay_claim(s, login.user(s), claim_id, spent_on=spent_on,
-                                                                        voucher_no=voucher).id, failure=self.fail)
-        if done is not Failed:
-            super().accept()
+        self.submit(self._engine, lambda s: payments.pay_claim(s, login.user(s), claim_id, spent_on=spent_on,
+                                                               voucher_no=voucher))
 
 
 class RejectForm(FormDialog):
@@ -117,10 +114,7 @@ class RejectForm(FormDialog):
 
     def accept(self) -> None:
         claim_id, login, reason = self._claim_id, self._login, self.reason.text()
-        done = run_now(self, self._engine, lambda s: payments.reject_claim(s, login.user(s), claim_id, reason).id,
-                       failure=self.fail)
-        if done is not Failed:
-            super().accept()
+        self.submit(self._engine, lambda s: payments.reject_claim(s, login.user(s), claim_id, reason))
 
 
 class ClaimsDialog(QDialog):
@@ -140,20 +134,12 @@ class ClaimsDialog(QDialog):
         self.withdraw_button = QPushButton("撤回(&W)")
         self.pay_button = QPushButton("支付(&P)…")
         self.reject_button = QPushButton("驳回(&R)…")
-        close = QPushButton("关闭")
-        close.clicked.connect(self.reject)
         town_may = bool(login) and login.may(Action.file_claim, self._town)
         finance_may = bool(login) and login.may(Action.spend, self._town)
-        buttons = QHBoxLayout()
-        for button, shown, slot in ((self.new_button, town_may, self._new), (self.withdraw_button, town_may,
-                                                                            self._withdraw),
-                                    (self.pay_button, finance_may, self._pay),
-                                    (self.reject_button, finance_may, self._reject)):
-            button.setVisible(shown)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
+        buttons = button_row(self, ((self.new_button, self._new, town_may),
+                                    (self.withdraw_button, self._withdraw, town_may),
+                                    (self.pay_button, self._pay, finance_may),
+                                    (self.reject_button, self._reject, finance_may)))
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)

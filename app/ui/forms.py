@@ -5,13 +5,17 @@ and a read-only table filled from rows."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHeaderView,
-                               QLabel, QLineEdit, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from app.errors import BangzhenError
+from app.ui.ops import Failed, run_now
 
 
 def password_field() -> QLineEdit:
@@ -67,6 +71,25 @@ class FormDialog(QDialog):
     def row(self, label: str, widget: QWidget) -> QWidget:
         self.form.addRow(label, widget)
         return widget
+
+    def submit(self, engine: Engine, op: Callable[[Session], object]) -> None:
+        """Run `op` in one unit of work: close on success; on failure keep the form open with the message."""
+        if run_now(self, engine, op, failure=self.fail) is not Failed:
+            QDialog.accept(self)
+
+
+def button_row(dialog: QDialog, buttons: Iterable[tuple[QPushButton, Callable[[], None], bool]]) -> QHBoxLayout:
+    """The dialog's action buttons (each with its slot, shown or not) on the left, 关闭 on the right."""
+    row = QHBoxLayout()
+    for button, slot, shown in buttons:
+        button.setVisible(shown)
+        button.clicked.connect(slot)
+        row.addWidget(button)
+    row.addStretch(1)
+    close = QPushButton("关闭")
+    close.clicked.connect(dialog.reject)
+    row.addWidget(close)
+    return row
 
 
 def table(headers: Sequence[str]) -> QTableWidget:

@@ -14,9 +14,8 @@ from app.models import City, County, Fund, Money, Town, UserRole
 from app.services.database import unit_of_work
 from app.services.money import funds
 from app.services.regions import PROVINCE_CODE, find_region
-from app.ui.forms import FormDialog, NUMERIC, date_field, ok_cancel
+from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, ok_cancel
 from app.ui.login import Login
-from app.ui.ops import Failed, run_now
 
 HEADERS = ("区划", "下达（万元）", "文号", "下达日期", "到位（万元）", "备注")
 FINANCE_ROLES = (UserRole.province_finance, UserRole.city_finance, UserRole.county_finance)
@@ -51,7 +50,21 @@ def receivers(session, login: Login) -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
-class AllocateForm(FormDialog):
+class _AmountForm(FormDialog):
+    """A form with an amount in 万元, read before the service is asked."""
+
+    amount: QLineEdit
+
+    def _amount(self) -> Money | None:
+        try:
+            return parse_wan(self.amount.text())
+        except BangzhenError as error:
+            self.fail(error)
+            self.amount.setFocus()
+            return None
+
+
+class AllocateForm(_AmountForm):
     def __init__(self, engine: Engine, login: Login, fund_id: int, parent: QWidget | None = None) -> None:
         super().__init__("下达资金", parent)
         self._engine, self._login, self._fund_id = engine, login, fund_id
@@ -67,20 +80,16 @@ class AllocateForm(FormDialog):
         self.layout().addWidget(ok_cancel(self, "下达(&O)"))
 
     def accept(self) -> None:
-        try:
-            amount = parse_wan(self.amount.text())
-        except BangzhenError as error:
-            self.fail(error)
+        amount = self._amount()
+        if amount is None:
             return
         login, fund_id, code = self._login, self._fund_id, self.target.currentData()
         values = {"doc_number": self.doc.text(), "issued_on": self.issued_on.date().toPython(),
                   "note": self.note.text()}
-        if run_now(self, self._engine, lambda s: funds.allocate(s, login.user(s), fund_id, code, amount, **values).id,
-                   failure=self.fail) is not Failed:
-            super().accept()
+        self.submit(self._engine, lambda s: funds.allocate(s, login.user(s), fund_id, code, amount, **values))
 
 
-class ArrivalForm(FormDialog):
+class ArrivalForm(_AmountForm):
     def __init__(self, engine: Engine, login: Login, allocation_id: int, parent: QWidget | None = None) -> None:
         super().__init__("登记资金到位", parent)
         self._engine, self._login, self._allocation_id = engine, login, allocation_id
@@ -90,17 +99,13 @@ class ArrivalForm(FormDialog):
         self.layout().addWidget(ok_cancel(self, "登记(&O)"))
 
     def accept(self) -> None:
-        try:
-            amount = parse_wan(self.amount.text())
-        except BangzhenError as error:
-            self.fail(error)
+        amount = self._amount()
+        if amount is None:
             return
         login, allocation_id = self._login, self._allocation_id
         arrived_on, voucher = self.arrived_on.date().toPython(), self.voucher.text()
-        if run_now(self, self._engine, lambda s: funds.arrive(s, login.user(s), allocation_id, amount,
-                                                              arrived_on=arrived_on, voucher_no=voucher).id,
-                   failure=self.fail) is not Failed:
-            super().accept()
+        self.submit(self._engine, lambda s: funds.arrive(s, login.user(s), allocation_id, amount,
+                                                         arrived_on=arrived_on, voucher_no=voucher))
 
 
 class FundsDialog(QDialog):
@@ -121,15 +126,8 @@ class FundsDialog(QDialog):
         finance = bool(login) and any(role in FINANCE_ROLES for role, _ in login.grants)
         self.allocate_button = QPushButton("下达(&X)…")
         self.arrive_button = QPushButton("登记到位(&D)…")
-        close = QPushButton("关闭")
-        close.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        for button, slot in ((self.allocate_button, self._allocate), (self.arrive_button, self._arrive)):
-            button.setVisible(finance)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
+        buttons = button_row(self, ((self.allocate_button, self._allocate, finance),
+                                    (self.arrive_button, self._arrive, finance)))
         top = QHBoxLayout()
         top.addWidget(QLabel("资金(&F)："))
         top.addWidget(self.fund, 1)

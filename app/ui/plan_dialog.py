@@ -17,7 +17,7 @@ from app.services.database import unit_of_work
 from app.services.money import factor, funds, plans
 from app.services.regions import find_region
 from app.services.security import Action
-from app.ui.forms import NUMERIC, FormDialog, date_field, ok_cancel, password_field
+from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, ok_cancel, password_field
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
 
@@ -66,12 +66,11 @@ class SignPlanForm(FormDialog):
     def accept(self) -> None:
         login, plan_id, password = self._login, self._plan_id, self.password.text()
         doc, decided_on = self.doc.text(), self.decided_on.date().toPython()
-        done = run_now(self, self._engine, lambda s: plans.sign_plan(s, login.user(s), plan_id, password,
-                                                                     decided_on=decided_on, doc_number=doc)[1],
-                       failure=self.fail)
-        if done is not Failed:
-            self.warnings = done
-            super().accept()
+
+        def sign(session) -> None:
+            self.warnings = plans.sign_plan(session, login.user(session), plan_id, password, decided_on=decided_on,
+                                            doc_number=doc)[1]
+        self.submit(self._engine, sign)
 
 
 class PlanDialog(QDialog):
@@ -100,17 +99,11 @@ class PlanDialog(QDialog):
         self.factor_button = QPushButton("因素法测算(&F)…")
         self.save_button = QPushButton("保存(&S)")
         self.sign_button = QPushButton("签发(&Q)…")
-        close = QPushButton("关闭")
-        close.clicked.connect(self.reject)
         self._may = bool(login) and login.may(Action.arrange_funds, region_code)
-        buttons = QHBoxLayout()
-        for button, slot in ((self.new_button, self._new), (self.factor_button, self._factor),
-                             (self.save_button, self.save), (self.sign_button, self._sign)):
-            button.setVisible(self._may)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
+        buttons = button_row(self, ((self.new_button, self._new, self._may),
+                                    (self.factor_button, self._factor, self._may),
+                                    (self.save_button, self.save, self._may),
+                                    (self.sign_button, self._sign, self._may)))
         top = QHBoxLayout()
         top.addWidget(QLabel("资金(&F)："))
         top.addWidget(self.fund, 1)

@@ -3,8 +3,8 @@ and signed as each project's state requires (so `verify` passes on it)."""
 
 from sqlalchemy import func, select, text
 
-from app.models import Project, Town
-from app.services import generate, verify
+from app.models import City, Project, Town, TownCategory
+from app.services import generate, refdata, verify
 from app.services.database import unit_of_work
 
 
@@ -30,3 +30,16 @@ def test_generate_small(engine):
         report_check = verify.verify_database(session)
         assert report_check.ok, report_check.problems[:3]  # every generated project carries the signatures its state needs
         assert report_check.signatures == report.signatures > 0
+
+
+def test_the_whole_province_can_be_generated(engine):
+    """1,127 towns exist in the programme (街道 make up the number), never the four 深汕 towns, and each
+    category only where the annex allows it."""
+    report = generate.generate(engine, towns=1127, projects=0, expenditures=0)
+    assert report.towns == 1127
+    with unit_of_work(engine) as session:
+        chosen = session.execute(select(Town.code, Town.category, City.name).join(City, City.id == Town.city_id)
+                                 .where(Town.category.is_not(None))).all()
+    assert len(chosen) == 1127 and not {code for code, _, _ in chosen} & set(refdata.OUTSIDE_PROGRAMME)
+    pilot_cities = {city for _, category, city in chosen if category is TownCategory.pilot_demo}
+    assert pilot_cities <= set(generate.PILOT_CITIES)

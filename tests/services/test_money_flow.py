@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.models import Allocation, AuditEvent, County, Fund, FundSource, Money, Town, User, UserRole
-from app.services import database, security
+from app.services import database, ledger, refdata, security
+from app.services.settings import PROGRESS_BASIS, set_setting
 from app.services.errors import InputError
 from app.services.money import factor, funds
 from app.services.regions import find_region
@@ -193,3 +194,15 @@ def test_factor_split_always_adds_up(total, values):
     scores = {f"{n:02d}": {"人口": Decimal(v)} for n, v in enumerate(values)}
     shares = factor.split(Money(total), scores, {"人口": Decimal(1)})
     assert Money.total(shares.values()) == Money(total) and min(shares.values()) >= Money(0)
+
+
+def test_2021_fund_progress_runs_over_its_period(engine):
+    """序时进度 of the 2021 provincial fund (issued end of September 2021, to be spent by the end of 2022):
+    3 of 15 months at 2021-12-31, not 12 of 12; the calendar convention stays a county setting."""
+    with database.unit_of_work(engine) as session:
+        fund = session.scalar(select(Fund).where(Fund.name == refdata.FUND_2021_NAME))
+        assert fund.budget_unit == "广东省农业农村厅" and fund.total == Money.from_wan(450_000)
+        assert ledger.fund_progress(session, fund, date(2021, 12, 31)) == Decimal(3) / 15
+        assert ledger.fund_progress(session, fund, date(2022, 12, 31)) == 1
+        set_setting(session, PROGRESS_BASIS, "calendar")
+        assert ledger.fund_progress(session, fund, date(2021, 12, 31)) == 1

@@ -6,9 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from app.models import Money
+from app.services.csvfiles import sheet_rows
 from app.services.errors import InputError
 
 FACTORS = ("面积", "人口", "行政村数", "脱贫人口", "四沿")
@@ -50,15 +49,7 @@ def split(total: Money, scores: dict[str, dict[str, Decimal]], factor_weights: d
 def read_weights(path: str | Path) -> tuple[dict[str, dict[str, Decimal]], dict[str, Decimal]]:
     """A weights workbook: sheet 因素 with a header row 乡镇 (code or name) and factor columns, one
     row per town; and a row 权重 giving each factor's weight (e.g. 30, 30, 20, 10, 10)."""
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InputError(f"找不到文件“{path}”。", f"{path} not found") from None
-    except Exception as error:  # openpyxl raises many types for a file that is not a workbook
-        raise InputError(f"文件“{Path(path).name}”不是有效的 Excel 文件（.xlsx）。", f"{path}: {error}") from None
-    sheet = book["因素"] if "因素" in book.sheetnames else book.worksheets[0]
-    rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
+    rows = sheet_rows(path, "因素")
     if not rows or not rows[0] or str(rows[0][0]).strip() != "乡镇":
         raise InputError("因素表第一行应为表头：乡镇、面积、人口、行政村数、脱贫人口、四沿（可只含其中几项）。",
                          "bad weights header")

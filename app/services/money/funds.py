@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import (Allocation, Arrival, City, County, Fund, FundIncome, FundLevel, FundSource, Money, Town,
                         User)
 from app.services import audit, security
+from app.services.csvfiles import sheet_rows
 from app.services.errors import BangzhenError, InputError, NotFound
 from app.services.projects import sum_fen
 from app.services.regions import PROVINCE_CODE, RegionRef, find_region
@@ -304,14 +304,7 @@ def import_allocations(session: Session, user: User, fund_id: int, path: str | P
     """下达 from a workbook, one row per receiving region (header `ALLOCATION_SHEET_HEADER`), each
     checked exactly as `allocate` checks it; the first bad row stops the import (the caller's unit of
     work then changes nothing, and a dry run rolls back a good one)."""
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InputError(f"找不到文件“{path}”。", f"{path} not found") from None
-    except Exception as error:  # openpyxl raises many types for a file that is not a workbook
-        raise InputError(f"文件“{Path(path).name}”不是有效的 Excel 文件（.xlsx）。", f"{path}: {error}") from None
-    rows = list(book.worksheets[0].iter_rows(values_only=True))
-    book.close()
+    rows = sheet_rows(path)
     header = tuple(str(c or "").strip() for c in (rows[0] if rows else ()))[:len(ALLOCATION_SHEET_HEADER)]
     if header != ALLOCATION_SHEET_HEADER:
         raise InputError(f"下达表的表头应为：{'、'.join(ALLOCATION_SHEET_HEADER)}。", f"bad header {header}")
