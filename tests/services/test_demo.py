@@ -55,6 +55,7 @@ def test_demo_county(demo_engine):
                 assert paid <= arranged.get((project.id, source), Money(0))
             assert any(i.level1.value == "output" for i in project.indicators)
             assert any(i.level1.value == "benefit" for i in project.indicators)
+        assert any(p.support_method is SupportMethod.build_then_subsidise and p.expenditures for p in projects)
         claims = session.scalars(select(Claim)).all()
         assert {c.status for c in claims} == {ClaimStatus.paid, ClaimStatus.rejected}
         assert session.scalar(select(func.count()).select_from(Asset)) > 0
