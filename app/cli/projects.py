@@ -45,7 +45,12 @@ def cmd_project_show(args: argparse.Namespace) -> None:
               f"{signature.signed_at:%Y-%m-%d %H:%M} 第 {signature.content_version} 版 {state}")
     for change in sheet.changes:
         print(f"  签字后变更：{change.label}：{change.before} → {change.after}")
-    print(f"  金额：{sheet.amount.format_yuan()} 元，已支出：{sheet.spent.format_yuan()} 元")
+    for label, day in sheet.dates:
+        print(f"  {label}：{day}")
+    for kind, period, where in sheet.publicity:
+        print(f"  {kind}：{period} {where}")
+    print(f"  金额：{sheet.amount.format_yuan()} 元，资金安排：{sheet.arranged.format_yuan()} 元，"
+          f"已支出：{sheet.spent.format_yuan()} 元")
     for e in sheet.expenditures:
         print(f"    支出 {e.id}：{e.spent_on} {e.amount.format_yuan()} 元 {e.payee} 凭证 {e.voucher_no} {e.purpose}")
 

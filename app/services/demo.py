@@ -165,6 +165,8 @@ def create_demo(session: Session, seed: int = 2023) -> County:
     running = [project for project, status, _ in targets if status is ProjectStatus.in_progress]
     _amend(session, town_people[running[0].town_id], running[0], approve=True)
     _amend(session, town_people[running[1].town_id], running[1], approve=False)
+    for project in running[2:5]:  # the year's last claims, waiting for county finance (支付审核)
+        _waiting_claim(session, town_people[project.town_id]["officer"], project)
     set_setting(session, HOME_REGION, DEMO_COUNTY_CODE)
     set_setting(session, DEMO_DATABASE, "1")
     session.flush()
@@ -365,6 +367,15 @@ def _amend(session: Session, people: dict[str, User], project: Project, approve:
     amendments.sign(session, people["team_leader"], amendment.id, UserRole.team_leader, DEMO_PASSWORD)
     if approve:
         amendments.approve(session, people["reviewer"], amendment.id, DEMO_PASSWORD, today=date(2023, 9, 15))
+
+
+def _waiting_claim(session: Session, officer: User, project: Project) -> None:
+    source = FundSource.provincial
+    left = payments.room(session, project, source)
+    if project.support_method is not SupportMethod.build_then_subsidise and left.fen >= 100:
+        payments.file_claim(session, officer, project.id, amount=Money(left.fen // 10 // 100 * 100), source=source,
+                            payee=PAYEES[0], purpose="年底进度款", voucher_numbers="发票 2023-12-29",
+                            filed_on=date(2023, 12, 29))
 
 
 def _pay(session: Session, people: dict[str, User], project: Project, percent: int, day: date, rng: random.Random,

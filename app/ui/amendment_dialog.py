@@ -18,6 +18,7 @@ from app.services.security import Action
 from app.ui.forms import FormDialog, button_row, ok_cancel, password_field
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
+from app.ui.project_view import local_time
 
 A = AmendmentStatus
 TOWN_SIGNERS = (UserRole.town_leader, UserRole.team_leader)
@@ -106,7 +107,7 @@ class AmendmentDialog(QDialog):
                     if signature.amendment_id == amendment.id and signature.voided_at is None:
                         signers.add((signature.role, signature.user_id))
                         html.append(f"<p>✓ {signature.role.label}：{escape(signature.user.display_name)} "
-                                    f"{signature.signed_at:%Y-%m-%d %H:%M}</p>")
+                                    f"{local_time(signature.signed_at)}</p>")
         self.page.setHtml("".join(html))
         login, state = self._login, self._state
         may = (lambda action: bool(login) and login.may(action, code))

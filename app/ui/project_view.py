@@ -43,8 +43,13 @@ def sheet_html(sheet: ProjectSheet, *, spending: bool = True) -> str:
     if sheet.changes:
         parts.append("<p><b style='color:#9a6700'>签字后变更（与最近一次签字时的内容相比）：</b></p>")
         parts.append(_table([(c.label, c.before, c.after) for c in sheet.changes], ("栏目", "签字时", "现在")))
+    if sheet.dates:
+        parts.append("<p>" + "　".join(f"{label}：{day}" for label, day in sheet.dates) + "</p>")
     parts.append("<p><b>项目内容</b>" + ("（黄色为签字后改动的栏目）" if changed else "") + "</p>")
     parts.append(_table(sheet.lines, shaded=changed))
+    if sheet.publicity:
+        parts.append("<p><b>公示</b></p>")
+        parts.append(_table(sheet.publicity, ("类型", "期间", "地点及结果")))
     parts.append("<p><b>签字</b></p>")
     if sheet.signatures:
         rows = [(s.role.label, s.signer, local_time(s.signed_at), f"第 {s.content_version} 版",
@@ -53,8 +58,8 @@ def sheet_html(sheet: ProjectSheet, *, spending: bool = True) -> str:
     else:
         parts.append("<p style='color:#777'>尚无签字。</p>")
     if spending:
-        parts.append(f"<p><b>资金</b>：项目金额 {sheet.amount.format_yuan()} 元，已支出 {sheet.spent.format_yuan()} 元，"
-                     f"支出率 {format_percent(rate(sheet.spent, sheet.amount))}</p>")
+        parts.append(f"<p><b>资金</b>：项目金额 {sheet.amount.format_yuan()} 元，资金安排 {sheet.arranged.format_yuan()} 元，"
+                     f"已支出 {sheet.spent.format_yuan()} 元，支出率 {format_percent(rate(sheet.spent, sheet.arranged))}</p>")
         if sheet.expenditures:
             rows = [(e.spent_on, e.voucher_no, e.payee, e.purpose, e.amount.format_yuan()) for e in sheet.expenditures]
             parts.append(_table(rows, ("日期", "凭证号", "收款单位（人）", "摘要", "金额（元）")))

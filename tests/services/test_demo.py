@@ -57,7 +57,7 @@ def test_demo_county(demo_engine):
             assert any(i.level1.value == "benefit" for i in project.indicators)
         assert any(p.support_method is SupportMethod.build_then_subsidise and p.expenditures for p in projects)
         claims = session.scalars(select(Claim)).all()
-        assert {c.status for c in claims} == {ClaimStatus.paid, ClaimStatus.rejected}
+        assert {c.status for c in claims} == {ClaimStatus.paid, ClaimStatus.rejected, ClaimStatus.filed}
         assert session.scalar(select(func.count()).select_from(Asset)) > 0
         assert any(e.reversal_of_id for p in projects for e in p.expenditures)
         assert sorted(a.status for a in session.scalars(select(ProjectAmendment))) == [
