@@ -116,7 +116,7 @@ def _print_plan(view: plans.PlanView) -> None:
 @as_user
 def cmd_plan_create(session, user, args, _password) -> None:
     fund = funds.find_fund(session, args.fund)
-    plan = plans.create_plan(session, user, args.region, fund.id, args.year or fund.year, doc_number=args.doc or "")
+    plan = plans.create_plan(session, user, args.region, fund.id, doc_number=args.doc or "")
     print(f"已新建资金安排 {plan.id}（第 {plan.revision} 版，草拟中）"
           + ("，已带入原安排的全部项目" if plan.revision > 1 else "") + "。")
 
@@ -308,7 +308,6 @@ def add_commands(commands, command, parser_class) -> None:
     create = acting(command("create", cmd_plan_create, "新建资金安排（已有生效安排时新建调整版）", plan))
     create.add_argument("--region", required=True, help="县（市、区）代码")
     create.add_argument("--fund", required=True, help="资金编号或名称")
-    create.add_argument("--year", type=int, help="年度（默认资金年度）")
     create.add_argument("--doc", help="文号")
     padd = acting(command("add", cmd_plan_add, "安排项目资金（不指定来源时按项目申报的各来源金额全额安排）", plan))
     padd.add_argument("plan_id", type=int, help="资金安排编号")

@@ -13,6 +13,7 @@ from app.errors import BangzhenError
 
 FEN_PER_YUAN = 100
 FEN_PER_WAN = 1_000_000
+MAX_FEN = 10**17  # 1 万亿元: far above any amount of the programme, far below what a database integer holds
 
 
 class InvalidAmount(BangzhenError):
@@ -53,6 +54,8 @@ class Money:
         if not amount.is_finite():
             raise InvalidAmount(f"金额“{value}”不是有效的数字（单位：{unit}）。", f"not finite: {value!r}")
         fen = amount * fen_per_unit
+        if abs(fen) > MAX_FEN:
+            raise InvalidAmount(f"金额“{value}”{unit}过大，请检查。", f"too large: {value!r} {unit}")
         if fen != fen.to_integral_value():
             raise InvalidAmount(f"金额“{value}”{unit}精确不到分，请检查小数位数。",
                                 f"finer than one fen: {value!r} {unit}")

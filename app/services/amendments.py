@@ -51,9 +51,17 @@ def proposed_content(amendment: ProjectAmendment) -> dict[str, Any]:
 
 
 def _money_floor(session: Session, project: Project, content: dict[str, Any]) -> None:
-    """No source may fall below what is paid from it, nor below what the plan in force arranges."""
+    """No source may fall below what is paid from it, nor below what the plan in force arranges; the
+    whole not below everything paid; and the fund stays while money is arranged or paid."""
     done = paid(session, [project.id])
     planned = arranged(session, [project.id])
+    if content.get("fund") != project_content(session, project.id).get("fund") and (planned or any(done.values())):
+        raise InputError("该项目已纳入资金安排或已有支付，不能改换资金。如确需改换，请先由县里在资金安排中移出。",
+                         "fund change of an arranged project")
+    total = Money(sum(content.get(column) or 0 for column in AMOUNT_COLUMNS.values()))
+    if total < Money.total(done.values()):
+        raise InputError(f"调整后项目合计 {total.format_wan(2)} 万元，低于已支付的 {Money.total(done.values()).format_wan(2)} 万元。",
+                         "amendment below paid")
     for source, column in AMOUNT_COLUMNS.items():
         amount = Money(content.get(column) or 0)
         spent = done.get((project.id, source), Money(0))
@@ -70,9 +78,7 @@ def propose(session: Session, user: User, project_id: int, changes: dict[str, An
     """The town drafts a change of an approved project; the project itself is not touched."""
     project = get_project(session, project_id)
     security.require(session, user, Action.edit_project, project.town.code)
-    if project.status not in AMENDABLE:
-        raise InputError(f"项目“{project.name}”当前状态为“{project.status.label}”，不能办理项目调整"
-                         "（审定前请直接修改；已完工、已验收、已终止的项目不能调整）。", "not amendable")
+    _expect_amendable(project)
     if open_amendment(session, project.id) is not None:
         raise InputError(f"项目“{project.name}”已有一项未办结的项目调整，请先办结或撤回。", "amendment open")
     reason = (reason or "").strip()
@@ -116,6 +122,12 @@ def _expect(amendment: ProjectAmendment, allowed: set[AmendmentStatus], doing: s
         raise InputError(f"该项目调整{amendment.status.label}，不能{doing}。", f"{doing}: amendment {amendment.status}")
 
 
+def _expect_amendable(project: Project) -> None:
+    if project.status not in AMENDABLE:
+        raise InputError(f"项目“{project.name}”当前状态为“{project.status.label}”，不能办理项目调整"
+                         "（审定前请直接修改；已完工、已验收、已终止的项目不能调整）。", "not amendable")
+
+
 def _expect_base(amendment: ProjectAmendment) -> None:
     if amendment.base_version != amendment.project.content_version:
         raise InputError("项目在调整期间已有其他变更，本调整已过时，请撤回后重新起草。", "stale amendment")
@@ -128,6 +140,7 @@ def sign(session: Session, user: User, amendment_id: int, role: UserRole, passwo
     approval.check_signer(session, user, role, project.town.code)
     _expect(amendment, {A.draft, A.signed_once}, "签字")
     _expect_base(amendment)
+    _expect_amendable(project)
     approval.check_second_signer(session, user, role, _signatures(amendment), amendment.drafted_by_id, "本项目调整")
     content = proposed_content(amendment)
     rules.raise_if_blocked(rules.check(session, content, rules.Stage.sign))
@@ -148,6 +161,7 @@ def approve(session: Session, user: User, amendment_id: int, password: str, toda
     security.require(session, user, Action.approve_project, project.town.code)
     _expect(amendment, {A.double_signed}, "审定（须先完成双签）")
     _expect_base(amendment)
+    _expect_amendable(project)
     if any(s.user_id == user.id and s.role in approval.SIGNING_ROLES for s in _signatures(amendment)):
         raise InputError("您曾在本项目调整上签字，不能再审定，请由其他审核人员审定。", "reviewer signed")
     content = proposed_content(amendment)

@@ -203,7 +203,7 @@ def _plan(session: Session, people: dict[str, User], county: County, fund: Fund,
           projects: list[Project], reserve: list[Project]) -> None:
     """The county arranges the fund: town shares from the 因素法, each approved project's money by source."""
     finance = people["finance"]
-    plan = plans.create_plan(session, finance, county.code, fund.id, 2023, doc_number=PLAN_DOC,
+    plan = plans.create_plan(session, finance, county.code, fund.id, doc_number=PLAN_DOC,
                              note="按因素法分配到镇，镇内按项目库审定项目安排")
     plans.set_town_amounts(session, finance, plan.id, shares)
     for project in projects:

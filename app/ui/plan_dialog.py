@@ -186,8 +186,7 @@ class PlanDialog(QDialog):
     # -- acting -------------------------------------------------------------------------------
     def _new(self) -> None:
         login, region, fund_id = self._login, self._region, self.fund.currentData()
-        if run_now(self, self._engine, lambda s: plans.create_plan(s, login.user(s), region, fund_id,
-                                                                   s.get(Fund, fund_id).year).id) is not Failed:
+        if run_now(self, self._engine, lambda s: plans.create_plan(s, login.user(s), region, fund_id).id) is not Failed:
             self.refresh()
 
     def _collect(self) -> tuple[list[tuple[int, FundSource, Money]], dict[str, Money]]:

@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from app.migrations import HEAD
@@ -71,5 +72,37 @@ def test_previous_version_database_upgrades_and_verifies(tmp_path):
             assert all(a.issued_on == refdata.FUND_2021_ISSUED for a in old_2021.allocations)
             assert session.scalar(select(Allocation.id).where(Allocation.parent_id.is_not(None),
                                                               Allocation.fund_id == old_2021.id)) is None
+    finally:
+        engine.dispose()
+
+
+def test_payments_from_before_the_upgrade_still_count(tmp_path):
+    """Old payments have no source: a plan must cover them, and they use up the project's money."""
+    from datetime import date
+
+    from app.models import FundSource, Project, ProjectStatus, User
+    from app.services.errors import InputError
+    from app.services.money import payments, plans
+
+    engine = database.connect(_old_database(tmp_path), upgrade=True)
+    try:
+        with database.unit_of_work(engine) as session:
+            finance = session.scalar(select(User).where(User.username == "县财政"))
+            project = session.scalar(select(Project).where(Project.status == ProjectStatus.in_progress,
+                                                           Project.id.in_(select(Expenditure.project_id)))
+                                     .order_by(Project.id))
+            spent = payments.paid(session, [project.id])[(project.id, None)]
+            plan = plans.create_plan(session, finance, "441624", project.fund_id, doc_number="和府〔2024〕1号")
+            plans.set_line(session, finance, plan.id, project.id, FundSource.provincial, spent - Money(100))
+            with pytest.raises(InputError, match="安排合计"):
+                plans.sign_plan(session, finance, plan.id, "demo1234", decided_on=date(2024, 1, 10))
+            for source, amount in project.amount_by_source().items():
+                plans.set_line(session, finance, plan.id, project.id, source, amount)
+            plans.sign_plan(session, finance, plan.id, "demo1234", decided_on=date(2024, 1, 10))
+            with pytest.raises(InputError, match="合计尚可支付"):  # each source in full: the old payments are over
+                for source, amount in project.amount_by_source().items():
+                    if amount:
+                        payments.spend(session, finance, project.id, spent_on=date(2024, 1, 11), payee="甲",
+                                       voucher_no=f"V-{source.value}", amount=amount, source=source)
     finally:
         engine.dispose()

@@ -32,7 +32,7 @@ def test_demo_county(demo_engine):
             ("city", "4416", fund.total, True), ("county", demo.DEMO_COUNTY_CODE, fund.total, False)]
         assert tree[1].arrived == fund.total  # 到位
         region = find_region(session, demo.DEMO_COUNTY_CODE)
-        plan = plans.in_force(session, demo.DEMO_COUNTY_CODE, fund.id, 2023)
+        plan = plans.in_force(session, demo.DEMO_COUNTY_CODE, fund.id)
         assert Money.total(t.amount for t in plan.towns) == fund.total  # the 因素法 split adds up exactly
         assert all(t.amount.fen % Money.from_wan(1).fen == 0 for t in plan.towns)
         assert plans.check_plan(session, plan).blocking == []

@@ -43,14 +43,14 @@ def test_revision_keeps_the_signed_plan_in_force_until_signed(demo_engine):
         plan = session.scalar(select(FundPlan).where(FundPlan.status == PlanStatus.in_force))
         paid_line, paid = _payable(session, plan)
         reserve = session.scalar(select(Project).where(Project.status == ProjectStatus.approved))
-        revision = plans.create_plan(session, finance, COUNTY, plan.fund_id, 2023, doc_number="和府〔2023〕40号")
+        revision = plans.create_plan(session, finance, COUNTY, plan.fund_id, doc_number="和府〔2023〕40号")
         assert revision.revision == 2 and len(revision.lines) == len(plan.lines)
         with pytest.raises(InputError, match="安排金额不能低于已支付金额"):
             plans.set_line(session, finance, revision.id, paid_line.project_id, paid_line.source, paid - Money(1))
         with pytest.raises(InputError, match="已签发，不能再修改"):
             plans.set_line(session, finance, plan.id, reserve.id, FundSource.provincial, Money.from_wan(1))
         with pytest.raises(InputError, match="已有草拟中的"):
-            plans.create_plan(session, finance, COUNTY, plan.fund_id, 2023)
+            plans.create_plan(session, finance, COUNTY, plan.fund_id)
         plans.set_line(session, finance, revision.id, reserve.id, FundSource.provincial, reserve.amount_provincial)
         reserve_id, revision_id = reserve.id, revision.id
     # while the revision is a draft the signed plan is what counts: paid_line's project stays payable,
@@ -72,7 +72,7 @@ def test_revision_keeps_the_signed_plan_in_force_until_signed(demo_engine):
     # a third revision leaves the (unpaid) project out again: back in the library's reserve
     with database.unit_of_work(demo_engine) as session:
         finance = _user(session, "县财政")
-        third = plans.create_plan(session, finance, COUNTY, plan.fund_id, 2023, doc_number="和府〔2023〕41号")
+        third = plans.create_plan(session, finance, COUNTY, plan.fund_id, doc_number="和府〔2023〕41号")
         plans.set_line(session, finance, third.id, reserve_id, FundSource.provincial, Money(0))
         plans.sign_plan(session, finance, third.id, demo.DEMO_PASSWORD, decided_on=date(2023, 9, 2))
     with database.unit_of_work(demo_engine) as session:

@@ -103,7 +103,7 @@ def arrange(county: County, *project_ids: int, decided_on: date = TODAY) -> list
     with database.unit_of_work(county.engine) as session:
         finance = county.user(session, "finance")
         fund_id = session.scalar(select(Fund.id).where(Fund.name == county.fund_name))
-        plan = plans.create_plan(session, finance, COUNTY, fund_id, 2023, doc_number="和府〔2023〕1号")
+        plan = plans.create_plan(session, finance, COUNTY, fund_id, doc_number="和府〔2023〕1号")
         for project_id in project_ids:
             project = session.get(Project, project_id)
             plans.set_line(session, finance, plan.id, project_id, FundSource.provincial, project.amount_provincial)
@@ -225,7 +225,7 @@ def test_library_needs_no_money_but_the_plan_stops_over_what_reached_the_county(
     with database.unit_of_work(county.engine) as session:
         finance = county.user(session, "finance")
         fund_id = session.scalar(select(Fund.id).where(Fund.name == county.fund_name))
-        plan_id = plans.create_plan(session, finance, COUNTY, fund_id, 2023, doc_number="和府〔2023〕1号").id
+        plan_id = plans.create_plan(session, finance, COUNTY, fund_id, doc_number="和府〔2023〕1号").id
         for project_id in (first, second):
             plans.set_line(session, finance, plan_id, project_id, FundSource.provincial,
                            session.get(Project, project_id).amount_provincial)

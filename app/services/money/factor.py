@@ -11,6 +11,7 @@ from app.services.csvfiles import sheet_rows
 from app.services.errors import InputError
 
 FACTORS = ("面积", "人口", "行政村数", "脱贫人口", "四沿")
+MAX_FACTOR = Decimal(10) ** 12  # no town's area, population or weight comes near it
 
 
 def split(total: Money, scores: dict[str, dict[str, Decimal]], factor_weights: dict[str, Decimal],
@@ -65,9 +66,12 @@ def read_weights(path: str | Path) -> tuple[dict[str, dict[str, Decimal]], dict[
         values = {}
         for factor, cell in zip(header, row[1:]):
             try:
-                values[factor] = Decimal(str(cell if cell is not None else 0).strip())
+                value = Decimal(str(cell if cell is not None else 0).strip())
             except ArithmeticError:
-                raise InputError(f"因素表第 {line} 行“{factor}”的值“{cell}”不是数字。", f"line {line}") from None
+                value = Decimal("NaN")
+            if not value.is_finite() or value < 0 or value > MAX_FACTOR:
+                raise InputError(f"因素表第 {line} 行“{factor}”的值“{cell}”不是合理的非负数。", f"line {line}")
+            values[factor] = value
         key = str(row[0]).strip()
         if key == "权重":
             weights = values

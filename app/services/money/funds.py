@@ -35,7 +35,8 @@ def get_fund(session: Session, fund_id: int) -> Fund:
 def find_fund(session: Session, key: str) -> Fund:
     """A fund by its number or its exact name."""
     key = key.strip()
-    fund = session.get(Fund, int(key)) if key.isdigit() else session.scalar(select(Fund).where(Fund.name == key))
+    number = int(key) if key.isascii() and key.isdigit() else None
+    fund = session.get(Fund, number) if number is not None else session.scalar(select(Fund).where(Fund.name == key))
     if fund is None:
         raise NotFound(f"资金“{key}”不存在。请用 bangzhen fund list 查看资金编号和名称。", f"no fund {key!r}")
     return fund
@@ -132,7 +133,12 @@ def passed_on(session: Session, fund_id: int, region: RegionRef) -> Money:
     """What the region issued further down (its allocations' children, or the fund's roots)."""
     fund = get_fund(session, fund_id)
     if region.code == fund.region_code:
-        query = select(sum_fen(Allocation.amount)).where(Allocation.fund_id == fund_id, Allocation.parent_id.is_(None))
+        # The fund's roots; an allocation a county made to itself (before 0003) counts by what it passed on.
+        own = _where_region(select(Allocation.id), region).where(Allocation.fund_id == fund_id) \
+            if region.level != "province" else select(Allocation.id).where(False)
+        query = select(sum_fen(Allocation.amount)).where(
+            Allocation.fund_id == fund_id,
+            ((Allocation.parent_id.is_(None)) & Allocation.id.not_in(own)) | Allocation.parent_id.in_(own))
     else:
         parents = _where_region(select(Allocation.id), region).where(Allocation.fund_id == fund_id)
         query = select(sum_fen(Allocation.amount)).where(Allocation.parent_id.in_(parents))
@@ -159,6 +165,9 @@ def allocate(session: Session, user: User, fund_id: int, to_code: str, amount: M
     fund = get_fund(session, fund_id)
     target = find_region(session, to_code)
     source = issuing_region(session, fund, target)
+    if fund.region_code != PROVINCE_CODE and not source.code.startswith(fund.region_code):
+        raise InputError(f"“{fund.name}”是{find_region(session, fund.region_code).name}的资金，"
+                         f"只能由它向下级下达，不能下达给{target.name}。", "allocation above the fund's region")
     _require_finance(session, user, source, f"从{source.name}下达资金")
     doc_number = doc_number.strip()
     if not doc_number:

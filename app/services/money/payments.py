@@ -41,11 +41,17 @@ def room(session: Session, project: Project, source: FundSource, *, pending_exce
     """What may still be paid (or claimed) from `source`: arranged − paid − claims waiting for payment."""
     arranged_fen = arranged(session, [project.id]).get((project.id, source), Money(0))
     done = paid(session, [project.id]).get((project.id, source), Money(0))
-    waiting = select(sum_fen(Claim.amount)).where(
-        Claim.project_id == project.id, Claim.source == source, Claim.status == ClaimStatus.filed)
+    return arranged_fen - done - _waiting(session, project, source, pending_except)
+
+
+def _waiting(session: Session, project: Project, source: FundSource | None, pending_except: int | None) -> Money:
+    """Claims of the project (from `source`, or all) still waiting for payment."""
+    waiting = select(sum_fen(Claim.amount)).where(Claim.project_id == project.id, Claim.status == ClaimStatus.filed)
+    if source is not None:
+        waiting = waiting.where(Claim.source == source)
     if pending_except is not None:
         waiting = waiting.where(Claim.id != pending_except)
-    return arranged_fen - done - Money(int(session.scalar(waiting)))
+    return Money(int(session.scalar(waiting)))
 
 
 @dataclass(frozen=True)
@@ -97,12 +103,23 @@ def _check_payable(session: Session, project: Project, source: FundSource, amoun
         raise InputError(f"{doing}金额须大于 0。更正错误的支出请用红字冲销。", "non-positive payment")
     if on > today:
         raise InputError(f"{doing}日期不能晚于今天。", "future payment")
-    if project.planned_on and on < project.planned_on:
-        raise InputError(f"{doing}日期 {on} 早于项目纳入资金安排的日期 {project.planned_on}。", "payment before plan")
+    if not project.planned_on or on < project.planned_on:
+        raise InputError(f"{doing}日期 {on} 早于项目纳入资金安排的日期 {project.planned_on or '（未纳入）'}。",
+                         "payment before plan")
     left = room(session, project, source, pending_except=pending_except)
     if amount > left:
         raise InputError(f"超出资金安排：项目“{project.name}”{source.label}尚可{doing} {left.format_yuan()} 元"
                          f"（已安排减已支付及待支付报账），本次 {amount.format_yuan()} 元。", "over the arrangement")
+    done = paid(session, [project.id])
+    then = arranged(session, [project.id], as_of=on).get((project.id, source), Money(0))
+    if amount > then - done.get((project.id, source), Money(0)):
+        raise InputError(f"{on} 时资金安排给项目“{project.name}”{source.label}的只有 {then.format_yuan()} 元，"
+                         f"本次{doing}超出（后来调整增加的资金，须在调整签发之后{doing}）。", "over the plan of that day")
+    total_left = (Money.total(arranged(session, [project.id]).values()) - Money.total(done.values())
+                  - _waiting(session, project, None, pending_except))
+    if amount > total_left:  # payments booked before sources were recorded count against the whole project
+        raise InputError(f"超出资金安排：项目“{project.name}”合计尚可{doing} {total_left.format_yuan()} 元，"
+                         f"本次 {amount.format_yuan()} 元。", "over the project's arrangement")
 
 
 def _book(session: Session, user: User, project: Project, source: FundSource, *, spent_on: date, amount: Money,
@@ -216,7 +233,7 @@ def get_claim(session: Session, claim_id: int) -> Claim:
     return claim
 
 
-def _waiting(claim: Claim, doing: str) -> None:
+def _still_filed(claim: Claim, doing: str) -> None:
     if claim.status is not ClaimStatus.filed:
         raise InputError(f"该报账申请{claim.status.label}，不能再{doing}。", f"{doing}: claim {claim.status.value}")
 
@@ -227,7 +244,7 @@ def pay_claim(session: Session, user: User, claim_id: int, *, spent_on: date, vo
     claim = get_claim(session, claim_id)
     project = claim.project
     security.require(session, user, Action.spend, project.town.code)
-    _waiting(claim, "支付")
+    _still_filed(claim, "支付")
     voucher_no = _text(voucher_no, "请填写支付凭证号。", "no voucher")
     if spent_on < claim.filed_on:
         raise InputError(f"支付日期 {spent_on} 不能早于报账日期 {claim.filed_on}。", "paid before claimed")
@@ -245,7 +262,7 @@ def pay_claim(session: Session, user: User, claim_id: int, *, spent_on: date, vo
 def reject_claim(session: Session, user: User, claim_id: int, reason: str, today: date | None = None) -> Claim:
     claim = get_claim(session, claim_id)
     security.require(session, user, Action.spend, claim.project.town.code)
-    _waiting(claim, "驳回")
+    _still_filed(claim, "驳回")
     claim.reason = _text(reason, "驳回报账必须填写原因。", "rejection without reason")
     claim.status, claim.decided_on, claim.decided_by_id = ClaimStatus.rejected, today or date.today(), user.id
     audit.record(session, user, "claim_rejected", "claim", claim.uuid, reason=claim.reason,
@@ -257,7 +274,7 @@ def withdraw_claim(session: Session, user: User, claim_id: int) -> Claim:
     """The town takes back a claim county finance has not decided yet."""
     claim = get_claim(session, claim_id)
     security.require(session, user, Action.file_claim, claim.project.town.code)
-    _waiting(claim, "撤回")
+    _still_filed(claim, "撤回")
     claim.status = ClaimStatus.withdrawn
     audit.record(session, user, "claim_withdrawn", "claim", claim.uuid, after={"status": "withdrawn"})
     return claim

@@ -56,26 +56,29 @@ def _plan_region(session: Session, region_code: str) -> RegionRef:
     return region
 
 
-def in_force(session: Session, region_code: str, fund_id: int, year: int) -> FundPlan | None:
+def in_force(session: Session, region_code: str, fund_id: int) -> FundPlan | None:
+    """The region's plan of the fund in force (one at a time: a fund is arranged by one plan, revised)."""
     return session.scalar(select(FundPlan).where(FundPlan.region_code == region_code, FundPlan.fund_id == fund_id,
-                                                 FundPlan.year == year, FundPlan.status == PlanStatus.in_force))
+                                                 FundPlan.status == PlanStatus.in_force))
 
 
-def _draft(session: Session, region_code: str, fund_id: int, year: int) -> FundPlan | None:
+def _draft(session: Session, region_code: str, fund_id: int) -> FundPlan | None:
     return session.scalar(select(FundPlan).where(FundPlan.region_code == region_code, FundPlan.fund_id == fund_id,
-                                                 FundPlan.year == year, FundPlan.status == PlanStatus.draft))
+                                                 FundPlan.status == PlanStatus.draft))
 
 
-def create_plan(session: Session, user: User, region_code: str, fund_id: int, year: int, *,
-                doc_number: str = "", note: str = "") -> FundPlan:
-    """A new draft: revision 1, or (when one is in force) the next revision, starting from its lines."""
+def create_plan(session: Session, user: User, region_code: str, fund_id: int, *, doc_number: str = "",
+                note: str = "") -> FundPlan:
+    """A new draft of the region's plan for the fund (its year is the fund's): revision 1, or, when one is
+    in force, the next revision starting from its lines. One plan per region and fund, so a project's
+    money is never arranged twice."""
     region = _plan_region(session, region_code)
     _require(session, user, region.code)
     fund = get_fund(session, fund_id)
-    if _draft(session, region.code, fund.id, year) is not None:
-        raise InputError(f"{region.name}已有草拟中的{year}年“{fund.name}”资金安排，请在其上继续编制。", "draft exists")
-    current = in_force(session, region.code, fund.id, year)
-    plan = FundPlan(region_code=region.code, fund=fund, year=year, status=PlanStatus.draft,
+    if _draft(session, region.code, fund.id) is not None:
+        raise InputError(f"{region.name}已有草拟中的“{fund.name}”资金安排，请在其上继续编制。", "draft exists")
+    current = in_force(session, region.code, fund.id)
+    plan = FundPlan(region_code=region.code, fund=fund, year=fund.year, status=PlanStatus.draft,
                     revision=current.revision + 1 if current else 1, doc_number=doc_number.strip(),
                     note=note.strip(), drafted_by_id=user.id)
     if current is not None:
@@ -84,7 +87,7 @@ def create_plan(session: Session, user: User, region_code: str, fund_id: int, ye
     session.add(plan)
     session.flush()
     audit.record(session, user, "plan_created", "plan", plan.uuid,
-                 after={"region": region.code, "fund": fund.uuid, "year": year, "revision": plan.revision})
+                 after={"region": region.code, "fund": fund.uuid, "year": fund.year, "revision": plan.revision})
     return plan
 
 
@@ -112,6 +115,11 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
     """Arrange `amount` for a project from one source (0 takes the line out of the draft)."""
     plan = _editable(session, user, plan_id)
     project = get_project(session, project_id)
+    line = next((l for l in plan.lines if l.project_id == project.id and l.source is source), None)
+    if amount.fen == 0 and line is not None and not paid(session, [project.id]).get((project.id, source)):
+        plan.lines.remove(line)  # taking a line out needs nothing else (a cancelled project's, say)
+        session.flush()
+        return plan
     town = project.town
     if not town.code.startswith(plan.region_code):
         raise InputError(f"项目“{project.name}”不属于本资金安排的县（市、区）。", "project outside the plan's region")
@@ -130,7 +138,6 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
     if amount < already:
         raise InputError(f"项目“{project.name}”{source.label}已支付 {already.format_wan(2)} 万元，安排金额不能低于已支付金额。",
                          "line below paid")
-    line = next((l for l in plan.lines if l.project_id == project.id and l.source is source), None)
     if amount.fen == 0:
         if line is not None:
             plan.lines.remove(line)
@@ -238,17 +245,28 @@ def check_plan(session: Session, plan: FundPlan, decided_on: date | None = None)
                 limits.append(f"{name}各项目安排 {total.format_wan(2)} 万元，超出该镇安排额 {limit.format_wan(2)} 万元。")
     already = paid(session, list(projects))
     for line in plan.lines:
+        project = projects[line.project_id]
         done = already.get((line.project_id, line.source), Money(0))
         if line.amount < done:
-            blocking.append(f"项目“{projects[line.project_id].name}”{line.source.label}已支付 {done.format_wan(2)} 万元，"
+            blocking.append(f"项目“{project.name}”{line.source.label}已支付 {done.format_wan(2)} 万元，"
                             f"安排 {line.amount.format_wan(2)} 万元不足。")
+        requested = project.amount_by_source()[line.source]
+        if line.amount > requested:  # the project may have been changed (项目调整) since the line was set
+            blocking.append(f"项目“{project.name}”{line.source.label}现为 {requested.format_wan(2)} 万元，"
+                            f"安排 {line.amount.format_wan(2)} 万元超出。")
     for project in projects.values():
+        total = Money.total(l.amount for l in plan.lines if l.project_id == project.id)
+        spent = Money.total(v for (pid, _), v in already.items() if pid == project.id)
+        if total < spent:  # payments booked before sources were recorded count against the whole project
+            blocking.append(f"项目“{project.name}”已支付 {spent.format_wan(2)} 万元，安排合计 {total.format_wan(2)} 万元不足。")
         if not project.status.in_library:
             blocking.append(f"项目“{project.name}”当前为“{project.status.label}”，不能纳入资金安排。")
         elif decided_on and project.approved_on and project.approved_on > decided_on:
             blocking.append(f"项目“{project.name}”{project.approved_on} 才审定入库，晚于资金安排日期 {decided_on}。")
     if not plan.lines:
         blocking.append("资金安排中还没有任何项目。")
+    if decided_on and fund.issued_on and decided_on < fund.issued_on:
+        blocking.append(f"资金安排日期 {decided_on} 早于资金下达日期 {fund.issued_on}。")
     if get_setting(session, ALLOCATION_CHECK) == "warn":
         return PlanCheck(blocking, [m + "（按本县设置仅作提醒）" for m in limits])
     return PlanCheck(blocking + limits, [])
@@ -273,7 +291,7 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
         raise InputError("；".join(check.blocking), "plan blocked")
     key, private_key = security.unlock_signing_key(session, user, password)
     content = plan_content(session, plan)
-    previous = in_force(session, plan.region_code, plan.fund_id, plan.year)
+    previous = in_force(session, plan.region_code, plan.fund_id)
     plan.content_json = audit.canonical_json(content)
     plan.signature = security.sign_bytes(private_key, signed_payload(content, role, user.uuid))
     plan.signed_by_id, plan.signed_role, plan.key_id, plan.signed_at = user.id, role, key.id, utcnow()
@@ -282,12 +300,15 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
     if previous is not None:
         previous.status = PlanStatus.superseded
         before_ids = {l.project_id for l in previous.lines}
+    session.flush()
     now_ids = {l.project_id for l in plan.lines}
+    still = arranged_total(session, now_ids | before_ids)
     for project in session.scalars(select(Project).where(Project.id.in_(now_ids | before_ids))):
-        if project.id in now_ids and project.status is S.approved:
-            _move(session, user, project, S.planned, plan)
-            project.planned_on = project.planned_on or decided_on
-        elif project.id not in now_ids and project.status is S.planned and not any(
+        if project.id in now_ids:
+            project.planned_on = project.planned_on or decided_on  # payments start here, whatever the status
+            if project.status is S.approved:
+                _move(session, user, project, S.planned, plan)
+        elif project.status is S.planned and not still.get(project.id) and not any(
                 v for (pid, _), v in paid(session, [project.id]).items()):
             _move(session, user, project, S.approved, plan)
             project.planned_on = None
@@ -308,14 +329,26 @@ def _move(session: Session, user: User, project: Project, to: ProjectStatus, pla
 
 # ---------------------------------------------------------------- reading
 
-def arranged(session: Session, project_ids: Iterable[int]) -> dict[tuple[int, FundSource], Money]:
-    """What the plans in force arrange per (project, source)."""
+def arranged(session: Session, project_ids: Iterable[int], as_of: date | None = None
+             ) -> dict[tuple[int, FundSource], Money]:
+    """What the plans in force arrange per (project, source); with `as_of`, what the revisions signed
+    by that day arranged then (a payment dated before a revision cannot use the money it added)."""
     ids = list(project_ids)
     if not ids:
         return {}
+    if as_of is None:
+        plan_ids = select(FundPlan.id).where(FundPlan.status == PlanStatus.in_force)
+    else:
+        latest: dict[tuple[str, int], tuple[int, int]] = {}
+        for plan_id, region, fund_id, revision in session.execute(
+                select(FundPlan.id, FundPlan.region_code, FundPlan.fund_id, FundPlan.revision)
+                .where(FundPlan.status.in_([PlanStatus.in_force, PlanStatus.superseded]),
+                       FundPlan.decided_on <= as_of)):
+            if revision > latest.get((region, fund_id), (0, 0))[0]:
+                latest[(region, fund_id)] = (revision, plan_id)
+        plan_ids = [plan_id for _, plan_id in latest.values()]
     rows = session.execute(select(PlanLine.project_id, PlanLine.source, func.sum(PlanLine.amount))
-                           .join(FundPlan, FundPlan.id == PlanLine.plan_id)
-                           .where(FundPlan.status == PlanStatus.in_force, PlanLine.project_id.in_(ids))
+                           .where(PlanLine.plan_id.in_(plan_ids), PlanLine.project_id.in_(ids))
                            .group_by(PlanLine.project_id, PlanLine.source))
     return {(pid, source): total for pid, source, total in rows}
 
