@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.cli.common import (Passwords, acting, as_user, engine, group, login, parse_date, print_warnings, reading, wan,
                             yuan)
-from app.models import ClaimStatus, Fund, FundSource, Money, Town
+from app.models import ClaimStatus, Fund, FundPlan, FundSource, Money, PlanStatus, Town
 from app.services import database, regions
 from app.services.errors import InputError
 from app.services.money import assets, factor, funds, payments, plans
@@ -152,15 +152,21 @@ def cmd_plan_factor(args: argparse.Namespace) -> None:
     scores, weights = factor.read_weights(args.weights)
     with database.unit_of_work(engine(args)) as session:
         user = login(session, args, Passwords())[0] if args.apply else None
+        fund = funds.find_fund(session, args.fund)
         total = wan(args.total) if args.total else None
-        proposal = plans.propose_town_amounts(session, args.plan_id, scores, weights, total)
+        proposal = plans.propose_town_amounts(session, args.region, fund.id, scores, weights, total)
         names = dict(session.execute(select(Town.code, Town.name).where(Town.code.in_(list(proposal)))).all())
         for code, amount in sorted(proposal.items()):
             print(f"  {names.get(code, code)}（{code}）{amount.format_wan(2)} 万元")
         print(f"  合计 {Money.total(proposal.values()).format_wan(2)} 万元")
         if user is not None:
-            plans.set_town_amounts(session, user, args.plan_id, proposal)
-            print("已按因素法设置各镇安排金额（签发前仍可逐镇修改）。")
+            draft = session.scalar(select(FundPlan.id).where(FundPlan.region_code == args.region,
+                                                             FundPlan.fund_id == fund.id,
+                                                             FundPlan.status == PlanStatus.draft))
+            if draft is None:
+                raise InputError("没有草拟中的资金安排可写入：请先 plan create（已签发的安排须新建调整版）。", "no draft")
+            plans.set_town_amounts(session, user, draft, proposal)
+            print(f"已按因素法设置资金安排 {draft} 的各镇安排金额（签发前仍可逐镇修改）。")
 
 
 @as_user
@@ -317,11 +323,12 @@ def add_commands(commands, command, parser_class) -> None:
     towns = acting(command("towns", cmd_plan_towns, "设置各镇安排金额", plan))
     towns.add_argument("plan_id", type=int, help="资金安排编号")
     towns.add_argument("amounts", nargs="+", metavar="乡镇代码=万元", help="如 441624100=2000")
-    fac = command("factor", cmd_plan_factor, "因素法：按因素表测算各镇金额（--apply 写入资金安排）", plan)
-    fac.add_argument("plan_id", type=int, help="资金安排编号")
+    fac = command("factor", cmd_plan_factor, "因素法：按因素表测算各镇金额（--apply 写入草拟中的资金安排）", plan)
+    fac.add_argument("--fund", required=True, help="资金编号或名称")
+    fac.add_argument("--region", required=True, help="县（市、区）代码")
     fac.add_argument("--weights", required=True, type=Path, help="因素表 xlsx（表头：乡镇、面积、人口…；另有“权重”行）")
     fac.add_argument("--total", help="分配总额（万元，默认本县收到的金额）")
-    fac.add_argument("--apply", action="store_true", help="写入资金安排（须 --as）")
+    fac.add_argument("--apply", action="store_true", help="写入草拟中的资金安排（须 --as）")
     fac.add_argument("--as", dest="as_user", metavar="用户名", help="执行操作的用户（--apply 时需要）")
     sign = acting(command("sign", cmd_plan_sign, "签发资金安排（以签发人的签名）", plan))
     sign.add_argument("plan_id", type=int, help="资金安排编号")

@@ -224,13 +224,13 @@ class PlanDialog(QDialog):
 
     def apply_factor_file(self, path: str) -> None:
         """Fill the towns' column with the 因素法 proposal (edit, then 保存)."""
-        plan_id = self._plan_id
+        region, fund_id = self._region, self.fund.currentData()
         try:
             scores, weights = factor.read_weights(path)
         except BangzhenError as error:
             self.checks.setText(f"<span style='color:#b3261e'>✗ {error.user_message}</span>")
             return
-        proposal = run_now(self, self._engine, lambda s: plans.propose_town_amounts(s, plan_id, scores, weights))
+        proposal = run_now(self, self._engine, lambda s: plans.propose_town_amounts(s, region, fund_id, scores, weights))
         if proposal is Failed:
             return
         for row, code in enumerate(self._town_codes):

@@ -66,12 +66,17 @@ def test_factor_method_plan_claims_and_assets(db, tmp_path):
     sheet.append(["441624101", 80, 10000])
     sheet.append(["权重", 50, 50])
     book.save(tmp_path / "w.xlsx")
-    proposal = ok(bangzhen("plan", "factor", plan_id, "--weights", str(tmp_path / "w.xlsx"), "--total", "1000",
-                           "--db", db))
+    proposal = ok(bangzhen("plan", "factor", "--fund", FUND_NAME, "--region", "441624", "--weights",
+                           str(tmp_path / "w.xlsx"), "--total", "1000", "--db", db))
     assert "阳明镇（441624100）675.00 万元" in proposal and "大坝镇（441624101）325.00 万元" in proposal
     assert "合计 1000.00 万元" in proposal
-    assert_refused(bangzhen("plan", "factor", plan_id, "--weights", str(tmp_path / "w.xlsx"), "--apply", "--as",
-                            "县财政", "--db", db, stdin=PW), "已签发，不能再修改")
+    assert_refused(bangzhen("plan", "factor", "--fund", FUND_NAME, "--region", "441624", "--weights",
+                            str(tmp_path / "w.xlsx"), "--apply", "--as", "县财政", "--db", db, stdin=PW),
+                   "没有草拟中的资金安排")
+    ok(bangzhen("plan", "create", "--db", db, "--as", "县财政", "--region", "441624", "--fund", FUND_NAME, stdin=PW))
+    assert "已按因素法设置资金安排" in ok(bangzhen("plan", "factor", "--fund", FUND_NAME, "--region", "441624",
+                                           "--weights", str(tmp_path / "w.xlsx"), "--total", "1000", "--apply",
+                                           "--as", "县财政", "--db", db, stdin=PW))
     claims = ok(bangzhen("claim", "list", "--db", db, "--region", "441624", "--status", "已驳回"))
     claim_id = claims.split("\t")[0]
     assert "发票抬头与合同不符" in ok(bangzhen("claim", "show", claim_id, "--db", db))

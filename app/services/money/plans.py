@@ -171,20 +171,20 @@ def set_town_amounts(session: Session, user: User, plan_id: int, amounts: dict[s
     return plan
 
 
-def propose_town_amounts(session: Session, plan_id: int, scores: dict[str, dict], weights: dict,
+def propose_town_amounts(session: Session, region_code: str, fund_id: int, scores: dict[str, dict], weights: dict,
                          total: Money | None = None, unit: Money = Money.from_wan(1)) -> dict[str, Money]:
-    """因素法 proposal for the plan's towns: `scores` keyed by town code or name; the total defaults to
+    """因素法 proposal for a county's towns: `scores` keyed by town code or name; the total defaults to
     what the county received of the fund. Nothing is stored: the county edits, then `set_town_amounts`."""
-    plan = get_plan(session, plan_id)
-    region = plan_region(session, plan)
-    towns = session.execute(select(Town.code, Town.name).where(Town.code.startswith(plan.region_code),
+    region = _plan_region(session, region_code)
+    get_fund(session, fund_id)
+    towns = session.execute(select(Town.code, Town.name).where(Town.code.startswith(region.code),
                                                                Town.in_programme.is_(True))).all()
     by_key = {code: code for code, _ in towns} | {name: code for code, name in towns}
     unknown = [key for key in scores if key not in by_key]
     if unknown:
         raise InputError(f"因素表中的乡镇不在{region.name}：{'、'.join(unknown[:5])}。", f"unknown towns {unknown}")
     coded = {by_key[key]: values for key, values in scores.items()}
-    return factor.split(total if total is not None else received(session, plan.fund_id, region), coded, weights, unit)
+    return factor.split(total if total is not None else received(session, fund_id, region), coded, weights, unit)
 
 
 # ---------------------------------------------------------------- signing
