@@ -102,7 +102,9 @@ def _print_plan(view: plans.PlanView) -> None:
     print(f"资金安排 {view.id}：{view.region_name} {view.year} 年“{view.fund_name}” 第 {view.revision} 版 "
           f"（{view.status.label}）文号 {view.doc_number or '（未填）'} 日期 {view.decided_on or '（未定）'}"
           + (f" 签发：{view.signer}" if view.signer else ""))
-    print(f"  本县收到 {view.received.format_wan(2)} 万元，本资金安排（本资金来源）合计 {view.own_total.format_wan(2)} 万元。")
+    towns = Money.total(amount for _, _, amount in view.towns)
+    print(f"  本县收到 {view.received.format_wan(2)} 万元；分到各镇 {towns.format_wan(2)} 万元，其中已安排到项目 "
+          f"{view.own_total.format_wan(2)} 万元（不含县级和其他资金）。")
     for code, name, amount in view.towns:
         print(f"  镇：{name}（{code}）{amount.format_wan(2)} 万元")
     for line in view.lines:
@@ -218,7 +220,7 @@ def cmd_claim_show(session, args) -> None:
     if claim.reason:
         print(f"  驳回原因：{claim.reason}")
     if claim.expenditure_id:
-        print(f"  已支付：支出 {claim.expenditure_id}，{claim.decided_on}")
+        print(f"  已支付：支出 {claim.expenditure_id}，{claim.decided_on}，支付凭证 {claim.expenditure.voucher_no}")
 
 
 @as_user

@@ -5,6 +5,7 @@ No float ever touches an amount. Reports format in 万元 with the decimals they
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Iterable
@@ -13,6 +14,7 @@ from app.errors import BangzhenError
 
 FEN_PER_YUAN = 100
 FEN_PER_WAN = 1_000_000
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # 1,234,567.89: commas only between thousands
 MAX_FEN = 10**17  # 1 万亿元: far above any amount of the programme, far below what a database integer holds
 
 
@@ -45,7 +47,12 @@ class Money:
     def _from_unit(cls, value: Decimal | int | str, fen_per_unit: int, unit: str) -> Money:
         if isinstance(value, float):
             raise TypeError("Money never takes float; pass Decimal or str")
-        text = value.strip().replace(",", "").replace("，", "") if isinstance(value, str) else value
+        text = value
+        if isinstance(value, str):
+            text = value.strip().replace("，", ",")
+            if "," in text and not THOUSANDS.fullmatch(text):
+                raise InvalidAmount(f"金额“{value}”的逗号位置不对（千位分隔应为 1,234,567.89）。", f"bad grouping: {value!r}")
+            text = text.replace(",", "")
         try:
             amount = Decimal(text)
         except (InvalidOperation, ValueError):

@@ -181,8 +181,10 @@ def _issue_fund(session: Session, people: dict[str, User], county: County, n_tow
     fund = funds.add_fund(session, people["province"], name=FUND_NAME, year=2023, region_code="44",
                           doc_number=FUND_DOC, issued_on=ISSUED_ON, deadline=date(2023, 12, 31), incomes=incomes,
                           budget_unit="广东省农业农村厅", department="广东省农业农村厅")
-    funds.allocate(session, people["province"], fund.id, county.city.code, fund.total, doc_number=FUND_DOC,
-                   issued_on=ISSUED_ON, note="省级、深圳市、河源市资金合计")
+    to_city = funds.allocate(session, people["province"], fund.id, county.city.code, fund.total, doc_number=FUND_DOC,
+                             issued_on=ISSUED_ON, note="省级、深圳市、河源市资金合计")
+    funds.arrive(session, people["city"], to_city.id, fund.total, arrived_on=date(2023, 3, 1),
+                 voucher_no="河财收〔2023〕0301号")
     to_county = funds.allocate(session, people["city"], fund.id, county.code, fund.total, doc_number=CITY_DOC,
                                issued_on=date(2023, 3, 10))
     funds.arrive(session, people["finance"], to_county.id, fund.total, arrived_on=date(2023, 3, 20),

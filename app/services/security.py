@@ -433,7 +433,8 @@ def require_role(session: Session, user: User, role: UserRole, region_code: str,
 def require(session: Session, user: User, action: Action, region_code: str) -> None:
     if not may(user, action, region_code):
         roles = "或".join(role.label for role in action.roles)
-        where = _region_name(session, region_code)
+        county_level = all(role in COUNTY_ROLES for role in action.roles) and len(region_code) == 9
+        where = _region_name(session, region_code[:6] if county_level else region_code)
         raise PermissionDenied(f"您没有权限{ACTION_LABELS[action]}：需要{where}的“{roles}”角色。",
                                f"{user.username} may not {action.name} in {region_code}")
 

@@ -92,6 +92,7 @@ class PlanDialog(QDialog):
         self.projects = QTableWidget(0, len(PROJECT_HEADERS))
         self.projects.setHorizontalHeaderLabels(list(PROJECT_HEADERS))
         self.projects.verticalHeader().setVisible(False)
+        self.projects.setColumnWidth(1, 260)  # the project's name
         self.towns = QTableWidget(0, 2)
         self.towns.setHorizontalHeaderLabels(["乡镇", "安排额（万元）"])
         self.towns.verticalHeader().setVisible(False)
@@ -174,10 +175,11 @@ class PlanDialog(QDialog):
         if view is None:
             self.state.setText(f"本县收到 {received.format_wan(2, True)} 万元；尚未编制资金安排。点“新建”开始编制。")
         else:
+            towns = Money.total(amount for _, _, amount in view.towns)
             self.state.setText(f"第 {view.revision} 版（{view.status.label}）文号 {view.doc_number or '（未填）'}，"
                                f"日期 {view.decided_on or '（未定）'}{'，签发：' + view.signer if view.signer else ''}。"
-                               f"本县收到 {view.received.format_wan(2, True)} 万元，本资金来源已安排 "
-                               f"{view.own_total.format_wan(2, True)} 万元。")
+                               f"本县收到 {view.received.format_wan(2, True)} 万元；分到各镇 {towns.format_wan(2, True)} "
+                               f"万元，其中已安排到项目 {view.own_total.format_wan(2, True)} 万元（不含县级和其他资金）。")
         messages = ([f"<span style='color:#b3261e'>✗ {m}</span>" for m in view.check.blocking] +
                     [f"<span style='color:#9a6700'>！{m}</span>" for m in view.check.warnings]) if view else []
         self.checks.setText("<br>".join(messages))

@@ -57,7 +57,7 @@ def test_factor_method_plan_claims_and_assets(db, tmp_path):
     plan_id = plans.split("\t")[0]
     assert "已签发" in plans and "和府〔2023〕31号" in plans
     shown = ok(bangzhen("plan", "show", plan_id, "--db", db))
-    assert "本县收到 34000.00 万元" in shown and "镇：阳明镇（441624100）" in shown
+    assert "本县收到 34000.00 万元；分到各镇 34000.00 万元" in shown and "镇：阳明镇（441624100）" in shown
     book = Workbook()
     sheet = book.active
     sheet.title = "因素"

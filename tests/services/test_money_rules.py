@@ -153,3 +153,49 @@ def test_bad_input_is_refused_in_chinese(demo_engine, tmp_path):
         factor.read_weights(tmp_path / "w.xlsx")
     assert factor.split(Money.from_wan(1), {"甲": {"人口": Decimal(1)}}, {"人口": Decimal(1)}) == {
         "甲": Money.from_wan(1)}
+
+
+def test_a_voucher_is_paid_and_claimed_once(demo_engine):
+    project_id, town = _project(demo_engine, ProjectStatus.in_progress, paid=True)
+    pay = dict(amount=Money.from_yuan(100), payee="甲", source=P, spent_on=date(2023, 12, 29))
+    with database.unit_of_work(demo_engine) as session:
+        used = session.get(Project, project_id).expenditures[0].voucher_no
+    with pytest.raises(InputError, match=f"凭证号“{used}”已用于支出"):
+        _act(demo_engine, "县财政", payments.spend, project_id, voucher_no=used, **pay)
+    claim = dict(amount=Money.from_yuan(100), payee="甲", purpose="进度款", voucher_numbers="发票 7788", source=P,
+                 filed_on=date(2023, 12, 29))
+    _act(demo_engine, f"{town}经办", payments.file_claim, project_id, **claim)
+    with pytest.raises(InputError, match="已在报账申请 \\d+ 中报过"):
+        _act(demo_engine, f"{town}经办", payments.file_claim, project_id, **claim)
+
+
+def test_amounts_with_misplaced_commas_are_refused():
+    assert Money.from_yuan("12,345.67") == Money(1234567)
+    for text in ("1,2,3.4", "12,34.5", ",100"):
+        with pytest.raises(InvalidAmount, match="逗号位置不对"):
+            Money.from_yuan(text)
+
+
+def test_a_revision_is_not_dated_before_the_plan_it_replaces(demo_engine):
+    reserve, _ = _project(demo_engine, ProjectStatus.approved)
+    plan_id = _revise(demo_engine, {}, date(2023, 6, 20), sign=False)
+    with pytest.raises(InputError, match="不能早于它所替代的第 1 版"):
+        _act(demo_engine, "县财政", plans.sign_plan, plan_id, PW, decided_on=date(2023, 6, 20))
+
+
+def test_a_county_role_is_named_with_its_county(demo_engine):
+    project_id, town = _project(demo_engine, ProjectStatus.in_progress, paid=True)
+    with pytest.raises(InputError, match="需要和平县的“县级财政”角色"):
+        _act(demo_engine, f"{town}经办", payments.spend, project_id, amount=Money.from_yuan(1), payee="甲",
+             voucher_no="V-x", source=P, spent_on=date(2023, 12, 29))
+
+
+def test_an_asset_is_worth_what_the_ledger_paid_for_it(demo_engine):
+    """Payments after 验收 (the 尾款) count in the register, not only what was paid by the handover."""
+    from app.services.money import assets
+    from app.services.projects import net_spent
+
+    with database.unit_of_work(demo_engine) as session:
+        lines = assets.asset_lines(session, COUNTY)
+        assert lines and all(line.value >= net_spent(session, line.project_id) for line in lines)
+        assert sum(1 for line in lines if line.value.fen > 0) == len(lines)

@@ -175,7 +175,7 @@ def test_claim_filed_by_the_town_and_paid_or_rejected_by_finance(qtbot, demo_eng
             form.amount.setText(amount)
             form.payee.setText("和平县宏达建设工程有限公司")
             form.purpose.setText(purpose)
-            form.vouchers.setText("发票 0099")
+            form.vouchers.setText(f"发票 {purpose}")
             form.accept()
         return fill
     for amount, purpose in (("1,000.50", "第三期进度款"), ("20.00", "资料费")):

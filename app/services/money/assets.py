@@ -14,7 +14,7 @@ from app.models import Asset, AssetType, Money, Project, SupportMethod, Town, Us
 from app.services import audit
 from app.services.errors import InputError
 from app.services.money.plans import arranged_total
-from app.services.projects import net_spent
+from app.services.projects import net_spent, spent_by_project
 
 
 def register(session: Session, user: User, project: Project, asset_type: AssetType, *, owner: str, custodian: str,
@@ -58,11 +58,15 @@ class AssetLine:
 
 
 def asset_lines(session: Session, region_code: str = "44") -> list[AssetLine]:
-    """The region's asset register, by town and handover date."""
+    """The region's asset register, by town and handover date. An asset's value is what the ledger has
+    paid for its project (payments after 验收, such as the 尾款, count), or its value at handover while
+    that is more (a 先建后补 subsidy not yet paid)."""
     query = (select(Asset.id, Asset.project_id, Asset.name, Town.name, Asset.asset_type, Asset.value, Asset.owner,
                     Asset.custodian, Asset.upkeep_yearly, Asset.handed_over_on)
              .join(Project, Project.id == Asset.project_id).join(Town, Town.id == Project.town_id)
              .order_by(Town.code, Asset.handed_over_on, Asset.id))
     if region_code != "44":
         query = query.where(Town.code.startswith(region_code, autoescape=True))
-    return [AssetLine(*row) for row in session.execute(query)]
+    rows = session.execute(query).all()
+    spent = spent_by_project(session, [row[1] for row in rows])
+    return [AssetLine(*row[:5], max(row[5], spent.get(row[1], Money(0))), *row[6:]) for row in rows]

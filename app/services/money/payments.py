@@ -122,8 +122,19 @@ def _check_payable(session: Session, project: Project, source: FundSource, amoun
                          f"本次 {amount.format_yuan()} 元。", "over the project's arrangement")
 
 
+def _unused_voucher(session: Session, project: Project, voucher_no: str) -> None:
+    """A payment voucher number is used once in a county's books (a 红字冲销 takes its own "-冲" number)."""
+    county = project.town.code[:6]
+    used = session.scalar(select(Expenditure.id).join(Project, Project.id == Expenditure.project_id)
+                          .join(Town, Town.id == Project.town_id)
+                          .where(Expenditure.voucher_no == voucher_no, Town.code.startswith(county)).limit(1))
+    if used is not None:
+        raise InputError(f"凭证号“{voucher_no}”已用于支出 {used}，请核对，不能重复入账。", "voucher used twice")
+
+
 def _book(session: Session, user: User, project: Project, source: FundSource, *, spent_on: date, amount: Money,
           payee: str, voucher_no: str, purpose: str) -> Expenditure:
+    _unused_voucher(session, project, voucher_no)
     expenditure = Expenditure(project=project, fund_id=project.fund_id, source=source, spent_on=spent_on,
                               amount=amount, payee=payee, voucher_no=voucher_no, purpose=purpose,
                               entered_by_id=user.id)
@@ -204,6 +215,10 @@ def file_claim(session: Session, user: User, project_id: int, *, amount: Money, 
     purpose = _text(purpose, "请填写报账用途。", "no purpose")
     voucher_numbers = _text(voucher_numbers, "请填写报账凭证（发票、合同、验收单等）的编号。", "no vouchers")
     _check_status(project, "报账")
+    twice = session.scalar(select(Claim.id).where(Claim.project_id == project.id, Claim.voucher_numbers == voucher_numbers,
+                                                  Claim.status.in_([ClaimStatus.filed, ClaimStatus.paid])).limit(1))
+    if twice is not None:
+        raise InputError(f"凭证“{voucher_numbers}”已在报账申请 {twice} 中报过，不能重复报账。", "claimed twice")
     source = _source(session, project, source)
     _check_payable(session, project, source, amount, filed_on, today, doing="报账")
     claim = Claim(project=project, source=source, amount=amount, payee=payee, purpose=purpose,

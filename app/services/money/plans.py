@@ -23,10 +23,11 @@ from app.models import (AMOUNT_COLUMNS, Expenditure, FundPlan, FundSource, Money
                         Project, ProjectStatus, Town, User, UserRole)
 from app.models.types import utcnow
 from app.services import audit, security
-from app.services.projects import get_project
+from app.services.content import exact_wan
 from app.services.errors import InputError, NotFound
 from app.services.money import factor
 from app.services.money.funds import fund_sources, get_fund, received
+from app.services.projects import get_project
 from app.services.regions import RegionRef, find_region
 from app.services.settings import ALLOCATION_CHECK, get_setting
 
@@ -132,11 +133,11 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
         raise InputError("安排金额不能为负数。", "negative plan line")
     requested = project.amount_by_source()[source]
     if amount > requested:
-        raise InputError(f"项目“{project.name}”的{source.label}为 {requested.format_wan(2)} 万元，安排金额 "
-                         f"{amount.format_wan(2)} 万元不能超出。如需增加，请先办理项目调整。", "line over project amount")
+        raise InputError(f"项目“{project.name}”的{source.label}为 {exact_wan(requested)} 万元，安排金额 "
+                         f"{exact_wan(amount)} 万元不能超出。如需增加，请先办理项目调整。", "line over project amount")
     already = paid(session, [project.id]).get((project.id, source), Money(0))
     if amount < already:
-        raise InputError(f"项目“{project.name}”{source.label}已支付 {already.format_wan(2)} 万元，安排金额不能低于已支付金额。",
+        raise InputError(f"项目“{project.name}”{source.label}已支付 {exact_wan(already)} 万元，安排金额不能低于已支付金额。",
                          "line below paid")
     if amount.fen == 0:
         if line is not None:
@@ -252,8 +253,8 @@ def check_plan(session: Session, plan: FundPlan, decided_on: date | None = None)
                             f"安排 {line.amount.format_wan(2)} 万元不足。")
         requested = project.amount_by_source()[line.source]
         if line.amount > requested:  # the project may have been changed (项目调整) since the line was set
-            blocking.append(f"项目“{project.name}”{line.source.label}现为 {requested.format_wan(2)} 万元，"
-                            f"安排 {line.amount.format_wan(2)} 万元超出。")
+            blocking.append(f"项目“{project.name}”{line.source.label}现为 {exact_wan(requested)} 万元，"
+                            f"安排 {exact_wan(line.amount)} 万元超出。")
     for project in projects.values():
         total = Money.total(l.amount for l in plan.lines if l.project_id == project.id)
         spent = Money.total(v for (pid, _), v in already.items() if pid == project.id)
@@ -267,6 +268,9 @@ def check_plan(session: Session, plan: FundPlan, decided_on: date | None = None)
         blocking.append("资金安排中还没有任何项目。")
     if decided_on and fund.issued_on and decided_on < fund.issued_on:
         blocking.append(f"资金安排日期 {decided_on} 早于资金下达日期 {fund.issued_on}。")
+    current = in_force(session, plan.region_code, plan.fund_id)
+    if decided_on and current is not None and current.id != plan.id and decided_on < current.decided_on:
+        blocking.append(f"调整版的日期 {decided_on} 不能早于它所替代的第 {current.revision} 版（{current.decided_on}）。")
     if get_setting(session, ALLOCATION_CHECK) == "warn":
         return PlanCheck(blocking, [m + "（按本县设置仅作提醒）" for m in limits])
     return PlanCheck(blocking + limits, [])
@@ -288,7 +292,7 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
     plan.decided_on = decided_on
     check = check_plan(session, plan, decided_on)
     if check.blocking:
-        raise InputError("；".join(check.blocking), "plan blocked")
+        raise InputError("不能签发：\n" + "\n".join(check.blocking), "plan blocked")
     key, private_key = security.unlock_signing_key(session, user, password)
     content = plan_content(session, plan)
     previous = in_force(session, plan.region_code, plan.fund_id)
