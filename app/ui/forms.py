@@ -8,13 +8,14 @@ from datetime import date
 from typing import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.errors import BangzhenError
+from app.models import Fund
 from app.ui.ops import Failed, run_now
 
 
@@ -127,3 +128,12 @@ def selected_key(widget: QTableWidget) -> object | None:
     row = widget.currentRow()
     item = widget.item(row, 0) if row >= 0 else None
     return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+
+def fund_combo(session: Session) -> QComboBox:
+    """Every fund, newest first, each carrying its id."""
+    combo = QComboBox()
+    for fund_id, name, year in session.execute(select(Fund.id, Fund.name, Fund.year)
+                                               .order_by(Fund.year.desc(), Fund.id)):
+        combo.addItem(f"{name}（{year}）", fund_id)
+    return combo

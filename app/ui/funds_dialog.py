@@ -10,11 +10,11 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdi
 from sqlalchemy import Engine, select
 
 from app.errors import BangzhenError
-from app.models import City, County, Fund, Money, Town, UserRole
+from app.models import City, County, Money, Town, UserRole
 from app.services.database import unit_of_work
 from app.services.money import funds
 from app.services.regions import PROVINCE_CODE, find_region
-from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, ok_cancel
+from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, fund_combo, ok_cancel
 from app.ui.login import Login
 
 HEADERS = ("区划", "下达（万元）", "文号", "下达日期", "到位（万元）", "备注")
@@ -113,11 +113,8 @@ class FundsDialog(QDialog):
         super().__init__(parent)
         self._engine, self._login = engine, login
         self.setWindowTitle("资金与下达")
-        self.fund = QComboBox()
         with unit_of_work(engine) as session:
-            for fund_id, name, year in session.execute(select(Fund.id, Fund.name, Fund.year)
-                                                       .order_by(Fund.year.desc(), Fund.id)):
-                self.fund.addItem(f"{name}（{year}）", fund_id)
+            self.fund = fund_combo(session)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.tree = QTreeWidget()

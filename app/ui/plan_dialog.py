@@ -6,18 +6,18 @@ Everything is decided by `services.money.plans`; this dialog only shows and coll
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 from sqlalchemy import Engine, select
 
 from app.errors import BangzhenError
-from app.models import AMOUNT_COLUMNS, Fund, FundPlan, FundSource, Money, PlanStatus, Project, ProjectStatus, Town
+from app.models import AMOUNT_COLUMNS, FundPlan, FundSource, Money, PlanStatus, Project, ProjectStatus, Town
 from app.services.content import exact_wan
 from app.services.database import unit_of_work
 from app.services.money import factor, funds, plans
 from app.services.regions import find_region
 from app.services.security import Action
-from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, ok_cancel, password_field
+from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, fund_combo, ok_cancel, password_field
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
 
@@ -81,10 +81,7 @@ class PlanDialog(QDialog):
         with unit_of_work(engine) as session:
             region = find_region(session, region_code)
             self.setWindowTitle(f"年度资金安排：{region.name}")
-            self.fund = QComboBox()
-            for fund_id, name, year in session.execute(select(Fund.id, Fund.name, Fund.year)
-                                                       .order_by(Fund.year.desc(), Fund.id)):
-                self.fund.addItem(f"{name}（{year}）", fund_id)
+            self.fund = fund_combo(session)
         self.state = QLabel()
         self.state.setWordWrap(True)
         self.checks = QLabel()
