@@ -28,6 +28,7 @@ from app.models import AssetType, Money, Project, ProjectSignature, ProjectStatu
 from app.models.types import utcnow
 from app.services import audit, publicity, rules, security
 from app.services.content import FieldChange, diff, project_content
+from app.services.dates import act_date
 from app.services.drafting import apply_content
 from app.services.errors import InputError
 from app.services.money import assets
@@ -276,20 +277,10 @@ def _move(session: Session, user: User, project: Project, action: Action, allowe
     return Outcome(project, [])
 
 
-def _act_date(on: date | None, not_before: date | None, what: str, since: str, today: date | None = None) -> date:
-    today = today or date.today()
-    on = on or today
-    if on > today:
-        raise InputError(f"{what}日期不能晚于今天。", f"future {what}")
-    if not_before and on < not_before:
-        raise InputError(f"{what}日期 {on} 不能早于{since} {not_before}。", f"{what} before {since}")
-    return on
-
-
 def start(session: Session, user: User, project_id: int, started_on: date | None = None) -> Outcome:
     """开始实施, with the actual start date (not before 审定)."""
     project = get_project(session, project_id)
-    started_on = _act_date(started_on, project.approved_on, "开工", "审定日期")
+    started_on = act_date(started_on, "开工", not_before=project.approved_on, since="审定日期")
     outcome = _move(session, user, project, Action.start_project, {S.approved, S.planned}, S.in_progress,
                     "project_started", "开始实施（须先审定入库）", after={"started_on": started_on.isoformat()})
     project.started_on = started_on
@@ -299,7 +290,7 @@ def start(session: Session, user: User, project_id: int, started_on: date | None
 def complete(session: Session, user: User, project_id: int, completed_on: date | None = None) -> Outcome:
     """完工, with the actual completion date (not before the start)."""
     project = get_project(session, project_id)
-    completed_on = _act_date(completed_on, project.started_on, "完工", "开工日期")
+    completed_on = act_date(completed_on, "完工", not_before=project.started_on, since="开工日期")
     outcome = _move(session, user, project, Action.complete_project, {S.in_progress}, S.completed,
                     "project_completed", "确认完工（须处于实施中）", after={"completed_on": completed_on.isoformat()})
     project.completed_on = completed_on
@@ -320,7 +311,7 @@ def accept(session: Session, user: User, project_id: int, asset_receiver: str, a
                          "如确需变更，请办理项目调整。", "asset type differs from approved")
     if asset_type.forms_asset and not receiver:
         raise InputError("验收须填写资产移交（接收管护）单位。", "no asset receiver")
-    accepted_on = _act_date(accepted_on, project.completed_on, "验收", "完工日期")
+    accepted_on = act_date(accepted_on, "验收", not_before=project.completed_on, since="完工日期")
     outcome = _move(session, user, project, Action.accept_project, {S.completed}, S.accepted, "project_accepted",
                     "验收（须先完工）", after={"asset_type": asset_type.value, "asset_receiver": receiver,
                                           "accepted_on": accepted_on.isoformat()})

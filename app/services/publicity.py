@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Project, Publicity, PublicityKind, User
 from app.services import audit, security
+from app.services.dates import act_date
 from app.services.errors import InputError
 from app.services.projects import get_project
 
@@ -31,8 +32,7 @@ def record(session: Session, user: User, project_id: int, kind: PublicityKind, *
         raise InputError("请填写公示地点（如村务公开栏）。", "no place")
     if ends_on < starts_on:
         raise InputError("公示结束日期不能早于开始日期。", "ends before it starts")
-    if starts_on > (today or date.today()):
-        raise InputError("公示开始日期不能晚于今天。", "future publicity")
+    act_date(starts_on, "公示开始", today=today)
     if kind is K.library_notice and not project.status.in_library:
         raise InputError("入库公告须在项目审定入库之后。", "library notice before approval")
     if kind is K.post_notice and project.accepted_on is None:

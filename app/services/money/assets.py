@@ -15,6 +15,8 @@ from app.services import audit
 from app.services.errors import InputError
 from app.services.money.plans import arranged_total
 from app.services.projects import net_spent, spent_by_project
+from app.services.regions import PROVINCE_CODE
+from app.services.security import towns_covered
 
 
 def register(session: Session, user: User, project: Project, asset_type: AssetType, *, owner: str, custodian: str,
@@ -57,7 +59,7 @@ class AssetLine:
     handed_over_on: date
 
 
-def asset_lines(session: Session, region_code: str = "44") -> list[AssetLine]:
+def asset_lines(session: Session, region_code: str = PROVINCE_CODE) -> list[AssetLine]:
     """The region's asset register, by town and handover date. An asset's value is what the ledger has
     paid for its project (payments after 验收, such as the 尾款, count), or its value at handover while
     that is more (a 先建后补 subsidy not yet paid)."""
@@ -65,8 +67,7 @@ def asset_lines(session: Session, region_code: str = "44") -> list[AssetLine]:
                     Asset.custodian, Asset.upkeep_yearly, Asset.handed_over_on)
              .join(Project, Project.id == Asset.project_id).join(Town, Town.id == Project.town_id)
              .order_by(Town.code, Asset.handed_over_on, Asset.id))
-    if region_code != "44":
-        query = query.where(Town.code.startswith(region_code, autoescape=True))
+    query = towns_covered(query, [region_code])
     rows = session.execute(query).all()
     spent = spent_by_project(session, [row[1] for row in rows])
     return [AssetLine(*row[:5], max(row[5], spent.get(row[1], Money(0))), *row[6:]) for row in rows]

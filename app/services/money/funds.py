@@ -17,6 +17,7 @@ from app.models import (Allocation, Arrival, City, County, Fund, FundIncome, Fun
                         User)
 from app.services import audit, security
 from app.services.csvfiles import sheet_rows
+from app.services.dates import act_date
 from app.services.errors import BangzhenError, InputError, NotFound
 from app.services.projects import sum_fen
 from app.services.regions import PROVINCE_CODE, RegionRef, find_region
@@ -174,10 +175,7 @@ def allocate(session: Session, user: User, fund_id: int, to_code: str, amount: M
         raise InputError("下达资金须填写文号。", "allocation without doc number")
     if amount.fen <= 0:
         raise InputError("下达金额须大于 0。", "non-positive allocation")
-    if fund.issued_on and issued_on < fund.issued_on:
-        raise InputError(f"下达日期不能早于资金下达日期 {fund.issued_on}。", "allocation before the fund")
-    if issued_on > (today or date.today()):
-        raise InputError("下达日期不能晚于今天。", "future allocation")
+    act_date(issued_on, "下达", not_before=fund.issued_on, since="资金下达日期", today=today)
     parent = None
     if source.code != fund.region_code:
         parent = session.scalar(_where_region(select(Allocation), source).where(Allocation.fund_id == fund_id)
@@ -186,11 +184,12 @@ def allocate(session: Session, user: User, fund_id: int, to_code: str, amount: M
             raise InputError(f"{source.name}尚未收到“{fund.name}”，不能向下下达。", "issuing region received nothing")
         if issued_on < parent.issued_on:
             raise InputError(f"下达日期不能早于{source.name}收到资金的日期 {parent.issued_on}。", "before the parent")
-    available = received(session, fund_id, source) - passed_on(session, fund_id, source)
+    got, issued = received(session, fund_id, source), passed_on(session, fund_id, source)
+    available = got - issued
     if amount > available:
-        raise InputError(f"超出可下达金额：{source.name}收到 {received(session, fund_id, source).format_wan(2)} 万元，"
-                         f"已下达 {passed_on(session, fund_id, source).format_wan(2)} 万元，尚可下达 "
-                         f"{available.format_wan(2)} 万元，本次 {amount.format_wan(2)} 万元。", "allocation over parent")
+        raise InputError(f"超出可下达金额：{source.name}收到 {got.format_wan(2)} 万元，已下达 {issued.format_wan(2)} 万元，"
+                         f"尚可下达 {available.format_wan(2)} 万元，本次 {amount.format_wan(2)} 万元。",
+                         "allocation over parent")
     allocation = Allocation(fund=fund, parent=parent, amount=amount, doc_number=doc_number, issued_on=issued_on,
                             note=note.strip(), issued_by_id=user.id, **_region_columns(target))
     session.add(allocation)
@@ -219,10 +218,7 @@ def arrive(session: Session, user: User, allocation_id: int, amount: Money, *, a
     _require_finance(session, user, keeper, "登记资金到位")
     if amount.fen <= 0:
         raise InputError("到位金额须大于 0。", "non-positive arrival")
-    if allocation.issued_on and arrived_on < allocation.issued_on:
-        raise InputError(f"到位日期不能早于下达日期 {allocation.issued_on}。", "arrival before issue")
-    if arrived_on > (today or date.today()):
-        raise InputError("到位日期不能晚于今天。", "future arrival")
+    act_date(arrived_on, "到位", not_before=allocation.issued_on, since="下达日期", today=today)
     so_far = Money.total(a.amount for a in allocation.arrivals)
     if so_far + amount > allocation.amount:
         raise InputError(f"到位金额超出下达金额：下达 {allocation.amount.format_wan(2)} 万元，已到位 "

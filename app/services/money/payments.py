@@ -22,6 +22,7 @@ from app.models import (Claim, ClaimAttachment, ClaimStatus, Expenditure, FundSo
                         SupportMethod, Town, User)
 from app.services import audit, security
 from app.services.projects import get_project, sum_fen
+from app.services.dates import act_date
 from app.services.errors import InputError, NotFound
 from app.services.money.plans import arranged, paid
 from app.services.security import Action
@@ -37,11 +38,20 @@ def _expenditure_record(expenditure: Expenditure) -> dict:
             "reversal_of": expenditure.reversal_of.uuid if expenditure.reversal_of_id else None}
 
 
+Amounts = dict[tuple[int, FundSource | None], Money]
+
+
 def room(session: Session, project: Project, source: FundSource, *, pending_except: int | None = None) -> Money:
     """What may still be paid (or claimed) from `source`: arranged − paid − claims waiting for payment."""
-    arranged_fen = arranged(session, [project.id]).get((project.id, source), Money(0))
-    done = paid(session, [project.id]).get((project.id, source), Money(0))
-    return arranged_fen - done - _waiting(session, project, source, pending_except)
+    return _left(session, project, source, arranged(session, [project.id]), paid(session, [project.id]),
+                 pending_except)
+
+
+def _left(session: Session, project: Project, source: FundSource, now: Amounts, done: Amounts,
+          pending_except: int | None) -> Money:
+    """`room` from the project's arranged (`now`) and paid (`done`) amounts, read once by the caller."""
+    key = (project.id, source)
+    return now.get(key, Money(0)) - done.get(key, Money(0)) - _waiting(session, project, source, pending_except)
 
 
 def _waiting(session: Session, project: Project, source: FundSource | None, pending_except: int | None) -> Money:
@@ -65,10 +75,11 @@ class SourceBalance:
 def source_balances(session: Session, project_id: int) -> list[SourceBalance]:
     """Each source the plans in force arrange for the project, with what is paid and what is left."""
     project = get_project(session, project_id)
-    done = paid(session, [project.id])
-    return [SourceBalance(source, amount, done.get((project.id, source), Money(0)), room(session, project, source))
-            for (_, source), amount in sorted(arranged(session, [project.id]).items(),
-                                              key=lambda item: list(FundSource).index(item[0][1])) if amount]
+    now, done = arranged(session, [project.id]), paid(session, [project.id])
+    return [SourceBalance(source, amount, done.get((project.id, source), Money(0)),
+                          _left(session, project, source, now, done, None))
+            for (_, source), amount in sorted(now.items(), key=lambda item: list(FundSource).index(item[0][1]))
+            if amount]
 
 
 def _source(session: Session, project: Project, source: FundSource | None) -> FundSource:
@@ -101,21 +112,20 @@ def _check_payable(session: Session, project: Project, source: FundSource, amoun
     _check_status(project, doing)
     if amount.fen <= 0:
         raise InputError(f"{doing}金额须大于 0。更正错误的支出请用红字冲销。", "non-positive payment")
-    if on > today:
-        raise InputError(f"{doing}日期不能晚于今天。", "future payment")
+    act_date(on, doing, today=today)
     if not project.planned_on or on < project.planned_on:
         raise InputError(f"{doing}日期 {on} 早于项目纳入资金安排的日期 {project.planned_on or '（未纳入）'}。",
                          "payment before plan")
-    left = room(session, project, source, pending_except=pending_except)
+    now, done = arranged(session, [project.id]), paid(session, [project.id])
+    left = _left(session, project, source, now, done, pending_except)
     if amount > left:
         raise InputError(f"超出资金安排：项目“{project.name}”{source.label}尚可{doing} {left.format_yuan()} 元"
                          f"（已安排减已支付及待支付报账），本次 {amount.format_yuan()} 元。", "over the arrangement")
-    done = paid(session, [project.id])
     then = arranged(session, [project.id], as_of=on).get((project.id, source), Money(0))
     if amount > then - done.get((project.id, source), Money(0)):
         raise InputError(f"{on} 时资金安排给项目“{project.name}”{source.label}的只有 {then.format_yuan()} 元，"
                          f"本次{doing}超出（后来调整增加的资金，须在调整签发之后{doing}）。", "over the plan of that day")
-    total_left = (Money.total(arranged(session, [project.id]).values()) - Money.total(done.values())
+    total_left = (Money.total(now.values()) - Money.total(done.values())
                   - _waiting(session, project, None, pending_except))
     if amount > total_left:  # payments booked before sources were recorded count against the whole project
         raise InputError(f"超出资金安排：项目“{project.name}”合计尚可{doing} {total_left.format_yuan()} 元，"
@@ -181,10 +191,7 @@ def reverse(session: Session, user: User, expenditure_id: int, reason: str, on: 
     if session.scalar(select(Expenditure.id).where(Expenditure.reversal_of_id == original.id)) is not None:
         raise InputError(f"凭证 {original.voucher_no} 的支出已冲销过。", "already reversed")
     reason = _text(reason, "红字冲销必须填写原因。", "reversal without reason")
-    if on < original.spent_on:
-        raise InputError(f"冲销日期 {on} 不能早于原支出日期 {original.spent_on}。", "reversal before payment")
-    if on > today:
-        raise InputError("冲销日期不能晚于今天。", "future reversal")
+    act_date(on, "冲销", not_before=original.spent_on, since="原支出日期", today=today)
     entry = Expenditure(project=original.project, fund_id=original.fund_id, source=original.source, spent_on=on,
                         amount=-original.amount, payee=original.payee, voucher_no=f"{original.voucher_no}-冲",
                         purpose=f"红字冲销：{reason}", reversal_of=original, entered_by_id=user.id)
@@ -299,8 +306,7 @@ def claims(session: Session, region_code: str, statuses: tuple[ClaimStatus, ...]
     """The region's claims, oldest first (the 支付审核 work list reads the waiting ones)."""
     query = (select(Claim).join(Project, Project.id == Claim.project_id).join(Town, Town.id == Project.town_id)
              .order_by(Claim.filed_on, Claim.id))
-    if region_code != security.PROVINCE_CODE:
-        query = query.where(Town.code.startswith(region_code, autoescape=True))
+    query = security.towns_covered(query, [region_code])
     if statuses:
         query = query.where(Claim.status.in_(statuses))
     return list(session.scalars(query))

@@ -24,6 +24,7 @@ from app.models import (AMOUNT_COLUMNS, Expenditure, FundPlan, FundSource, Money
 from app.models.types import utcnow
 from app.services import audit, security
 from app.services.content import exact_wan
+from app.services.dates import act_date
 from app.services.errors import InputError, NotFound
 from app.services.money import factor
 from app.services.money.funds import fund_sources, get_fund, received
@@ -287,8 +288,7 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
         plan.doc_number = doc_number.strip()
     if not plan.doc_number:
         raise InputError("签发资金安排须填写文号。", "plan without doc number")
-    if decided_on > (today or date.today()):
-        raise InputError("资金安排日期不能晚于今天。", "future plan")
+    act_date(decided_on, "资金安排", today=today)
     plan.decided_on = decided_on
     check = check_plan(session, plan, decided_on)
     if check.blocking:
