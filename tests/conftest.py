@@ -11,7 +11,25 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.services import database, demo, refdata  # noqa: E402
+from app.services import database, demo, keyring, refdata, security  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def people_log_in_when_created(monkeypatch):
+    """Every user a test creates is logged in at once in this process, as if they had typed their
+    password (the acts they do are signed with the key a login opens). Tests about logging in itself
+    use `security.authenticate`, and tests/services/test_security.py proves an act without a login
+    is refused."""
+    create = security.create_user
+
+    def create_and_log_in(session, actor, username, display_name, password, grants, **options):
+        user = create(session, actor, username, display_name, password, grants, **options)
+        sealing_key = security.open_credentials(password, user.password_hash)
+        key = security.active_key(user)
+        keyring.hold(key.public_key, security.unseal_private_key(key.sealed_private_key, sealing_key))
+        return user
+
+    monkeypatch.setattr(security, "create_user", create_and_log_in)
 
 
 def _copy(template: Path, target: Path) -> Path:

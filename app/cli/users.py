@@ -5,6 +5,7 @@ with --as (see `common`)."""
 from __future__ import annotations
 
 import argparse
+import json
 
 from sqlalchemy import select
 
@@ -77,17 +78,28 @@ def cmd_user_reset(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- verify, settings and the audit log
 
 def cmd_verify(args: argparse.Namespace) -> None:
+    """Everything `verify` checks; with --json one machine-readable report on standard output."""
+    path = str(engine(args).url.database)
     with database.unit_of_work(engine(args)) as session:
-        report = verify.verify_database(session)
-    print(f"已核验 {report.projects} 个项目的 {report.signatures} 个有效签名，审计记录 {report.chain.events} 条。")
+        report = verify.verify_database(session, db_path=path, root=args.root, heads=tuple(args.head or ()))
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+        if not report.ok:
+            raise SystemExit(1)
+        return
+    print(f"已核验 {report.projects} 个项目的 {report.signatures} 个有效签名、{report.records} 条记录，"
+          f"审计记录 {report.chain.events} 条。")
+    if report.root_fingerprint:
+        print(f"根密钥指纹：{report.root_fingerprint}（请与存档的《密钥登记表》核对，或用 --root 核对）")
+    print(f"审计记录头：{report.head[0]}:{report.head[1][:16]}")
     for problem in report.problems:
-        where = f"项目 {problem.project_id} {problem.where}" if problem.project_id else f"用户 {problem.where}"
+        where = f"项目 {problem.project_id} {problem.where}" if problem.project_id else problem.where
         print(f"  ✗ {where}：{problem.message}")
     if not report.chain.ok:
         print(f"  ✗ 审计链：{report.chain.message}")
     if not report.ok:
         raise InputError(f"核验未通过：{len(report.problems) + (not report.chain.ok)} 处问题（见上）。", "verify failed")
-    print("核验通过：所有签名与当前内容一致，审计链完整。")
+    print("核验通过：根密钥、全部签名、记录与资金台账一致，审计链完整。")
 
 
 def cmd_setting_list(args: argparse.Namespace) -> None:
@@ -131,7 +143,11 @@ def add_commands(commands, command, parser_class) -> None:
                    "管理员密码、新密码")
     reset.add_argument("username", help="要重置的用户名")
 
-    command("verify", cmd_verify, "核验全部项目签名与审计链（发现被改动的数据）")
+    check = command("verify", cmd_verify, "核验根密钥、全部签名、记录、资金台账与审计链（发现被改动的数据）")
+    check.add_argument("--root", metavar="指纹", help="与《密钥登记表》上的根密钥指纹核对")
+    check.add_argument("--head", action="append", metavar="条数:哈希",
+                       help="与审批表或数据包上记录的审计记录头核对（可多次）；较新的记录头不在本库中即说明数据库被换成旧副本")
+    check.add_argument("--json", action="store_true", help="以 JSON 输出核验结果（供其他程序读取）")
     log = command("audit", cmd_audit, "查看审计记录（最新在前）")
     log.add_argument("--project", type=int, help="只看此项目")
     log.add_argument("--limit", type=int, default=50, help="最多显示条数（默认 50）")

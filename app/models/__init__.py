@@ -11,12 +11,12 @@ from app.models.projects import (AMOUNT_COLUMNS, Expenditure, Project, ProjectAm
                                  ProjectSignature, Publicity, project_village)
 from app.models.regions import City, County, Town, Village, WorkTeam, WorkTeamMember
 from app.models.tasks import Pairing, PerformanceTarget, TaskItem
-from app.models.users import AuditEvent, RoleGrant, Setting, User, UserKey
+from app.models.users import AuditEvent, RoleGrant, RootSeal, Setting, TrustRoot, User, UserKey
 
 __all__ = [
     "AMOUNT_COLUMNS", "Allocation", "Arrival", "Asset", "AuditEvent", "Base", "City", "Claim", "ClaimAttachment",
     "County", "Expenditure", "Fund", "FundIncome", "FundPlan", "InvalidAmount", "Money", "Pairing",
     "PerformanceTarget", "PlanLine", "PlanTown", "Project", "ProjectAmendment", "ProjectIndicator",
-    "ProjectSignature", "Publicity", "RoleGrant", "Setting", "TaskItem", "Town", "Travelling", "User", "UserKey",
+    "ProjectSignature", "Publicity", "RoleGrant", "RootSeal", "Setting", "TaskItem", "Town", "Travelling", "TrustRoot", "User", "UserKey",
     "Village", "WorkTeam", "WorkTeamMember", "format_percent", "project_village", "rate",
 ]

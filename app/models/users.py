@@ -1,5 +1,7 @@
 """People and what they did: `User` with role grants scoped to a region, the append-only,
-hash-chained `AuditEvent` log, and key/value `Setting`s a county chooses."""
+hash-chained and signed `AuditEvent` log, key/value `Setting`s a county chooses, and the
+installation's root of trust (`TrustRoot`, sealed for each administrator by `RootSeal`) that
+certifies every user key and role grant."""
 
 from __future__ import annotations
 
@@ -44,19 +46,26 @@ class UserKey(Base):
     sealed_private_key: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
+    certificate: Mapped[str] = mapped_column(Text, default="")  # the root's signature (services.trust)
 
     user: Mapped[User] = relationship(back_populates="keys")
 
 
 class RoleGrant(Base):
-    """A role held by a user within one region (NBS code of a city, county or town; '44' = province)."""
+    """A role held by a user within one region (NBS code of a city, county or town; '44' = province)
+    from `valid_from` until `valid_to` (None: still held). A grant is never deleted, only ended, so the
+    roles someone held when they acted stay on record; each state carries the root's certificate."""
 
     __tablename__ = "role_grant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     role: Mapped[UserRole] = mapped_column(enum_column(UserRole))
     region_code: Mapped[str] = mapped_column(String(9))
+    valid_from: Mapped[datetime] = mapped_column(default=utcnow)
+    valid_to: Mapped[datetime | None]
+    certificate: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User] = relationship(back_populates="grants")
 
@@ -78,6 +87,13 @@ class AuditEvent(Base):
     after_json: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # no fork in the chain
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The state of the record after the act (services.records), covered by the hash; "" for acts
+    # that change no checked record.
+    record_json: Mapped[str] = mapped_column(Text, default="")
+    # The actor's Ed25519 signature over `hash`, made with their key `key_id` ("" only for the few
+    # acts made without one, such as a wrong password: see audit.UNSIGNED_ACTIONS).
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("user_key.id"))
+    signature: Mapped[str] = mapped_column(String(100), default="")
 
 
 class Setting(Base):
@@ -85,3 +101,34 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class TrustRoot(Base):
+    """The installation's root key. Its fingerprint lives outside the file too (the 密钥登记表 on
+    paper, the trust file beside the database, every exchange package). The row carries its own
+    certificate: the root's signature over the installation id, its public key, when it was made and
+    how many audit events came before it (events from before signing existed, which verify accepts
+    unsigned)."""
+
+    __tablename__ = "trust_root"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation: Mapped[str] = mapped_column(String(36))
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    legacy_events: Mapped[int] = mapped_column(default=0)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("trust_root.id"))
+    retired_at: Mapped[datetime | None]
+    certificate: Mapped[str] = mapped_column(Text)
+
+
+class RootSeal(Base):
+    """The root's private key sealed for one administrator (under their password) or, with no user,
+    under the recovery code printed once on the recovery sheet."""
+
+    __tablename__ = "root_seal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root_id: Mapped[int] = mapped_column(ForeignKey("trust_root.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    sealed: Mapped[str] = mapped_column(Text)

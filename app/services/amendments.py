@@ -187,6 +187,7 @@ def approve(session: Session, user: User, amendment_id: int, password: str, toda
                  before={c.field: before.get(c.field) for c in changed},
                  after={c.field: content.get(c.field) for c in changed} | {"content_version": project.content_version,
                                                                             "amendment": amendment.uuid})
+    audit.record(session, user, "amendment_approved", "amendment", amendment.uuid, after={"status": A.approved.value})
     return project
 
 

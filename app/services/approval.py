@@ -267,13 +267,19 @@ def _reason(reason: str, doing: str) -> str:
 # ---------------------------------------------------------------- implementation
 
 def _move(session: Session, user: User, project: Project, action: Action, allowed: set[ProjectStatus],
-          to: ProjectStatus, event: str, doing: str, reason: str = "", after: dict | None = None) -> Outcome:
+          to: ProjectStatus, event: str, doing: str, reason: str = "", fields: dict | None = None) -> Outcome:
+    """Move the project to `to`, setting `fields` with it, and record the act (after the change, so the
+    event carries the record as the act left it)."""
     security.require(session, user, action, project.town.code)
     _expect(project, allowed, doing)
     was = project.status
     project.status = to
+    for name, value in (fields or {}).items():
+        setattr(project, name, value)
+    shown = {name: value.isoformat() if hasattr(value, "isoformat") else getattr(value, "value", value)
+             for name, value in (fields or {}).items() if name != "status_reason"}
     audit.record(session, user, event, "project", project.uuid, reason=reason,
-                 before={"status": was.value}, after={"status": to.value} | (after or {}))
+                 before={"status": was.value}, after={"status": to.value} | shown)
     return Outcome(project, [])
 
 
@@ -281,20 +287,16 @@ def start(session: Session, user: User, project_id: int, started_on: date | None
     """开始实施, with the actual start date (not before 审定)."""
     project = get_project(session, project_id)
     started_on = act_date(started_on, "开工", not_before=project.approved_on, since="审定日期")
-    outcome = _move(session, user, project, Action.start_project, {S.approved, S.planned}, S.in_progress,
-                    "project_started", "开始实施（须先审定入库）", after={"started_on": started_on.isoformat()})
-    project.started_on = started_on
-    return outcome
+    return _move(session, user, project, Action.start_project, {S.approved, S.planned}, S.in_progress,
+                 "project_started", "开始实施（须先审定入库）", fields={"started_on": started_on})
 
 
 def complete(session: Session, user: User, project_id: int, completed_on: date | None = None) -> Outcome:
     """完工, with the actual completion date (not before the start)."""
     project = get_project(session, project_id)
     completed_on = act_date(completed_on, "完工", not_before=project.started_on, since="开工日期")
-    outcome = _move(session, user, project, Action.complete_project, {S.in_progress}, S.completed,
-                    "project_completed", "确认完工（须处于实施中）", after={"completed_on": completed_on.isoformat()})
-    project.completed_on = completed_on
-    return outcome
+    return _move(session, user, project, Action.complete_project, {S.in_progress}, S.completed,
+                 "project_completed", "确认完工（须处于实施中）", fields={"completed_on": completed_on})
 
 
 def accept(session: Session, user: User, project_id: int, asset_receiver: str, asset_type: AssetType | None = None,
@@ -313,11 +315,8 @@ def accept(session: Session, user: User, project_id: int, asset_receiver: str, a
         raise InputError("验收须填写资产移交（接收管护）单位。", "no asset receiver")
     accepted_on = act_date(accepted_on, "验收", not_before=project.completed_on, since="完工日期")
     outcome = _move(session, user, project, Action.accept_project, {S.completed}, S.accepted, "project_accepted",
-                    "验收（须先完工）", after={"asset_type": asset_type.value, "asset_receiver": receiver,
-                                          "accepted_on": accepted_on.isoformat()})
-    project.asset_type = asset_type
-    project.asset_receiver = receiver
-    project.accepted_on = accepted_on
+                    "验收（须先完工）", fields={"asset_type": asset_type, "asset_receiver": receiver,
+                                          "accepted_on": accepted_on})
     assets.register(session, user, project, asset_type, owner=owner, custodian=receiver, upkeep_yearly=upkeep_yearly,
                     handed_over_on=accepted_on)
     return outcome
@@ -332,7 +331,5 @@ def cancel(session: Session, user: User, project_id: int, reason: str) -> Outcom
     spent = net_spent(session, project.id)
     if spent:
         raise InputError(f"该项目已有支出 {spent.format_yuan()} 元，不能终止。请先对支出做红字冲销。", "cancel with spending")
-    outcome = _move(session, user, project, action, CANCELLABLE_BY_COUNTY, S.cancelled, "project_cancelled",
-                    "终止（已完工、已验收的项目不能终止）", reason=reason)
-    project.status_reason = reason
-    return outcome
+    return _move(session, user, project, action, CANCELLABLE_BY_COUNTY, S.cancelled, "project_cancelled",
+                 "终止（已完工、已验收的项目不能终止）", reason=reason, fields={"status_reason": reason})

@@ -1,19 +1,24 @@
-"""The audit log: append-only and hash-chained.
+"""The audit log: append-only, hash-chained and signed.
 
 Each `AuditEvent` stores the hash of the event before it (`prev_hash`) and a SHA-256 over its own
-content (who, when, action, entity, reason, before/after) and that previous hash. Changing, removing
-or inserting a row breaks the chain at that row; the head (count and last hash) is also kept in a
-setting, so cutting events off the end shows too.
+content (who, when, action, entity, reason, before/after, the record it left) and that previous hash.
+Changing, removing or inserting a row breaks the chain at that row; the head (count and last hash) is
+also kept in a setting, so cutting events off the end shows too.
 
-The chain has no secret: someone who rewrites the file *and* recomputes every later hash is not
-caught by the chain alone. The signatures on projects (which need the signers' passwords) and the
-head hash carried by exchanged packages are what pin history down beyond this file.
+The chain alone has no secret: someone who rewrites the file could recompute every later hash. So each
+event also carries the actor's Ed25519 signature over its hash, made with the key unlocked at their
+login (services.keyring), and the keys are certified by the installation's root (services.trust).
+Rewriting history then needs the private keys. Only a wrong password is recorded unsigned (there is
+no key to sign with); such events restrict, never grant. Cutting the newest events off, or putting back
+an older copy of the file, is caught against heads seen outside the file (services.trust).
+
+An event about a checked record (services.records) carries that record as the act left it, which is
+how `verify` proves each payment, plan, user and setting is what its signer made it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable
@@ -23,36 +28,43 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, Expenditure, Project, Setting, User
 from app.models.types import utcnow
+from app.services import keyring, records
+from app.services.canonical import canonical_json
+from app.services.errors import InputError
+from app.services.crypto import sign_bytes
 
 GENESIS = "0" * 64
 HEAD_SETTING = "audit_head"  # "<count>:<hash of the last event>"
+# Acts recorded without the actor's signature: a wrong password opens no key.
+UNSIGNED_ACTIONS = frozenset({"login_failed", "user_locked"})
+# After an administrator's reset a user may do nothing but log in and set their own password; since every
+# act is recorded here, this holds for every entry point (GUI, CLI, scripts).
+FIRST_ACTS_AFTER_RESET = UNSIGNED_ACTIONS | {"user_login", "password_changed", "password_reset"}
 
 ACTION_LABELS = {
-    "user_created": "新建用户", "user_locked": "账户锁定", "password_changed": "修改密码",
+    "user_created": "新建用户", "user_locked": "账户锁定", "login_failed": "密码错误", "user_login": "登录", "password_changed": "修改密码",
     "password_reset": "重置密码", "user_enabled": "启用用户", "user_disabled": "停用用户",
     "setting_changed": "修改设置", "project_created": "起草项目", "project_edited": "修改项目",
     "project_signed": "签字", "project_approved": "审定入库", "project_returned": "退回",
     "project_started": "开始实施", "project_completed": "完工", "project_accepted": "验收",
     "project_cancelled": "终止", "expenditure_added": "录入支出", "expenditure_reversed": "红字冲销",
     "fund_added": "新增资金", "allocation_issued": "下达资金", "allocation_arrived": "资金到位",
-    "plan_created": "新建资金安排", "plan_signed": "签发资金安排", "project_planned": "纳入资金安排",
+    "plan_created": "新建资金安排", "plan_signed": "签发资金安排", "plan_superseded": "资金安排被新版取代", "plan_edited": "修改资金安排草稿", "project_planned": "纳入资金安排",
     "project_unplanned": "移出资金安排", "claim_filed": "报账", "claim_paid": "支付报账", "claim_rejected": "驳回报账",
     "claim_withdrawn": "撤回报账", "asset_registered": "资产登记", "county_direct_changed": "设置财政省直管县", "town_category_set": "设置镇类别",
     "amendment_proposed": "起草项目调整", "amendment_signed": "项目调整签字", "amendment_returned": "退回项目调整",
-    "amendment_withdrawn": "撤回项目调整", "project_amended": "项目调整生效", "publicity_recorded": "登记公示",
+    "amendment_withdrawn": "撤回项目调整", "amendment_approved": "审定项目调整", "project_amended": "项目调整生效", "publicity_recorded": "登记公示", "root_created": "建立根密钥",
+    "record_adopted": "接管记录",
 }
 
 
-def canonical_json(value: Any) -> str:
-    """One text for one value: sorted keys, no spaces, UTF-8 kept (what hashes and signatures cover)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
 def _event_hash(prev_hash: str, occurred_at: datetime, user_id: int | None, action: str, entity_type: str,
-                entity_uuid: str, reason: str, before_json: str, after_json: str) -> str:
-    body = canonical_json([prev_hash, occurred_at.isoformat(), user_id, action, entity_type, entity_uuid, reason,
-                           before_json, after_json])
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+                entity_uuid: str, reason: str, before_json: str, after_json: str, record_json: str = "") -> str:
+    fields = [prev_hash, occurred_at.isoformat(), user_id, action, entity_type, entity_uuid, reason, before_json,
+              after_json]
+    if record_json:  # events from before records were kept hash as they always did
+        fields.append(record_json)
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
 
 def _head(session: Session) -> tuple[int, str]:
@@ -64,45 +76,62 @@ def _head(session: Session) -> tuple[int, str]:
 
 
 def _new_row(prev_hash: str, user_id: int | None, action: str, entity_type: str, entity_uuid: str, reason: str,
-             before: Any, after: Any) -> dict[str, Any]:
+             before: Any, after: Any, record_json: str = "", signer: tuple | None = None) -> dict[str, Any]:
+    """One event's columns; `signer` (key id, private key) signs its hash."""
     occurred_at = utcnow()
     before_json = "" if before is None else canonical_json(before)
     after_json = "" if after is None else canonical_json(after)
+    event_hash = _event_hash(prev_hash, occurred_at, user_id, action, entity_type, entity_uuid, reason, before_json,
+                             after_json, record_json)
+    key_id, signature = (None, "") if signer is None else (signer[0], sign_bytes(signer[1], event_hash.encode()))
     return {"occurred_at": occurred_at, "user_id": user_id, "action": action, "entity_type": entity_type,
             "entity_uuid": entity_uuid, "reason": reason, "before_json": before_json, "after_json": after_json,
-            "prev_hash": prev_hash, "hash": _event_hash(prev_hash, occurred_at, user_id, action, entity_type,
-                                                        entity_uuid, reason, before_json, after_json)}
+            "record_json": record_json, "prev_hash": prev_hash, "hash": event_hash, "key_id": key_id,
+            "signature": signature}
 
 
-def _set_head(session: Session, count: int, last_hash: str) -> None:
-    head = session.get(Setting, HEAD_SETTING)
-    if head is None:
-        session.add(Setting(key=HEAD_SETTING, value=f"{count}:{last_hash}"))
-    else:
-        head.value = f"{count}:{last_hash}"
-
-
-def record(session: Session, user: User | None, action: str, entity_type: str, entity_uuid: str, *,
+def record(session: Session, user: User, action: str, entity_type: str, entity_uuid: str, *,
            reason: str = "", before: Any = None, after: Any = None) -> AuditEvent:
-    """Append one event in the caller's unit of work (it commits or rolls back with the change)."""
+    """Append one event in the caller's unit of work (it commits or rolls back with the change), signed
+    by `user`'s unlocked key and carrying the record the act left. Call it after making the change."""
+    session.flush()
+    if user.must_change_password and action not in FIRST_ACTS_AFTER_RESET:
+        raise InputError("系统管理员重置了您的密码，请先修改密码，再办理其他事项。", f"{user.username} must change password")
+    signer = None
+    if action not in UNSIGNED_ACTIONS:
+        opened = keyring.signer(user)
+        if opened is None:
+            raise InputError(f"“{user.display_name}”的签名密钥未解开，无法记录此操作。请重新登录后再试。",
+                             f"{user.username}: no unlocked key for {action}")
+        signer = (opened[0].id, opened[1])
     count, prev_hash = _head(session)
-    if user is not None and user.id is None:
-        session.flush()
-    event = AuditEvent(**_new_row(prev_hash, user.id if user is not None else None, action, entity_type, entity_uuid,
-                                  reason, before, after))
+    state = "" if signer is None else records.snapshot(session, entity_type, entity_uuid)
+    event = AuditEvent(**_new_row(prev_hash, user.id, action, entity_type, entity_uuid, reason, before, after,
+                                  state, signer))
     session.add(event)
     _set_head(session, count + 1, event.hash)
     session.flush()
     return event
 
 
-def append_many(session: Session, events: Iterable[tuple[int | None, str, str, str, str, Any, Any]]) -> int:
-    """Append many events at once (bulk data generation): (user_id, action, entity_type, entity_uuid,
-    reason, before, after) each, chained exactly like `record` but inserted in one executemany."""
+def _set_head(session: Session, count: int, last_hash: str) -> None:
+    """Store the head, and tell the unit of work to remember it beside the database after the commit."""
+    head = session.get(Setting, HEAD_SETTING)
+    if head is None:
+        session.add(Setting(key=HEAD_SETTING, value=f"{count}:{last_hash}"))
+    else:
+        head.value = f"{count}:{last_hash}"
+    session.info["audit_head"] = (count, last_hash)
+
+
+def append_many(session: Session, events: Iterable[tuple], signers: dict[int, tuple]) -> int:
+    """Append many events at once (bulk data generation and adopting records): (user_id, action,
+    entity_type, entity_uuid, reason, before, after, record_json) each, signed with `signers[user_id]`
+    (key id, private key) and chained exactly like `record`, but inserted in one executemany."""
     count, prev_hash = _head(session)
     rows = []
-    for event in events:
-        rows.append(_new_row(prev_hash, *event))
+    for user_id, *event in events:
+        rows.append(_new_row(prev_hash, user_id, *event, signer=signers[user_id]))
         prev_hash = rows[-1]["hash"]
     if rows:
         session.execute(AuditEvent.__table__.insert(), rows)
@@ -126,17 +155,17 @@ def verify_chain(session: Session, progress: Callable[[int], None] | None = None
     """Walk the log in order and report the first broken link (edited, removed or inserted event)."""
     columns = (AuditEvent.id, AuditEvent.occurred_at, AuditEvent.user_id, AuditEvent.action, AuditEvent.entity_type,
                AuditEvent.entity_uuid, AuditEvent.reason, AuditEvent.before_json, AuditEvent.after_json,
-               AuditEvent.prev_hash, AuditEvent.hash)
+               AuditEvent.record_json, AuditEvent.prev_hash, AuditEvent.hash)
     expected_prev = GENESIS
     count = 0
     rows: Iterable = session.execute(select(*columns).order_by(AuditEvent.id)).yield_per(5000)
     for (event_id, occurred_at, user_id, action, entity_type, entity_uuid, reason, before_json, after_json,
-         prev_hash, stored_hash) in rows:
+         record_json, prev_hash, stored_hash) in rows:
         count += 1
         if prev_hash != expected_prev:
             return ChainReport(count, event_id, f"审计记录第 {event_id} 条与前一条不衔接：之前的记录被删除、插入或修改过。")
         if _event_hash(prev_hash, occurred_at, user_id, action, entity_type, entity_uuid, reason, before_json,
-                       after_json) != stored_hash:
+                       after_json, record_json) != stored_hash:
             return ChainReport(count, event_id, f"审计记录第 {event_id} 条的内容被修改过（哈希不符）。")
         expected_prev = stored_hash
         if progress is not None and count % 5000 == 0:
@@ -147,7 +176,7 @@ def verify_chain(session: Session, progress: Callable[[int], None] | None = None
     return ChainReport(count, None, "")
 
 
-ENTITY_LABELS = {"project": "项目", "expenditure": "支出", "user": "用户", "setting": "设置", "fund": "资金",
+ENTITY_LABELS = {"installation": "本安装", "project": "项目", "expenditure": "支出", "user": "用户", "setting": "设置", "fund": "资金",
                  "allocation": "下达", "arrival": "到位", "plan": "资金安排", "claim": "报账", "asset": "资产",
                  "county": "县", "town": "乡镇", "amendment": "项目调整", "publicity": "公示"}
 

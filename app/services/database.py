@@ -167,12 +167,22 @@ def _user_error(message: str, where: str) -> DatabaseError:
     return DatabaseError(f"数据库{where}操作失败，请重试；如果问题持续，请联系技术支持。", message)
 
 
+def _remember_head(session: Session, engine: Engine) -> None:
+    """After a commit that appended audit events: their head into the trust file beside the database, so
+    an older copy of the file put back later is caught (services.trust)."""
+    if "audit_head" in session.info:
+        from app.services import trust  # only once something was recorded
+
+        trust.remember(session.info, engine.url.database)
+
+
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One session per user action: committed as a whole, or rolled back as a whole."""
     factory = sessionmaker(engine, expire_on_commit=False)
     with translate_errors(engine):
         with factory() as session:
+            event.listen(session, "after_commit", lambda done: _remember_head(done, engine))
             try:
                 yield session
                 session.commit()

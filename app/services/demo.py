@@ -217,7 +217,9 @@ def _plan(session: Session, people: dict[str, User], county: County, fund: Fund,
 
 
 def _demo_user(session: Session, admin: User | None, username: str, name: str, role: UserRole, code: str) -> User:
-    return security.create_user(session, admin, username, name, DEMO_PASSWORD, [(role, code)], kdf=security.DEMO_KDF)
+    """A demo person, logged in at once (their acts are signed with the key the login opens)."""
+    user = security.create_user(session, admin, username, name, DEMO_PASSWORD, [(role, code)], kdf=security.DEMO_KDF)
+    return user if admin is None else security.authenticate(session, username, DEMO_PASSWORD)
 
 
 def _county_users(session: Session, county: County) -> dict[str, User]:

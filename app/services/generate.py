@@ -166,7 +166,9 @@ def _sign_projects(engine: Engine, town_ids: list[int], progress: Progress | Non
     with unit_of_work(engine) as session:
         if security.user_count(session):
             return 0  # only into a database of our own making: never add people to a real one
-        signers = _signers(session, town_ids)
+        signers, admin = _signers(session, town_ids)
+        keys = {user_id: (key_id, private_key) for user_id, _, key_id, private_key in signers.values()}
+        keys[admin[0]] = (admin[2], admin[3])
         plan = {pid: (town_id, status) for pid, town_id, status in session.execute(
             select(Project.id, Project.town_id, Project.status).where(Project.status.in_(list(SIGNERS))))}
         ids = sorted(plan)
@@ -193,22 +195,25 @@ def _sign_projects(engine: Engine, town_ids: list[int], progress: Progress | Non
                     events.append((user_id, "project_signed", "project", content["uuid"], role.label, None,
                                    {"status": reached.value, "content_version": 1}))
             session.execute(table.insert(), rows)
-            audit.append_many(session, events)
+            audit.append_many(session, events, keys)
             done += len(rows)
             if progress:
                 progress(min(start + 2000, len(ids)), len(ids), "签名")
-        audit.append_many(session, (
-            (None, f"project_{status.value}", "project", uuid, "合成数据", None, {"status": status.value})
-            for uuid, status in session.execute(select(Project.uuid, Project.status).where(
-                Project.status.in_([ProjectStatus.returned, ProjectStatus.cancelled])))))
+        audit.append_many(session, (  # returned and cancelled by the county's reviewer
+            (signers[(town_id, UserRole.county_reviewer)][0], f"project_{status.value}", "project", uuid, "合成数据",
+             None, {"status": status.value})
+            for uuid, status, town_id in session.execute(select(Project.uuid, Project.status, Project.town_id).where(
+                Project.status.in_([ProjectStatus.returned, ProjectStatus.cancelled])))), keys)
         return done
 
 
-def _signers(session: Session, town_ids: list[int]) -> dict[tuple[int, UserRole], tuple]:
+def _signers(session: Session, town_ids: list[int]) -> tuple[dict[tuple[int, UserRole], tuple], tuple]:
     """(town id, role) → (user id, user uuid, key id, private key): two signers per town and one
-    reviewer per county (or per city where towns hang off the city)."""
+    reviewer per county (or per city where towns hang off the city); and the administrator's.
+    Making the administrator makes the installation's root, which adopts the generated rows."""
     admin = security.create_user(session, None, "admin", "系统管理员", GENERATED_PASSWORD,
                                  [(UserRole.admin, security.PROVINCE_CODE)], kdf=security.DEMO_KDF)
+    key, private_key = security.unlock_signing_key(session, admin, GENERATED_PASSWORD)
     towns = session.execute(select(Town.id, Town.code, Town.name, Town.county_id).where(Town.id.in_(town_ids))).all()
     reviewers: dict[str, tuple] = {}
     signers = {}
@@ -220,7 +225,7 @@ def _signers(session: Session, town_ids: list[int]) -> dict[tuple[int, UserRole]
         signers[(town_id, UserRole.county_reviewer)] = reviewers[county_code]
         for role, suffix in ((UserRole.town_leader, "书记"), (UserRole.team_leader, "队长")):
             signers[(town_id, role)] = _signer(session, admin, f"{code}{suffix}", role, code)
-    return signers
+    return signers, (admin.id, admin.uuid, key.id, private_key)
 
 
 def _signer(session: Session, admin, username: str, role: UserRole, region_code: str) -> tuple:

@@ -11,7 +11,6 @@ a role may not do, but this module is the boundary.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -20,17 +19,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum, unique
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import RoleGrant, Town, User, UserKey, UserRole
 from app.models.types import utcnow
-from app.services import audit
+from app.services import audit, keyring, trust
+from app.services.crypto import (b64 as _b64, public_key_text, seal_private_key, sign_bytes,  # noqa: F401
+                                 signature_valid, unb64 as _unb64, unseal_private_key)
 from app.services.errors import InputError, NotFound
 from app.services.regions import PROVINCE_CODE, find_region
 
@@ -124,14 +125,6 @@ COUNTY_ROLES = (UserRole.county_reviewer, UserRole.county_finance)
 
 # ---------------------------------------------------------------- passwords and keys
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
-
-
 def _subkeys(master: bytes) -> tuple[bytes, bytes]:
     """(verifier key, sealing key), independent halves of one scrypt result."""
     def expand(info: bytes) -> bytes:
@@ -172,40 +165,6 @@ def open_credentials(password: str, password_hash: str) -> bytes | None:
     except (ValueError, TypeError):
         return None
     return sealing if hmac.compare_digest(mine, _unb64(verifier)) else None
-
-
-def seal_private_key(private_key: Ed25519PrivateKey, sealing_key: bytes) -> str:
-    raw = private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                    serialization.NoEncryption())
-    nonce = os.urandom(12)
-    return json.dumps({"alg": "AES-256-GCM", "nonce": _b64(nonce),
-                       "data": _b64(AESGCM(sealing_key).encrypt(nonce, raw, b"bangzhen ed25519"))})
-
-
-def unseal_private_key(sealed: str, sealing_key: bytes) -> Ed25519PrivateKey:
-    box = json.loads(sealed)
-    try:
-        raw = AESGCM(sealing_key).decrypt(_unb64(box["nonce"]), _unb64(box["data"]), b"bangzhen ed25519")
-    except InvalidTag:
-        raise InputError("签名密钥无法解开（密钥已损坏或与密码不符）。请联系系统管理员重置密码。",
-                         "sealed key does not open") from None
-    return Ed25519PrivateKey.from_private_bytes(raw)
-
-
-def public_key_text(private_key: Ed25519PrivateKey) -> str:
-    return _b64(private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
-
-
-def sign_bytes(private_key: Ed25519PrivateKey, data: bytes) -> str:
-    return _b64(private_key.sign(data))
-
-
-def signature_valid(public_key: str, data: bytes, signature: str) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(_unb64(public_key)).verify(_unb64(signature), data)
-        return True
-    except (InvalidSignature, ValueError, TypeError):
-        return False
 
 
 # ---------------------------------------------------------------- users
@@ -275,15 +234,26 @@ def create_user(session: Session, actor: User | None, username: str, display_nam
     session.add(user)
     key = _add_key(session, user, credentials.sealing_key)
     session.flush()
+    if actor is None:  # the first administrator is logged in at once and makes the installation's root
+        keyring.hold(key.public_key, unseal_private_key(key.sealed_private_key, credentials.sealing_key))
+    else:
+        trust.certify_key(session, user, key)
+        for grant in user.grants:
+            trust.certify_grant(session, user, grant)
+        if any(role is UserRole.admin for role, _ in grants):
+            trust.seal_for(session, user, credentials.sealing_key)
     audit.record(session, actor or user, "user_created", "user", user.uuid,
                  after={"username": username, "display_name": display_name,
                         "grants": sorted(f"{role.value}@{code}" for role, code in grants),
                         "public_key": key.public_key})
+    if actor is None:
+        trust.establish(session, user, credentials.sealing_key)
     return user
 
 
 def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User:
-    """The user if the password is right; counts failures and locks the account with back-off."""
+    """The user if the password is right, with their signing key opened for this process (and, for an
+    administrator, the installation's root); counts failures and locks the account with back-off."""
     now = now or utcnow()
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.is_active:
@@ -292,23 +262,45 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
         minutes = max(1, int((user.locked_until - now).total_seconds() + 59) // 60)
         raise LoginFailed(f"密码错误次数过多，账户已锁定，请 {minutes} 分钟后再试，或请系统管理员重置密码。",
                           f"login: {username!r} locked")
-    if open_credentials(password, user.password_hash) is None:
+    sealing_key = open_credentials(password, user.password_hash)
+    if sealing_key is None:
         _count_failure(session, user, now)
         raise LoginFailed("用户名或密码错误。", f"login: wrong password for {username!r}")
+    _open_keys(session, user, sealing_key)
+    trust.note_root(session)
+    failures = user.failed_logins
     user.failed_logins = 0
     user.locked_until = None
+    audit.record(session, user, "user_login", "user", user.uuid,
+                 reason=f"此前连续 {failures} 次密码错误" if failures else "")
     return user
 
 
+def _open_keys(session: Session, user: User, sealing_key: bytes) -> None:
+    key = active_key(user)
+    keyring.hold(key.public_key, unseal_private_key(key.sealed_private_key, sealing_key))
+    trust.unlock(session, user, sealing_key)
+
+
+def log_out(user: User) -> None:
+    """Forget the user's opened keys (and the root, when no other administrator needs it here)."""
+    keyring.log_out(user)
+
+
 def _count_failure(session: Session, user: User, now: datetime) -> None:
-    """Remember a wrong password. This commits: the action fails and its unit of work rolls back,
-    but the count must survive, or the lockout could be dodged. So every caller checks the password
-    before it changes anything."""
-    user.failed_logins += 1
-    if user.failed_logins >= MAX_FAILED_LOGINS:
+    """Remember a wrong password, as an unsigned event (no key opens without the password). This commits:
+    the action fails and its unit of work rolls back, but the count must survive, or the lockout could be
+    dodged; so every caller checks the password before it changes anything. The count is raised in a
+    transaction that starts by writing, so it holds SQLite's write lock before it reads: parallel wrong
+    passwords queue up instead of overwriting each other's count."""
+    session.rollback()
+    session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+    session.refresh(user)
+    locks = user.failed_logins >= MAX_FAILED_LOGINS
+    if locks:
         user.locked_until = now + min(LOCK_MAX, LOCK_BASE * 2 ** (user.failed_logins - MAX_FAILED_LOGINS))
-        audit.record(session, user, "user_locked", "user", user.uuid,
-                     reason=f"连续 {user.failed_logins} 次密码错误")
+    audit.record(session, user, "user_locked" if locks else "login_failed", "user", user.uuid,
+                 reason=f"连续 {user.failed_logins} 次密码错误")
     session.commit()
 
 
@@ -331,8 +323,7 @@ def unlock_signing_key(session: Session, user: User, password: str) -> tuple[Use
     if sealing_key is None:
         _count_failure(session, user, now)
         raise LoginFailed("密码错误，未签字。", f"sign: wrong password for {user.username}")
-    user.failed_logins = 0
-    key = active_key(user)
+    key = active_key(user)  # the failure count starts again at the next login, which is recorded
     return key, unseal_private_key(key.sealed_private_key, sealing_key)
 
 
@@ -356,6 +347,9 @@ def change_password(session: Session, user: User, old_password: str, new_passwor
     key.sealed_private_key = seal_private_key(private_key, credentials.sealing_key)
     user.password_hash = credentials.password_hash
     user.must_change_password = False
+    keyring.hold(key.public_key, private_key)
+    trust.unlock(session, user, sealing_key)
+    trust.seal_for_admin(session, user, credentials.sealing_key)
     audit.record(session, user, "password_changed", "user", user.uuid)
 
 
@@ -382,7 +376,8 @@ def reset_password(session: Session, admin: User, user: User, new_password: str)
     user.locked_until = None
     user.must_change_password = True
     key = _add_key(session, user, credentials.sealing_key)
-    session.flush()
+    trust.certify_key(session, user, key)
+    trust.seal_for_admin(session, user, credentials.sealing_key)
     audit.record(session, admin, "password_reset", "user", user.uuid, reason="管理员重置密码并更换签名密钥",
                  after={"public_key": key.public_key})
 
@@ -403,9 +398,14 @@ def covers(grant_code: str, region_code: str) -> bool:
     return grant_code == PROVINCE_CODE or region_code.startswith(grant_code)
 
 
+def grants_in_force(user: User) -> list[RoleGrant]:
+    """The user's grants not ended (an ended grant stays on record, with its end)."""
+    return [g for g in user.grants if g.valid_to is None]
+
+
 def grant_codes(user: User, role: UserRole) -> list[str]:
     """The regions where an active user holds `role`."""
-    return [g.region_code for g in user.grants if g.role is role] if user.is_active else []
+    return [g.region_code for g in grants_in_force(user) if g.role is role] if user.is_active else []
 
 
 def towns_covered(query: Select, codes: list[str]) -> Select:
@@ -416,7 +416,7 @@ def towns_covered(query: Select, codes: list[str]) -> Select:
 
 
 def has_role(user: User, role: UserRole, region_code: str) -> bool:
-    return user.is_active and any(g.role is role and covers(g.region_code, region_code) for g in user.grants)
+    return user.is_active and any(g.role is role and covers(g.region_code, region_code) for g in grants_in_force(user))
 
 
 def may(user: User, action: Action, region_code: str) -> bool:
@@ -447,4 +447,4 @@ def _region_name(session: Session, code: str) -> str:
 
 
 def grants_text(user: User) -> str:
-    return "、".join(f"{g.role.label}（{g.region_code}）" for g in user.grants)
+    return "、".join(f"{g.role.label}（{g.region_code}）" for g in grants_in_force(user))

@@ -1,11 +1,22 @@
 """`verify`: does the database still say what its signers signed?
 
-For every project: each current signature must be made by the key of the user it names, over the
-project's *current* content and content version, in the role it claims; and the project's status
-must carry the signatures that status needs (双签 for 已双签, plus the county's 审定 from 已审定入库 on).
-Every 资金安排 in force carries its decider's signature over its current lines. Every signing key
-must have been registered through the audit log, and the audit chain must be whole.
-A hand edit of the SQLite file (an amount, a status, a signature row, an audit row) shows up here.
+- The root of trust: the installation's root key certifies itself, matches the fingerprint in the trust
+  file beside the database (and one typed from the paper 密钥登记表 with `--root`), and certifies every
+  user key and role grant (services.verify_trust).
+- Every audit event is signed by a certified key of the user it names, and the chain is whole; a head
+  seen outside the file (trust file, `--head` from paper) is still in its history, so an older copy
+  put back shows.
+- Every checked record (payments, claims, plans, allocations, funds, assets, users and grants, settings,
+  projects...) equals the record of its last signed event, and every recorded entity still exists.
+- The ledger: net paid never above what the plans in force arrange; each payment was made while the
+  project's signed history allowed paying.
+- For every project: each current signature is made by a certified key of the user it names, over the
+  project's *current* content and content version, in the role it claims; and the status carries the
+  signatures it needs (双签 for 已双签, plus the county's 审定 from 已审定入库 on). Every 资金安排 in force
+  carries its decider's signature over its current lines.
+- Nothing in the schema the migrations did not make (triggers, views, indexes).
+
+A malformed value is reported as a problem, never a crash. `report.problems` lists them in Chinese.
 """
 
 from __future__ import annotations
@@ -20,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (AmendmentStatus, AuditEvent, FundPlan, PlanStatus, Project, ProjectAmendment, ProjectSignature,
                         ProjectStatus, Town, User, UserKey, UserRole)
-from app.services import audit
+from app.services import audit, verify_trust
 from app.services.approval import signed_payload
 from app.services.content import project_contents
 from app.services.money import plans
@@ -48,21 +59,70 @@ class Problem:
 class VerifyReport:
     projects: int = 0
     signatures: int = 0
+    records: int = 0
     problems: list[Problem] = field(default_factory=list)
     chain: audit.ChainReport | None = None
+    root_fingerprint: str = ""
+    head: tuple[int, str] = (0, "")
 
     @property
     def ok(self) -> bool:
         return not self.problems and self.chain is not None and self.chain.ok
 
+    def as_json(self) -> dict:
+        """The machine-readable report (`bangzhen verify --json`)."""
+        problems = [{"project_id": p.project_id, "where": p.where, "message": p.message} for p in self.problems]
+        if self.chain is not None and not self.chain.ok:
+            problems.append({"project_id": None, "where": "审计链", "message": self.chain.message})
+        return {"ok": self.ok, "projects": self.projects, "signatures": self.signatures, "records": self.records,
+                "audit_events": self.chain.events if self.chain else 0, "root": self.root_fingerprint,
+                "head": {"count": self.head[0], "hash": self.head[1]}, "problems": problems}
 
-def verify_database(session: Session, progress: Progress | None = None) -> VerifyReport:
+
+def verify_database(session: Session, progress: Progress | None = None, *, db_path: str | None = None,
+                    root: str | None = None, heads: tuple[str, ...] = ()) -> VerifyReport:
+    """Check everything; `db_path` finds the trust file beside the database, `root` is a fingerprint typed
+    from the paper 密钥登记表 and `heads` audit heads ("count:hash") seen on paper or in packages."""
     report = VerifyReport()
+
+    def note(where: str, message: str, project_id: int | None = None) -> None:
+        report.problems.append(Problem(project_id, where, message))
+
+    def guarded(what: str, check: Callable[[], object]) -> object:
+        try:
+            return check()
+        except Exception as error:  # noqa: BLE001 - a malformed row must be a finding, never a crash
+            note(what, f"检查时遇到无法读取的数据（{type(error).__name__}），数据库可能被直接改动：{str(error)[:120]}")
+            return None
+
+    check_root = guarded("根密钥", lambda: verify_trust.check_root(session, note, db_path, root))
+    report.root_fingerprint = "" if check_root is None else _fingerprint(check_root)
+    trusted_keys = guarded("密钥与授权", lambda: verify_trust.check_keys_and_grants(session, check_root, note))
+    if trusted_keys is None:
+        trusted_keys = verify_trust.Trusted(check_root, {}, {})
+    facts = guarded("审计记录签名", lambda: verify_trust.check_events(session, trusted_keys, note))
+    if facts is not None:
+        guarded("登录锁定", lambda: verify_trust.check_locks(session, facts, note))
+    report.records = guarded("记录", lambda: verify_trust.check_records(session, note)) or 0
+    guarded("资金台账", lambda: verify_trust.check_ledger(session, note))
+    guarded("数据库结构", lambda: verify_trust.check_schema(session, note))
+    report.head = guarded("审计记录头", lambda: verify_trust.check_rollback(session, note, db_path, list(heads))) or (0, "")
+    guarded("项目签名", lambda: _verify_projects(session, report, trusted_keys, progress))
+    report.chain = guarded("审计链", lambda: audit.verify_chain(session)) or audit.ChainReport(0, None, "审计链无法读取。")
+    return report
+
+
+def _fingerprint(root) -> str:
+    from app.services.trust import fingerprint
+    return fingerprint(root.public_key)
+
+
+def _verify_projects(session: Session, report: VerifyReport, trusted_keys: verify_trust.Trusted,
+                     progress: Progress | None) -> None:
     users = dict(session.execute(select(User.id, User.uuid)).all())
-    names = dict(session.execute(select(User.id, User.display_name)).all())
     keys = {key_id: (user_id, public_key)
             for key_id, user_id, public_key in session.execute(select(UserKey.id, UserKey.user_id, UserKey.public_key))}
-    trusted = _check_keys(session, keys, users, names, report)
+    trusted = set(trusted_keys.keys)
     signatures: dict[int, list] = defaultdict(list)
     for row in session.execute(select(ProjectSignature.project_id, ProjectSignature.user_id, ProjectSignature.key_id,
                                       ProjectSignature.role, ProjectSignature.content_version,
@@ -94,8 +154,6 @@ def verify_database(session: Session, progress: Progress | None = None) -> Verif
         if progress is not None:
             progress(report.projects, total, "签名")
     _check_plans(session, users, keys, trusted, report)
-    report.chain = audit.verify_chain(session)
-    return report
 
 
 def _check_amendments(session: Session, users: dict, keys: dict, trusted: set[int], report: VerifyReport) -> None:
@@ -134,7 +192,7 @@ def _check_plans(session: Session, users: dict, keys: dict, trusted: set[int], r
         if plan.signed_by_id is None or plan.signed_role is None or key is None or key[0] != plan.signed_by_id:
             report.problems.append(Problem(None, where, f"状态为“{plan.status.label}”，但没有签发人的有效签名。"))
         elif plan.key_id not in trusted:
-            report.problems.append(Problem(None, where, "签发所用密钥未经本程序为签发人登记（不在审计记录中）。"))
+            report.problems.append(Problem(None, where, "签发所用密钥没有根密钥的证书。"))
         elif not signature_valid(key[1], plans.plan_signature_payload(plan, users[plan.signed_by_id]),
                                  plan.signature):
             report.problems.append(Problem(None, where, "签名与签发时的内容不符（签名记录被改动或伪造）。"))
@@ -172,25 +230,6 @@ def _check_voided(session: Session, users: dict, keys: dict, report: VerifyRepor
                                                              "（签字记录被改动）。"))
 
 
-def _check_keys(session: Session, keys: dict, users: dict, names: dict, report: VerifyReport) -> set[int]:
-    """Ids of the keys the audit log registered for the very user who holds them now. A key is bound
-    to its user: a registered key moved onto someone else (user_key.user_id edited) is not trusted."""
-    registered = set()
-    for entity_uuid, after_json in session.execute(select(AuditEvent.entity_uuid, AuditEvent.after_json).where(
-            AuditEvent.entity_type == "user", AuditEvent.action.in_(("user_created", "password_reset")))):
-        public_key = json.loads(after_json or "{}").get("public_key")
-        if public_key:
-            registered.add((entity_uuid, public_key))
-    trusted = set()
-    for key_id, (user_id, public_key) in keys.items():
-        if (users.get(user_id), public_key) in registered:
-            trusted.add(key_id)
-        else:
-            report.problems.append(Problem(None, names.get(user_id, str(user_id)),
-                                           "签名密钥不在审计记录中（不是由本程序为该用户登记的密钥）。"))
-    return trusted
-
-
 def _check_project(content: dict, status: ProjectStatus, content_version: int, found: list, users: dict,
                    keys: dict, trusted: set[int]) -> list[str]:
     problems = []
@@ -201,7 +240,7 @@ def _check_project(content: dict, status: ProjectStatus, content_version: int, f
         if key is None or key[0] != row.user_id:
             problems.append(f"“{label}”的签名所用密钥不属于签字人。")
         elif row.key_id not in trusted:
-            problems.append(f"“{label}”的签名所用密钥未经本程序为签字人登记（不在审计记录中）。")
+            problems.append(f"“{label}”的签名所用密钥没有根密钥的证书（不是本程序为签字人登记的密钥）。")
         elif row.content_version != content_version:
             problems.append(f"“{label}”的签名针对第 {row.content_version} 版内容，而项目现为第 {content_version} 版。")
         elif not signature_valid(key[1], signed_payload(content, content_version, row.role, users[row.user_id]),

@@ -1,5 +1,5 @@
 """A county's database made by the previous program (schema 0002: the lifecycle, before money moved
-as the programme moves it) upgrades to 0003 keeping every row, links its allocations into a tree so
+as the programme moves it) upgrades to the current schema keeping every row, links its allocations into a tree so
 nothing is counted twice, fixes the 2021 fund, and still passes `verify`.
 
 `data/demo_0002.sqlite.gz` is the demo that program made: `bangzhen demo` at commit de3a743 (the
@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.migrations import HEAD
 from app.models import Allocation, Expenditure, Fund, Money, Project
-from app.services import database, refdata, verify
+from app.services import database, refdata, security, verify
 from app.services.money import funds
 from app.services.regions import find_region
 
@@ -48,9 +48,14 @@ def test_previous_version_database_upgrades_and_verifies(tmp_path):
     try:
         assert database.schema_revision(engine) == HEAD
         assert _counts(path) == before  # nothing lost, nothing added by the upgrade itself
+        with database.unit_of_work(engine) as session:  # before any administrator logged in: no root yet
+            assert any("没有根密钥" in p.message for p in verify.verify_database(session).problems)
+        with database.unit_of_work(engine) as session:  # the first login makes it and adopts the old records
+            security.authenticate(session, "admin", "demo1234")
         with database.unit_of_work(engine) as session:
             report = verify.verify_database(session)
             assert report.ok, report.problems[:3]
+            assert report.records > 1000
             # every old payment now names its project's fund; its source was never recorded
             payments = session.scalars(select(Expenditure)).all()
             assert all(e.fund_id == session.get(Project, e.project_id).fund_id for e in payments)
@@ -80,14 +85,15 @@ def test_payments_from_before_the_upgrade_still_count(tmp_path):
     """Old payments have no source: a plan must cover them, and they use up the project's money."""
     from datetime import date
 
-    from app.models import FundSource, Project, ProjectStatus, User
+    from app.models import FundSource, Project, ProjectStatus
     from app.services.errors import InputError
     from app.services.money import payments, plans
 
     engine = database.connect(_old_database(tmp_path), upgrade=True)
     try:
         with database.unit_of_work(engine) as session:
-            finance = session.scalar(select(User).where(User.username == "县财政"))
+            security.authenticate(session, "admin", "demo1234")
+            finance = security.authenticate(session, "县财政", "demo1234")
             project = session.scalar(select(Project).where(Project.status == ProjectStatus.in_progress,
                                                            Project.id.in_(select(Expenditure.project_id)))
                                      .order_by(Project.id))

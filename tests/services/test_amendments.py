@@ -134,4 +134,5 @@ def test_pending_proposal_altered_behind_its_signatures_is_caught(demo_engine, d
         conn.execute("UPDATE project_amendment SET content_json = replace(content_json, '甲地', '丙地')")
     with database.unit_of_work(demo_engine) as session:
         problems = verify.verify_database(session).problems
-    assert [p.message for p in problems] == ["“乡镇主要负责人”的签名与项目调整的内容不符。"]
+    assert [p.message for p in problems if "签名记录不符" not in p.message] == ["“乡镇主要负责人”的签名与项目调整的内容不符。"]
+    assert any("项目调整记录与最后一次签名记录不符：改动了 content_json" in p.message for p in problems)

@@ -280,14 +280,16 @@ def test_verify_reports_broken_chain(host, demo_path, qtbot):
     _tamper(demo_path, "DELETE FROM audit_event WHERE id = (SELECT min(id) FROM audit_event"
                        " WHERE action = 'expenditure_added')")
     dialog = _verify(host, demo_path, qtbot)
-    assert dialog.headline.text() == "校验未通过：发现 1 处问题"
+    assert dialog.headline.text() == "校验未通过：发现 2 处问题"  # the broken chain, and the payment it recorded
     assert "不衔接" in dialog.summary.text()
-    assert _table(dialog) == [("审计链", dialog.report.chain.message)]
+    rows = _table(dialog)
+    assert ("审计链", dialog.report.chain.message) in rows
+    assert any("没有任何签名记录" in message for _, message in rows)
     qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     copied = QApplication.clipboard().text()
-    assert copied.startswith("校验未通过：发现 1 处问题\n") and dialog.report.chain.message in copied
+    assert copied.startswith("校验未通过：发现 2 处问题\n") and dialog.report.chain.message in copied
     with qtbot.assertNotEmitted(dialog.project_activated):
-        _double_click(qtbot, dialog.problems, 0)
+        _double_click(qtbot, dialog.problems, rows.index(("审计链", dialog.report.chain.message)))
 
 
 def test_dates_are_days(host, demo_engine):

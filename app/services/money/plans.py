@@ -120,8 +120,7 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
     line = next((l for l in plan.lines if l.project_id == project.id and l.source is source), None)
     if amount.fen == 0 and line is not None and not paid(session, [project.id]).get((project.id, source)):
         plan.lines.remove(line)  # taking a line out needs nothing else (a cancelled project's, say)
-        session.flush()
-        return plan
+        return _edited(session, user, plan, {"project": project.uuid, "source": source.value, "amount": 0})
     town = project.town
     if not town.code.startswith(plan.region_code):
         raise InputError(f"项目“{project.name}”不属于本资金安排的县（市、区）。", "project outside the plan's region")
@@ -147,7 +146,11 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
         plan.lines.append(PlanLine(project_id=project.id, source=source, amount=amount))
     else:
         line.amount = amount
-    session.flush()
+    return _edited(session, user, plan, {"project": project.uuid, "source": source.value, "amount": amount.fen})
+
+
+def _edited(session: Session, user: User, plan: FundPlan, after: dict) -> FundPlan:
+    audit.record(session, user, "plan_edited", "plan", plan.uuid, after=after)
     return plan
 
 
@@ -169,8 +172,7 @@ def set_town_amounts(session: Session, user: User, plan_id: int, amounts: dict[s
             plan.towns.append(PlanTown(town_id=town.id, amount=amount))
         else:
             share.amount = amount
-    session.flush()
-    return plan
+    return _edited(session, user, plan, {"towns": {code: amount.fen for code, amount in amounts.items()}})
 
 
 def propose_town_amounts(session: Session, region_code: str, fund_id: int, scores: dict[str, dict], weights: dict,
@@ -304,18 +306,20 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
     if previous is not None:
         previous.status = PlanStatus.superseded
         before_ids = {l.project_id for l in previous.lines}
+        audit.record(session, user, "plan_superseded", "plan", previous.uuid,
+                     reason=f"由第 {plan.revision} 版资金安排取代", after={"status": PlanStatus.superseded.value})
     session.flush()
     now_ids = {l.project_id for l in plan.lines}
     still = arranged_total(session, now_ids | before_ids)
     for project in session.scalars(select(Project).where(Project.id.in_(now_ids | before_ids))):
         if project.id in now_ids:
-            project.planned_on = project.planned_on or decided_on  # payments start here, whatever the status
-            if project.status is S.approved:
-                _move(session, user, project, S.planned, plan)
+            planned_on = project.planned_on or decided_on  # payments start here, whatever the status
+            if project.status is S.approved or planned_on != project.planned_on:
+                _move(session, user, project, S.planned if project.status is S.approved else project.status, plan,
+                      planned_on)
         elif project.status is S.planned and not still.get(project.id) and not any(
                 v for (pid, _), v in paid(session, [project.id]).items()):
-            _move(session, user, project, S.approved, plan)
-            project.planned_on = None
+            _move(session, user, project, S.approved, plan, None)
     audit.record(session, user, "plan_signed", "plan", plan.uuid, reason=role.label,
                  after={"revision": plan.revision, "doc_number": plan.doc_number, "decided_on": decided_on.isoformat(),
                         "lines": len(content["lines"]), "total": sum(l[2] for l in content["lines"]),
@@ -323,12 +327,14 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
     return plan, check.warnings
 
 
-def _move(session: Session, user: User, project: Project, to: ProjectStatus, plan: FundPlan) -> None:
+def _move(session: Session, user: User, project: Project, to: ProjectStatus, plan: FundPlan,
+          planned_on: date | None) -> None:
     was = project.status
-    project.status = to
-    audit.record(session, user, "project_planned" if to is S.planned else "project_unplanned", "project",
+    project.status, project.planned_on = to, planned_on
+    audit.record(session, user, "project_unplanned" if to is S.approved else "project_planned", "project",
                  project.uuid, reason=f"资金安排 {plan.doc_number}（第 {plan.revision} 版）",
-                 before={"status": was.value}, after={"status": to.value})
+                 before={"status": was.value},
+                 after={"status": to.value, "planned_on": planned_on.isoformat() if planned_on else None})
 
 
 # ---------------------------------------------------------------- reading

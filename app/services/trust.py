@@ -1,0 +1,263 @@
+"""The installation's root of trust.
+
+When the first administrator is set up (or, in a database from an older version, when an administrator
+first logs in) the program makes the installation's root key: an Ed25519 key whose private half is
+sealed under each administrator's password (and, once printed, under the recovery sheet's code), so it
+is open only while an administrator is logged in. The root certifies every user key (who holds it) and
+every role grant (who, what role, which region, from when until when). `verify` trusts a key or a grant
+only through such a certificate, and an event only through a trusted key; an insider who can write the
+file but knows no administrator's password cannot make a key or a grant the root did not certify.
+
+The root's fingerprint is printed on the 密钥登记表 the county files on paper, kept in the trust file
+beside the database (`<database>.trust.json`, which also remembers the newest audit head this program
+has seen, so putting back an older copy of the database shows) and, later, carried by every exchange
+package. `bangzhen verify --root` checks against a fingerprint typed from paper.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import timezone
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent, RoleGrant, RootSeal, TrustRoot, User, UserKey, UserRole
+from app.models.types import utcnow
+from app.services import audit, keyring, records
+from app.services.canonical import canonical_json
+from app.services.crypto import public_key_text, seal_private_key, sign_bytes, signature_valid, unb64, unseal_private_key
+from app.services.errors import InputError
+
+
+# ---------------------------------------------------------------- what the root signs
+
+def fingerprint(public_key: str) -> str:
+    """What a person compares: the first 128 bits of SHA-256 over the raw key, in 8 groups of 4."""
+    try:
+        digest = hashlib.sha256(unb64(public_key)).hexdigest()[:32].upper()
+    except ValueError:
+        digest = "0" * 32
+    return "-".join(digest[i:i + 4] for i in range(0, 32, 4))
+
+
+def _time(value) -> str | None:
+    """A timestamp as SQLite stores it, so `verify` can compare the raw column."""
+    return None if value is None else value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def root_payload(root: TrustRoot, replaces: str | None) -> bytes:
+    return canonical_json({"kind": "root", "installation": root.installation, "public_key": root.public_key,
+                           "created_at": _time(root.created_at), "legacy_events": root.legacy_events,
+                           "replaces": replaces}).encode("utf-8")
+
+
+def key_payload(user: User, key: UserKey) -> bytes:
+    return canonical_json({"kind": "user_key", "user": user.uuid, "username": user.username,
+                           "display_name": user.display_name, "public_key": key.public_key,
+                           "created_at": _time(key.created_at)}).encode("utf-8")
+
+
+def grant_payload(user_uuid: str, grant: RoleGrant) -> bytes:
+    return canonical_json({"kind": "role_grant", "grant": grant.uuid, "user": user_uuid, "role": grant.role.value,
+                           "region": grant.region_code, "valid_from": _time(grant.valid_from),
+                           "valid_to": _time(grant.valid_to)}).encode("utf-8")
+
+
+# ---------------------------------------------------------------- the root
+
+def current_root(session: Session) -> TrustRoot | None:
+    return session.scalar(select(TrustRoot).where(TrustRoot.retired_at.is_(None)).order_by(TrustRoot.id.desc()))
+
+
+def _open_root(session: Session) -> tuple[TrustRoot, Ed25519PrivateKey] | None:
+    root = current_root(session)
+    if root is None:
+        return None
+    private_key = keyring.private_key(root.public_key)
+    return None if private_key is None else (root, private_key)
+
+
+def require_root(session: Session) -> tuple[TrustRoot, Ed25519PrivateKey] | None:
+    """The open root (None while the database has none yet: it certifies everything when it is made)."""
+    if current_root(session) is None:
+        return None
+    opened = _open_root(session)
+    if opened is None:
+        raise InputError("本操作须由系统管理员登录后办理（根密钥只在管理员登录时解开）。", "root key not open")
+    return opened
+
+
+def certify_key(session: Session, user: User, key: UserKey) -> None:
+    opened = require_root(session)
+    if opened is not None:
+        session.flush()
+        key.certificate = sign_bytes(opened[1], key_payload(user, key))
+
+
+def certify_grant(session: Session, user: User, grant: RoleGrant) -> None:
+    opened = require_root(session)
+    if opened is not None:
+        session.flush()
+        grant.certificate = sign_bytes(opened[1], grant_payload(user.uuid, grant))
+
+
+def _legacy_events(session: Session) -> int:
+    """Events before the first signed one: written by a version that did not sign."""
+    first_signed = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.signature != ""))
+    query = select(func.count(AuditEvent.id))
+    if first_signed is not None:
+        query = query.where(AuditEvent.id < first_signed)
+    return session.scalar(query) or 0
+
+
+def establish(session: Session, admin: User, sealing_key: bytes) -> TrustRoot:
+    """Make the installation's root, sealed for `admin` (whose key must be open), certify every key and
+    grant there is, and adopt every record that has no signed event yet (data from an older version)."""
+    private_key = Ed25519PrivateKey.generate()
+    root = TrustRoot(installation=str(uuid.uuid4()), public_key=public_key_text(private_key), created_at=utcnow(),
+                     legacy_events=_legacy_events(session), certificate="")
+    root.certificate = sign_bytes(private_key, root_payload(root, None))
+    session.add(root)
+    session.flush()
+    session.add(RootSeal(root_id=root.id, user_id=admin.id, sealed=seal_private_key(private_key, sealing_key)))
+    keyring.hold(root.public_key, private_key)
+    for user in session.scalars(select(User)):
+        for key in user.keys:
+            key.certificate = sign_bytes(private_key, key_payload(user, key))
+        for grant in user.grants:
+            grant.certificate = sign_bytes(private_key, grant_payload(user.uuid, grant))
+    adopt_unrecorded(session, admin)
+    audit.record(session, admin, "root_created", "installation", root.installation,
+                 after={"fingerprint": fingerprint(root.public_key), "legacy_events": root.legacy_events})
+    note_root(session, root)
+    return root
+
+
+def adopt_unrecorded(session: Session, admin: User) -> int:
+    """Every checked record without a signed event gets one ("record_adopted", signed by `admin`): the
+    reference data, rows written by an older version and rows of the bulk generator."""
+    opened = keyring.signer(admin)
+    if opened is None:
+        raise InputError("系统管理员的签名密钥未解开，请重新登录。", "adopt without key")
+    session.flush()
+    adopted = 0
+    for kind in records.KINDS.values():
+        recorded = set(session.scalars(select(AuditEvent.entity_uuid).distinct().where(
+            AuditEvent.entity_type == kind.entity_type, AuditEvent.record_json != "")))
+        events = ((admin.id, "record_adopted", kind.entity_type, key, "升级前或批量生成的记录", None, None, record)
+                  for key, record in records.all_snapshots(session, kind)
+                  if key not in recorded and not (kind.entity_type == "setting" and key in records.UNSIGNED_SETTINGS))
+        adopted += audit.append_many(session, events, {admin.id: (opened[0].id, opened[1])})
+    return adopted
+
+
+def unlock(session: Session, user: User, sealing_key: bytes) -> None:
+    """At an administrator's login: open the root sealed for them (or make it, in a database without one)."""
+    if not is_admin(user):
+        return
+    root = current_root(session)
+    if root is None:
+        establish(session, user, sealing_key)
+        return
+    seal = session.scalar(select(RootSeal).where(RootSeal.root_id == root.id, RootSeal.user_id == user.id))
+    if seal is not None:
+        keyring.hold(root.public_key, unseal_private_key(seal.sealed, sealing_key))
+
+
+def seal_for(session: Session, user: User, sealing_key: bytes) -> None:
+    """Seal the open root for an administrator under their (new) password."""
+    opened = _open_root(session)
+    if opened is None:
+        return
+    root, private_key = opened
+    seal = session.scalar(select(RootSeal).where(RootSeal.root_id == root.id, RootSeal.user_id == user.id))
+    if seal is None:
+        session.add(RootSeal(root_id=root.id, user_id=user.id, sealed=seal_private_key(private_key, sealing_key)))
+    else:
+        seal.sealed = seal_private_key(private_key, sealing_key)
+
+
+def is_admin(user: User) -> bool:
+    return any(g.role is UserRole.admin for g in user.grants if g.valid_to is None)
+
+
+def seal_for_admin(session: Session, user: User, sealing_key: bytes) -> None:
+    if is_admin(user):
+        seal_for(session, user, sealing_key)
+
+
+def root_valid(root: TrustRoot, replaces: str | None = None) -> bool:
+    return signature_valid(root.public_key, root_payload(root, replaces), root.certificate)
+
+
+# ---------------------------------------------------------------- the trust file beside the database
+
+@dataclass(frozen=True)
+class TrustFile:
+    installation: str
+    root: str               # fingerprint
+    head_count: int         # the newest audit head this program has seen for this database
+    head_hash: str
+
+
+def trust_path(db_path: str | Path) -> Path:
+    path = Path(db_path)
+    return path.with_name(path.name + ".trust.json")
+
+
+def read_trust_file(db_path: str | Path) -> TrustFile | None:
+    """The trust file's content, None when there is none or it cannot be read as one."""
+    try:
+        data: Any = json.loads(trust_path(db_path).read_text("utf-8"))
+        return TrustFile(str(data["installation"]), str(data["root"]), int(data["head"]["count"]),
+                         str(data["head"]["hash"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_trust_file(db_path: str | Path, installation: str, root: str, head_count: int, head_hash: str) -> None:
+    """Remember the root and the newest head: never an older head than the file holds, and never another
+    root over the one it names (a replaced root must show in `verify`; someone who really made a new
+    database at this path deletes the old trust file by hand, which `verify` then reports as missing)."""
+    known = read_trust_file(db_path)
+    if known is not None and (known.installation != installation or known.root != root
+                              or known.head_count > head_count):
+        return
+    path = trust_path(db_path)
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(json.dumps({"installation": installation, "root": root,
+                                         "head": {"count": head_count, "hash": head_hash}},
+                                        ensure_ascii=False, indent=1), "utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only folder: verify then reports that no trust file is kept
+
+
+def remember(info: dict, db_path: str | Path) -> None:
+    """After a commit: the newest audit head (and the root, once known in this session) into the trust file."""
+    head = info.pop("audit_head", None)
+    root = info.get("trust_root")
+    if head is None:
+        return
+    if root is None:
+        known = read_trust_file(db_path)
+        if known is None:
+            return
+        root = (known.installation, known.root)
+    write_trust_file(db_path, root[0], root[1], *head)
+
+
+def note_root(session: Session, root: TrustRoot | None = None) -> None:
+    """Let this session's commits write the trust file for `root` (the current one by default)."""
+    root = root or current_root(session)
+    if root is not None:
+        session.info["trust_root"] = (root.installation, fingerprint(root.public_key))
