@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.models import (AMOUNT_COLUMNS, AmendmentStatus, Money, Project, ProjectAmendment, ProjectSignature,
                         ProjectStatus, User, UserRole)
 from app.models.types import utcnow
-from app.services import approval, audit, publicity, rules, security
+from app.services import approval, audit, publicity, rules, security, text
 from app.services.content import FieldChange, diff, project_content
 from app.services.drafting import apply_content
 from app.services.errors import InputError, NotFound
@@ -81,7 +81,7 @@ def propose(session: Session, user: User, project_id: int, changes: dict[str, An
     _expect_amendable(project)
     if open_amendment(session, project.id) is not None:
         raise InputError(f"项目“{project.name}”已有一项未办结的项目调整，请先办结或撤回。", "amendment open")
-    reason = (reason or "").strip()
+    reason = text.line(reason, "调整原因", ProjectAmendment.reason)
     if not reason:
         raise InputError("项目调整必须填写调整原因。", "amendment without reason")
     before = project_content(session, project.id)
@@ -194,7 +194,7 @@ def return_amendment(session: Session, user: User, amendment_id: int, reason: st
     amendment = get_amendment(session, amendment_id)
     security.require(session, user, Action.return_project, amendment.project.town.code)
     _expect(amendment, {A.double_signed}, "退回")
-    reason = (reason or "").strip()
+    reason = text.line(reason, "退回原因", ProjectAmendment.status_reason)
     if not reason:
         raise InputError("退回项目调整必须填写原因。", "return without reason")
     _close(amendment, A.returned, f"县级退回：{reason}")

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AssetType, Money, Project, ProjectSignature, ProjectStatus, User, UserRole
 from app.models.types import utcnow
-from app.services import audit, publicity, rules, security
+from app.services import audit, publicity, rules, security, text
 from app.services.content import FieldChange, diff, project_content
 from app.services.dates import act_date
 from app.services.drafting import apply_content
@@ -258,7 +258,7 @@ def return_project(session: Session, user: User, project_id: int, reason: str) -
 
 
 def _reason(reason: str, doing: str) -> str:
-    reason = (reason or "").strip()
+    reason = text.line(reason, f"{doing}原因", Project.status_reason)
     if not reason:
         raise InputError(f"{doing}必须填写原因。", f"{doing}: no reason")
     return reason
@@ -302,7 +302,7 @@ def accept(session: Session, user: User, project_id: int, asset_receiver: str, a
     """验收, with its date; a project that forms an asset hands it over to `asset_receiver` (管护) and
     `owner` (确权, by default the same), registered in the asset register."""
     project = get_project(session, project_id)
-    receiver = (asset_receiver or "").strip()
+    receiver = text.line(asset_receiver, "资产移交（接收管护）单位", Project.asset_receiver)
     asset_type = asset_type or project.asset_type
     if asset_type is None:
         raise InputError("验收须确定资产类型（经营性、公益性、到户类或不形成资产）。", "no asset type")
