@@ -21,7 +21,7 @@ from app.models import (AMOUNT_COLUMNS, AmendmentStatus, Money, Project, Project
                         ProjectStatus, User, UserRole)
 from app.models.types import utcnow
 from app.services import approval, audit, publicity, rules, security, text
-from app.services.content import FieldChange, diff, project_content
+from app.services.content import FieldChange, diff, exact_wan, project_content
 from app.services.drafting import apply_content
 from app.services.errors import InputError, NotFound
 from app.services.money.plans import arranged, paid
@@ -60,18 +60,18 @@ def _money_floor(session: Session, project: Project, content: dict[str, Any]) ->
                          "fund change of an arranged project")
     total = Money(sum(content.get(column) or 0 for column in AMOUNT_COLUMNS.values()))
     if total < Money.total(done.values()):
-        raise InputError(f"调整后项目合计 {total.format_wan(2)} 万元，低于已支付的 {Money.total(done.values()).format_wan(2)} 万元。",
-                         "amendment below paid")
+        raise InputError(f"调整后项目合计 {exact_wan(total)} 万元，低于已支付的 {exact_wan(Money.total(done.values()))} "
+                         "万元（各来源支付扣除红字冲销后）。", "amendment below paid")
     for source, column in AMOUNT_COLUMNS.items():
         amount = Money(content.get(column) or 0)
         spent = done.get((project.id, source), Money(0))
         if amount < spent:
-            raise InputError(f"{source.label}调整为 {amount.format_wan(2)} 万元，低于已支付的 {spent.format_wan(2)} 万元。",
-                             "amendment below paid")
+            raise InputError(f"{source.label}调整为 {exact_wan(amount)} 万元，低于已支付的 {exact_wan(spent)} 万元"
+                             "（该来源的支付扣除红字冲销后）。", "amendment below paid")
         arranged_now = planned.get((project.id, source), Money(0))
         if amount < arranged_now:
-            raise InputError(f"{source.label}调整为 {amount.format_wan(2)} 万元，低于资金安排已安排的 "
-                             f"{arranged_now.format_wan(2)} 万元。请先由县里调整资金安排。", "amendment below plan")
+            raise InputError(f"{source.label}调整为 {exact_wan(amount)} 万元，低于资金安排已安排的 "
+                             f"{exact_wan(arranged_now)} 万元。请先由县里调整资金安排。", "amendment below plan")
 
 
 def propose(session: Session, user: User, project_id: int, changes: dict[str, Any], reason: str) -> ProjectAmendment:
