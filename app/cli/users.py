@@ -8,10 +8,10 @@ import argparse
 
 from sqlalchemy import select
 
-from app.cli.common import Passwords, acting, engine, group, login
+from app.cli.common import Passwords, acting, group, login, number, unit
 from app.models import User, UserRole
 from app.models.types import utcnow
-from app.services import approval, audit, database, refdata, security, settings, verify
+from app.services import approval, audit, database, refdata, security, settings, text, verify
 from app.services.errors import InputError
 
 
@@ -28,22 +28,25 @@ def _role_grants(specs: list[str]) -> list[tuple[UserRole, str]]:
 # ---------------------------------------------------------------- users
 
 def cmd_user_add(args: argparse.Namespace) -> None:
-    engine = database.connect(args.db, create=True, upgrade=True)
     passwords = Passwords()
-    with database.unit_of_work(engine) as session:
+    with unit(args, database.connect(args.db, create=True, upgrade=True)) as session:
         refdata.load_all(session)  # a brand-new database needs the regions before roles can name them
         actor = None
         if security.user_count(session):
             if not args.as_user:
                 raise InputError("已有用户：请用 --as 指定执行操作的系统管理员。", "no --as")
             actor, _ = login(session, args, passwords)
-        password = passwords.read(f"新用户“{args.username}”的密码", confirm=True)
-        user = security.create_user(session, actor, args.username, args.name, password, _role_grants(args.role))
+        username = args.username.strip()
+        if text.line(username, "用户名", User.username) != username:
+            raise InputError("用户名不能含控制字符或格式字符。", f"control characters in username {username!r}")
+        name = text.line(args.name, "姓名", User.display_name, required=True)
+        password = passwords.read(f"新用户“{username}”的密码", confirm=True)
+        user = security.create_user(session, actor, username, name, password, _role_grants(args.role))
         print(f"已新增用户：{user.username}（{user.display_name}），角色：{security.grants_text(user)}")
 
 
 def cmd_user_list(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         users = session.scalars(select(User).order_by(User.username)).all()
         if not users:
             print("尚无用户。请先运行 bangzhen user add 创建系统管理员。")
@@ -56,7 +59,7 @@ def cmd_user_list(args: argparse.Namespace) -> None:
 
 def cmd_user_passwd(args: argparse.Namespace) -> None:
     passwords = Passwords()
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         user = security.find_user(session, args.username)
         old = passwords.read("原密码")
         new = passwords.read("新密码", confirm=True)
@@ -66,7 +69,7 @@ def cmd_user_passwd(args: argparse.Namespace) -> None:
 
 def cmd_user_reset(args: argparse.Namespace) -> None:
     passwords = Passwords()
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         admin, _ = login(session, args, passwords)
         user = security.find_user(session, args.username)
         new = passwords.read(f"用户“{args.username}”的新密码", confirm=True)
@@ -77,7 +80,7 @@ def cmd_user_reset(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- verify, settings and the audit log
 
 def cmd_verify(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         report = verify.verify_database(session)
     print(f"已核验 {report.projects} 个项目的 {report.signatures} 个有效签名，审计记录 {report.chain.events} 条。")
     for problem in report.problems:
@@ -91,7 +94,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_setting_list(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         for key, spec in settings.COUNTY_SETTINGS.items():
             value = settings.get_setting(session, key)
             shown = spec.choices.get(value, value) if spec.choices else value
@@ -99,14 +102,14 @@ def cmd_setting_list(args: argparse.Namespace) -> None:
 
 
 def cmd_setting_set(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         admin, _ = login(session, args, Passwords())
         settings.change_setting(session, admin, args.key, args.value)
     print(f"已修改设置 {args.key}。")
 
 
 def cmd_audit(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         entity = approval.get_project(session, args.project).uuid if args.project else None
         for event, username in audit.events(session, entity_uuid=entity, limit=args.limit):
             label = audit.ACTION_LABELS.get(event.action, event.action)
@@ -133,8 +136,8 @@ def add_commands(commands, command, parser_class) -> None:
 
     command("verify", cmd_verify, "核验全部项目签名与审计链（发现被改动的数据）")
     log = command("audit", cmd_audit, "查看审计记录（最新在前）")
-    log.add_argument("--project", type=int, help="只看此项目")
-    log.add_argument("--limit", type=int, default=50, help="最多显示条数（默认 50）")
+    log.add_argument("--project", type=number, help="只看此项目")
+    log.add_argument("--limit", type=number, default=50, help="最多显示条数（默认 50）")
 
     setting = group(commands, parser_class, "setting", "本县规则设置")
     command("list", cmd_setting_list, "列出设置", setting)
