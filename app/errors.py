@@ -14,3 +14,12 @@ class BangzhenError(Exception):
         super().__init__(user_message)
         self.user_message = user_message
         self.log_message = log_message or user_message
+
+
+def shown(value: object, limit: int = 24) -> str:
+    """A value the user typed, as an error message quotes it: short, on one line, never failing
+    (an integer too long for str() is described instead)."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return "（位数过多的数字）"
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,5 +1,6 @@
 """`bangzhen`: the program's services from the command line. Every command takes --db PATH; errors
-are printed in Chinese with exit status 2 (1 for an internal fault), never a traceback.
+are printed in Chinese with exit status 2 (1 for an internal fault), never a traceback; a command's
+output is written once its work is saved (see `common` for exactly when).
 
 This module builds the parser and holds the set-up and region commands; each other group of
 commands has its module (`users`: users, settings, verify, audit; `projects`: projects, 双签, 审定,
@@ -18,15 +19,12 @@ from app import APP_NAME, __version__
 from app.cli import money, projects, users
 from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
-from app.cli.common import Passwords, acting, login, print_warnings
+from app.cli.common import (Passwords, acting, held_output, login, number, print_warnings, release, require_reader,
+                            unit)
 from app.services import database, demo, generate, refdata, regions, stats, town_categories
 from app.services.paths import default_db_path
 
 log = logging.getLogger("bangzhen")
-
-
-def _open(args: argparse.Namespace):
-    return database.connect(args.db)
 
 
 def _create_default_folder(args: argparse.Namespace) -> None:
@@ -38,7 +36,7 @@ def cmd_init(args: argparse.Namespace) -> None:
     _create_default_folder(args)
     existed = args.db.exists()
     engine = database.connect(args.db, create=True, upgrade=True)
-    with database.unit_of_work(engine) as session:
+    with unit(args, engine) as session:
         report = refdata.load_all(session)
     print(f"{'已检查并升级（如需要）数据库' if existed else '已创建数据库'}：{args.db}")
     if report.added:
@@ -50,14 +48,17 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     engine = database.connect(args.db, create=True, upgrade=True)
-    with database.unit_of_work(engine) as session:
+    with unit(args, engine) as session:
         county = demo.create_demo(session)
         name = f"{county.city.name}{county.name}"
     print(f"已在 {args.db} 生成演示数据：{name}（{len(demo.TEMPLATES)} 类项目，覆盖全部项目状态）。")
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
-    engine = database.connect(args.db, create=True, upgrade=True)
+    """Synthetic data in a new or empty database (never one with users: `generate` refuses it, and an
+    older file is not upgraded for it). It commits in several steps, so its reader is checked first."""
+    engine = database.connect(args.db, create=True)
+    require_reader()
 
     def progress(done: int, total: int, what: str) -> None:
         print(f"\r  {what}：{done}/{total}", end="", file=sys.stderr, flush=True)
@@ -71,8 +72,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> None:
-    engine = _open(args)
-    with database.unit_of_work(engine) as session:
+    with unit(args) as session:
         counts = stats.table_counts(session)
     width = max(len(label) for label in stats.TABLE_LABELS.values())
     print(f"数据库：{args.db}")
@@ -82,8 +82,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
 
 
 def cmd_town_show(args: argparse.Namespace) -> None:
-    engine = _open(args)
-    with database.unit_of_work(engine) as session:
+    with unit(args) as session:
         town = regions.find_town(session, args.code)
         print(f"{town.code}  {town.full_name}（{town.kind.label}）")
         print(f"  镇类别：{town.category.label if town.category else '未设置'}")
@@ -92,7 +91,7 @@ def cmd_town_show(args: argparse.Namespace) -> None:
 
 
 def cmd_town_set_category(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_open(args)) as session:
+    with unit(args) as session:
         admin, _ = login(session, args, Passwords())
         category = None if args.category == "无" else TownCategory.from_label(args.category)
         helper = HelperType.from_label(args.helper_type) if args.helper_type else None
@@ -102,7 +101,7 @@ def cmd_town_set_category(args: argparse.Namespace) -> None:
 
 
 def cmd_town_import_categories(args: argparse.Namespace) -> None:
-    with database.unit_of_work(_open(args)) as session:
+    with unit(args) as session:
         admin, _ = login(session, args, Passwords())
         warnings = town_categories.import_town_categories(session, admin, args.file)
     print(f"已从 {args.file} 设置镇类别。")
@@ -141,10 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     command("init", cmd_init, "创建或升级数据库，并载入参考数据（区划、任务清单、绩效目标、结对关系）")
     command("demo", cmd_demo, "生成演示数据：河源市和平县", db_required=True)
     gen = command("generate", cmd_generate, "生成任意规模的合成数据（用于性能测试）", db_required=True)
-    gen.add_argument("--towns", type=int, default=1127, help="镇数（默认 1127）")
-    gen.add_argument("--projects", type=int, default=150_000, help="项目数（默认 150000）")
-    gen.add_argument("--expenditures", type=int, default=1_500_000, help="支出笔数（默认 1500000）")
-    gen.add_argument("--seed", type=int, default=1, help="随机种子")
+    gen.add_argument("--towns", type=number, default=1127, help="镇数（默认 1127）")
+    gen.add_argument("--projects", type=number, default=150_000, help="项目数（默认 150000）")
+    gen.add_argument("--expenditures", type=number, default=1_500_000, help="支出笔数（默认 1500000）")
+    gen.add_argument("--seed", type=number, default=1, help="随机种子")
     gen.add_argument("--quiet", action="store_true", help="不显示进度")
     command("stats", cmd_stats, "显示各表记录数")
 
@@ -170,23 +169,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    argv = sys.argv[1:] if argv is None else argv
+    if not all(_decodable(arg) for arg in argv):
+        _complain("错误：命令行参数中有无法识别的字符（不是 UTF-8 编码的文字），请检查后重试。")
+        return 2
     args = build_parser().parse_args(argv)
     try:
-        args.handler(args)
+        with held_output() as held:
+            args.handler(args)
     except BangzhenError as error:
         log.debug("%s", error.log_message)
-        print(f"错误：{error.user_message}", file=sys.stderr)
+        if not getattr(args, "as_user", None):  # a read-only report the error sums up (see common)
+            release(held)
+        _complain(f"错误：{error.user_message}")
         return 2
     except KeyboardInterrupt:
-        print("已取消。", file=sys.stderr)
+        _complain("已取消。")
         return 130
-    except BrokenPipeError:  # output piped into head/less that stopped reading: not an error
-        sys.stderr.close()
-        return 0
     except Exception as error:  # noqa: BLE001 — the last line of defence: no traceback for the user
-        print(f"程序内部错误：{type(error).__name__}: {error}\n请将此信息反馈给技术支持。", file=sys.stderr)
+        _complain(f"程序内部错误：{type(error).__name__}: {error}\n请将此信息反馈给技术支持。")
         return 1
+    release(held)
     return 0
+
+
+def _decodable(arg: str) -> bool:
+    """Bytes that are not UTF-8 reach Python as lone surrogates, which no file or database can store."""
+    try:
+        arg.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _complain(message: str) -> None:
+    """A message on standard error, which may itself be a pipe whose reader has gone."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        pass
 
 
 if __name__ == "__main__":

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.cli.common import (Passwords, acting, as_user, engine, group, login, parse_date, print_warnings, reading, wan,
-                            yuan)
+from app.cli.common import (Passwords, acting, as_user, group, login, number, parse_date, print_warnings, reading, unit,
+                            wan, year, yuan)
 from app.models import ClaimStatus, Fund, FundPlan, FundSource, Money, PlanStatus, Town
-from app.services import database, regions
+from app.services import regions
 from app.services.errors import InputError
 from app.services.money import assets, factor, funds, payments, plans
 from app.services.projects import get_project
@@ -82,7 +82,7 @@ def cmd_arrive(session, user, args, _password) -> None:
 
 
 def cmd_allocation_import(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         user, _ = login(session, args, Passwords())
         fund = funds.find_fund(session, args.fund)
         done = funds.import_allocations(session, user, fund.id, args.file)
@@ -152,7 +152,7 @@ def cmd_plan_towns(session, user, args, _password) -> None:
 
 def cmd_plan_factor(args: argparse.Namespace) -> None:
     scores, weights = factor.read_weights(args.weights)
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         user = login(session, args, Passwords())[0] if args.apply else None
         fund = funds.find_fund(session, args.fund)
         total = wan(args.total) if args.total else None
@@ -279,7 +279,7 @@ def add_commands(commands, command, parser_class) -> None:
     fund = group(commands, parser_class, "fund", "资金：新增、列出、查看下达与到位")
     add = acting(command("add", cmd_fund_add, "新增资金（由省、市或县财政）", fund))
     add.add_argument("--name", required=True, help="资金名称")
-    add.add_argument("--year", type=int, required=True, help="年度")
+    add.add_argument("--year", type=year, required=True, help="年度（2000–2100）")
     add.add_argument("--region", default=regions.PROVINCE_CODE, help="下达资金的区划（默认 44 全省）")
     add.add_argument("--doc", default="", help="文号")
     add.add_argument("--issued", required=True, help="下达日期（实施期起点），如 2021-09-30")
@@ -300,7 +300,7 @@ def add_commands(commands, command, parser_class) -> None:
     allocate.add_argument("--date", help="下达日期（默认今天）")
     allocate.add_argument("--note", default="", help="备注")
     arrive = acting(command("arrive", cmd_arrive, "登记资金到位"))
-    arrive.add_argument("allocation_id", type=int, help="下达编号（见 fund show）")
+    arrive.add_argument("allocation_id", type=number, help="下达编号（见 fund show）")
     arrive.add_argument("--amount", required=True, help="到位金额（万元）")
     arrive.add_argument("--date", help="到位日期（默认今天）")
     arrive.add_argument("--voucher", help="到位凭证号")
@@ -318,12 +318,12 @@ def add_commands(commands, command, parser_class) -> None:
     create.add_argument("--fund", required=True, help="资金编号或名称")
     create.add_argument("--doc", help="文号")
     padd = acting(command("add", cmd_plan_add, "安排项目资金（不指定来源时按项目申报的各来源金额全额安排）", plan))
-    padd.add_argument("plan_id", type=int, help="资金安排编号")
-    padd.add_argument("project_id", type=int, help="项目编号（须已审定入库）")
+    padd.add_argument("plan_id", type=number, help="资金安排编号")
+    padd.add_argument("project_id", type=number, help="项目编号（须已审定入库）")
     padd.add_argument("--source", help="资金来源，如 省级财政")
     padd.add_argument("--amount", help="安排金额（万元；0 表示移出）")
     towns = acting(command("towns", cmd_plan_towns, "设置各镇安排金额", plan))
-    towns.add_argument("plan_id", type=int, help="资金安排编号")
+    towns.add_argument("plan_id", type=number, help="资金安排编号")
     towns.add_argument("amounts", nargs="+", metavar="乡镇代码=万元", help="如 441624100=2000")
     fac = command("factor", cmd_plan_factor, "因素法：按因素表测算各镇金额（--apply 写入草拟中的资金安排）", plan)
     fac.add_argument("--fund", required=True, help="资金编号或名称")
@@ -333,17 +333,17 @@ def add_commands(commands, command, parser_class) -> None:
     fac.add_argument("--apply", action="store_true", help="写入草拟中的资金安排（须 --as）")
     fac.add_argument("--as", dest="as_user", metavar="用户名", help="执行操作的用户（--apply 时需要）")
     sign = acting(command("sign", cmd_plan_sign, "签发资金安排（以签发人的签名）", plan))
-    sign.add_argument("plan_id", type=int, help="资金安排编号")
+    sign.add_argument("plan_id", type=number, help="资金安排编号")
     sign.add_argument("--date", help="资金安排日期（默认今天）")
     sign.add_argument("--doc", help="文号")
     pshow = command("show", cmd_plan_show, "查看资金安排", plan)
-    pshow.add_argument("plan_id", type=int, help="资金安排编号")
+    pshow.add_argument("plan_id", type=number, help="资金安排编号")
     plist = command("list", cmd_plan_list, "列出资金安排", plan)
     plist.add_argument("--region", default="", help="区划代码")
 
     claim = group(commands, parser_class, "claim", "报账：乡镇提交，县级财政支付或驳回")
     ccreate = acting(command("create", cmd_claim_create, "提交报账申请（乡镇经办人）", claim))
-    ccreate.add_argument("project_id", type=int, help="项目编号")
+    ccreate.add_argument("project_id", type=number, help="项目编号")
     ccreate.add_argument("--amount", required=True, help="金额（元），如 12345.67")
     ccreate.add_argument("--source", help="资金来源（项目只安排了一个来源时可省略）")
     ccreate.add_argument("--payee", required=True, help="收款单位（人）")
@@ -355,19 +355,19 @@ def add_commands(commands, command, parser_class) -> None:
     clist.add_argument("--region", default=regions.PROVINCE_CODE, help="区划代码")
     clist.add_argument("--status", help="只列此状态，如 待支付")
     cshow = command("show", cmd_claim_show, "查看报账申请", claim)
-    cshow.add_argument("claim_id", type=int, help="报账申请编号")
+    cshow.add_argument("claim_id", type=number, help="报账申请编号")
     pay = acting(command("pay", cmd_claim_pay, "支付报账申请（县级财政）", claim))
-    pay.add_argument("claim_id", type=int, help="报账申请编号")
+    pay.add_argument("claim_id", type=number, help="报账申请编号")
     pay.add_argument("--date", help="支付日期（默认今天）")
     pay.add_argument("--voucher", required=True, help="支付凭证号")
     reject = acting(command("reject", cmd_claim_reject, "驳回报账申请（县级财政，须填写原因）", claim))
-    reject.add_argument("claim_id", type=int, help="报账申请编号")
+    reject.add_argument("claim_id", type=number, help="报账申请编号")
     reject.add_argument("--reason", required=True, help="驳回原因")
     withdraw = acting(command("withdraw", cmd_claim_withdraw, "撤回尚未处理的报账申请（乡镇经办人）", claim))
-    withdraw.add_argument("claim_id", type=int, help="报账申请编号")
+    withdraw.add_argument("claim_id", type=number, help="报账申请编号")
 
     spend = acting(command("spend", cmd_spend, "县级财政直接支付（元，保留两位小数）"))
-    spend.add_argument("id", type=int, help="项目编号")
+    spend.add_argument("id", type=number, help="项目编号")
     spend.add_argument("--amount", required=True, help="金额（元），如 12345.67")
     spend.add_argument("--source", help="资金来源（项目只安排了一个来源时可省略）")
     spend.add_argument("--date", help="支付日期（默认今天），如 2023-05-01")
@@ -375,7 +375,7 @@ def add_commands(commands, command, parser_class) -> None:
     spend.add_argument("--voucher", required=True, help="凭证号")
     spend.add_argument("--purpose", default="", help="用途")
     reverse = acting(command("reverse", cmd_reverse, "红字冲销一笔支出（不删除、不修改原记录）"))
-    reverse.add_argument("expenditure_id", type=int, help="要冲销的支出编号（见 project show）")
+    reverse.add_argument("expenditure_id", type=number, help="要冲销的支出编号（见 project show）")
     reverse.add_argument("--reason", required=True, help="冲销原因")
     reverse.add_argument("--date", help="冲销日期（默认今天；不早于原支出日期）")
 

@@ -9,10 +9,10 @@ import json
 
 from sqlalchemy import select
 
-from app.cli.common import Passwords, acting, engine, group, login
+from app.cli.common import Passwords, acting, group, login, number, unit
 from app.models import User, UserRole
 from app.models.types import utcnow
-from app.services import approval, audit, database, refdata, security, settings, verify
+from app.services import approval, audit, database, refdata, security, settings, text, verify
 from app.services.errors import InputError
 
 
@@ -29,22 +29,25 @@ def _role_grants(specs: list[str]) -> list[tuple[UserRole, str]]:
 # ---------------------------------------------------------------- users
 
 def cmd_user_add(args: argparse.Namespace) -> None:
-    engine = database.connect(args.db, create=True, upgrade=True)
     passwords = Passwords()
-    with database.unit_of_work(engine) as session:
+    with unit(args, database.connect(args.db, create=True, upgrade=True)) as session:
         refdata.load_all(session)  # a brand-new database needs the regions before roles can name them
         actor = None
         if security.user_count(session):
             if not args.as_user:
                 raise InputError("已有用户：请用 --as 指定执行操作的系统管理员。", "no --as")
             actor, _ = login(session, args, passwords)
-        password = passwords.read(f"新用户“{args.username}”的密码", confirm=True)
-        user = security.create_user(session, actor, args.username, args.name, password, _role_grants(args.role))
+        username = args.username.strip()
+        if text.line(username, "用户名", User.username) != username:
+            raise InputError("用户名不能含控制字符或格式字符。", f"control characters in username {username!r}")
+        name = text.line(args.name, "姓名", User.display_name, required=True)
+        password = passwords.read(f"新用户“{username}”的密码", confirm=True)
+        user = security.create_user(session, actor, username, name, password, _role_grants(args.role))
         print(f"已新增用户：{user.username}（{user.display_name}），角色：{security.grants_text(user)}")
 
 
 def cmd_user_list(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         users = session.scalars(select(User).order_by(User.username)).all()
         if not users:
             print("尚无用户。请先运行 bangzhen user add 创建系统管理员。")
@@ -57,7 +60,7 @@ def cmd_user_list(args: argparse.Namespace) -> None:
 
 def cmd_user_passwd(args: argparse.Namespace) -> None:
     passwords = Passwords()
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         user = security.find_user(session, args.username)
         old = passwords.read("原密码")
         new = passwords.read("新密码", confirm=True)
@@ -67,7 +70,7 @@ def cmd_user_passwd(args: argparse.Namespace) -> None:
 
 def cmd_user_reset(args: argparse.Namespace) -> None:
     passwords = Passwords()
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         admin, _ = login(session, args, passwords)
         user = security.find_user(session, args.username)
         new = passwords.read(f"用户“{args.username}”的新密码", confirm=True)
@@ -79,9 +82,9 @@ def cmd_user_reset(args: argparse.Namespace) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> None:
     """Everything `verify` checks; with --json one machine-readable report on standard output."""
-    path = str(engine(args).url.database)
-    with database.unit_of_work(engine(args)) as session:
-        report = verify.verify_database(session, db_path=path, root=args.root, heads=tuple(args.head or ()))
+    with unit(args) as session:
+        report = verify.verify_database(session, db_path=str(session.get_bind().url.database), root=args.root,
+                                        heads=tuple(args.head or ()))
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
         if not report.ok:
@@ -103,7 +106,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_setting_list(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         for key, spec in settings.COUNTY_SETTINGS.items():
             value = settings.get_setting(session, key)
             shown = spec.choices.get(value, value) if spec.choices else value
@@ -111,14 +114,14 @@ def cmd_setting_list(args: argparse.Namespace) -> None:
 
 
 def cmd_setting_set(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         admin, _ = login(session, args, Passwords())
         settings.change_setting(session, admin, args.key, args.value)
     print(f"已修改设置 {args.key}。")
 
 
 def cmd_audit(args: argparse.Namespace) -> None:
-    with database.unit_of_work(engine(args)) as session:
+    with unit(args) as session:
         entity = approval.get_project(session, args.project).uuid if args.project else None
         for event, username in audit.events(session, entity_uuid=entity, limit=args.limit):
             label = audit.ACTION_LABELS.get(event.action, event.action)
@@ -149,8 +152,8 @@ def add_commands(commands, command, parser_class) -> None:
                        help="与审批表或数据包上记录的审计记录头核对（可多次）；较新的记录头不在本库中即说明数据库被换成旧副本")
     check.add_argument("--json", action="store_true", help="以 JSON 输出核验结果（供其他程序读取）")
     log = command("audit", cmd_audit, "查看审计记录（最新在前）")
-    log.add_argument("--project", type=int, help="只看此项目")
-    log.add_argument("--limit", type=int, default=50, help="最多显示条数（默认 50）")
+    log.add_argument("--project", type=number, help="只看此项目")
+    log.add_argument("--limit", type=number, default=50, help="最多显示条数（默认 50）")
 
     setting = group(commands, parser_class, "setting", "本县规则设置")
     command("list", cmd_setting_list, "列出设置", setting)

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
-from app.errors import BangzhenError
+from app.errors import BangzhenError, shown as _shown
 
 FEN_PER_YUAN = 100
 FEN_PER_WAN = 1_000_000
-THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # 1,234,567.89: commas only between thousands
+# What an amount typed as text may look like: ASCII digits, thousands commas only between groups of
+# three, one decimal point with digits after it, a minus sign only in front (callers that take no
+# negative amounts refuse it). No "+", exponent, underscore, full-width digit, NaN or Infinity.
+AMOUNT_TEXT = re.compile(r"(-?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?")
 MAX_FEN = 10**17  # 1 万亿元: far above any amount of the programme, far below what a database integer holds
+MAX_DIGITS = 16   # whole digits of the largest amount in 元 (万元 need fewer): longer text is refused unread
 
 
 class InvalidAmount(BangzhenError):
@@ -45,27 +49,18 @@ class Money:
 
     @classmethod
     def _from_unit(cls, value: Decimal | int | str, fen_per_unit: int, unit: str) -> Money:
-        if isinstance(value, float):
-            raise TypeError("Money never takes float; pass Decimal or str")
-        text = value
-        if isinstance(value, str):
-            text = value.strip().replace("，", ",")
-            if "," in text and not THOUSANDS.fullmatch(text):
-                raise InvalidAmount(f"金额“{value}”的逗号位置不对（千位分隔应为 1,234,567.89）。", f"bad grouping: {value!r}")
-            text = text.replace(",", "")
-        try:
-            amount = Decimal(text)
-        except (InvalidOperation, ValueError):
-            raise InvalidAmount(f"金额“{value}”不是有效的数字（单位：{unit}）。",
-                                f"not a number: {value!r}") from None
+        if isinstance(value, (float, bool)):
+            raise TypeError("Money never takes float or bool; pass Decimal, int or str")
+        amount = _parse(value, fen_per_unit, unit) if isinstance(value, str) else Decimal(value)
+        shown = _shown(value)
         if not amount.is_finite():
-            raise InvalidAmount(f"金额“{value}”不是有效的数字（单位：{unit}）。", f"not finite: {value!r}")
+            raise InvalidAmount(f"金额“{shown}”不是有效的数字（单位：{unit}）。", f"not finite: {shown!r}")
         fen = amount * fen_per_unit
         if abs(fen) > MAX_FEN:
-            raise InvalidAmount(f"金额“{value}”{unit}过大，请检查。", f"too large: {value!r} {unit}")
+            raise InvalidAmount(f"金额“{shown}”{unit}过大，请检查。", f"too large: {shown!r} {unit}")
         if fen != fen.to_integral_value():
-            raise InvalidAmount(f"金额“{value}”{unit}精确不到分，请检查小数位数。",
-                                f"finer than one fen: {value!r} {unit}")
+            raise InvalidAmount(f"金额“{shown}”{unit}精确不到分，请检查小数位数。",
+                                f"finer than one fen: {shown!r} {unit}")
         return cls(int(fen))
 
     # -- views ----------------------------------------------------------------------------
@@ -119,6 +114,28 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.format_yuan()}元"
+
+
+def _parse(text: str, fen_per_unit: int, unit: str) -> Decimal:
+    """An amount typed as text, strictly (see AMOUNT_TEXT); a Chinese message for anything else."""
+    shown = _shown(text)
+    stripped = text.strip().replace("，", ",")
+    if not stripped:
+        raise InvalidAmount(f"请填写金额（单位：{unit}）。", "empty amount")
+    match = AMOUNT_TEXT.fullmatch(stripped)
+    if match is None:
+        if "," in stripped and AMOUNT_TEXT.fullmatch(stripped.replace(",", "")):
+            raise InvalidAmount(f"金额“{shown}”的逗号位置不对（千位分隔应为 1,234,567.89）。", f"bad grouping: {shown!r}")
+        raise InvalidAmount(f"金额“{shown}”不是有效的数字（单位：{unit}）：只能用阿拉伯数字、千位逗号和一个小数点，"
+                            "如 12,345.67。", f"not a number: {shown!r}")
+    sign, whole, decimals = match.groups()
+    whole = whole.replace(",", "")
+    if len(whole.lstrip("0")) > MAX_DIGITS:
+        raise InvalidAmount(f"金额“{shown}”{unit}过大，请检查。", f"too large: {shown!r} {unit}")
+    places = len(str(fen_per_unit)) - 1  # 元: 2 decimals, 万元: 6
+    if decimals and len(decimals) > places:
+        raise InvalidAmount(f"金额“{shown}”{unit}精确不到分：最多 {places} 位小数。", f"finer than one fen: {shown!r} {unit}")
+    return Decimal(f"{sign}{whole}.{decimals or 0}")
 
 
 def rate(part: Money, whole: Money) -> Decimal | None:

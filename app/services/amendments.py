@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from app.models import (AMOUNT_COLUMNS, AmendmentStatus, Money, Project, ProjectAmendment, ProjectSignature,
                         ProjectStatus, User, UserRole)
 from app.models.types import utcnow
-from app.services import approval, audit, publicity, rules, security
-from app.services.content import FieldChange, diff, project_content
+from app.services import approval, audit, publicity, rules, security, text
+from app.services.content import FieldChange, diff, exact_wan, project_content
 from app.services.drafting import apply_content
 from app.services.errors import InputError, NotFound
 from app.services.money.plans import arranged, paid
@@ -60,18 +60,18 @@ def _money_floor(session: Session, project: Project, content: dict[str, Any]) ->
                          "fund change of an arranged project")
     total = Money(sum(content.get(column) or 0 for column in AMOUNT_COLUMNS.values()))
     if total < Money.total(done.values()):
-        raise InputError(f"调整后项目合计 {total.format_wan(2)} 万元，低于已支付的 {Money.total(done.values()).format_wan(2)} 万元。",
-                         "amendment below paid")
+        raise InputError(f"调整后项目合计 {exact_wan(total)} 万元，低于已支付的 {exact_wan(Money.total(done.values()))} "
+                         "万元（各来源支付扣除红字冲销后）。", "amendment below paid")
     for source, column in AMOUNT_COLUMNS.items():
         amount = Money(content.get(column) or 0)
         spent = done.get((project.id, source), Money(0))
         if amount < spent:
-            raise InputError(f"{source.label}调整为 {amount.format_wan(2)} 万元，低于已支付的 {spent.format_wan(2)} 万元。",
-                             "amendment below paid")
+            raise InputError(f"{source.label}调整为 {exact_wan(amount)} 万元，低于已支付的 {exact_wan(spent)} 万元"
+                             "（该来源的支付扣除红字冲销后）。", "amendment below paid")
         arranged_now = planned.get((project.id, source), Money(0))
         if amount < arranged_now:
-            raise InputError(f"{source.label}调整为 {amount.format_wan(2)} 万元，低于资金安排已安排的 "
-                             f"{arranged_now.format_wan(2)} 万元。请先由县里调整资金安排。", "amendment below plan")
+            raise InputError(f"{source.label}调整为 {exact_wan(amount)} 万元，低于资金安排已安排的 "
+                             f"{exact_wan(arranged_now)} 万元。请先由县里调整资金安排。", "amendment below plan")
 
 
 def propose(session: Session, user: User, project_id: int, changes: dict[str, Any], reason: str) -> ProjectAmendment:
@@ -81,7 +81,7 @@ def propose(session: Session, user: User, project_id: int, changes: dict[str, An
     _expect_amendable(project)
     if open_amendment(session, project.id) is not None:
         raise InputError(f"项目“{project.name}”已有一项未办结的项目调整，请先办结或撤回。", "amendment open")
-    reason = (reason or "").strip()
+    reason = text.line(reason, "调整原因", ProjectAmendment.reason)
     if not reason:
         raise InputError("项目调整必须填写调整原因。", "amendment without reason")
     before = project_content(session, project.id)
@@ -195,7 +195,7 @@ def return_amendment(session: Session, user: User, amendment_id: int, reason: st
     amendment = get_amendment(session, amendment_id)
     security.require(session, user, Action.return_project, amendment.project.town.code)
     _expect(amendment, {A.double_signed}, "退回")
-    reason = (reason or "").strip()
+    reason = text.line(reason, "退回原因", ProjectAmendment.status_reason)
     if not reason:
         raise InputError("退回项目调整必须填写原因。", "return without reason")
     _close(amendment, A.returned, f"县级退回：{reason}")

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from app.models import AssetType, Money, Project, ProjectSignature, ProjectStatus, User, UserRole
 from app.models.types import utcnow
-from app.services import audit, publicity, rules, security
-from app.services.content import FieldChange, diff, project_content
+from app.services import audit, publicity, rules, security, text
+from app.services.content import FIELD_LABELS, FieldChange, diff, project_content
 from app.services.dates import act_date
 from app.services.drafting import apply_content
 from app.services.errors import InputError
@@ -41,7 +41,9 @@ SIGNING_ROLES = {UserRole.town_leader: Action.sign_as_town_leader, UserRole.team
 # Once in the library a project changes only by 项目调整 (services.amendments): the approved version
 # stays in force, and payable, until the change is signed and approved in its turn.
 EDITABLE = {S.draft, S.signed_once, S.double_signed, S.returned}
-SIGNABLE = {S.draft, S.signed_once}  # a returned project is revised (edited back to 草稿) first
+SIGNABLE = {S.draft, S.signed_once}
+# What even a first draft needs (the columns that cannot be empty); the rest may follow before signing.
+DRAFT_FIELDS = ("name", "year", "purpose_category", "construction_nature", "support_method")  # a returned project is revised (edited back to 草稿) first
 CANCELLABLE_BY_TOWN = {S.draft, S.signed_once, S.double_signed, S.returned}
 CANCELLABLE_BY_COUNTY = CANCELLABLE_BY_TOWN | {S.approved, S.planned, S.in_progress}
 
@@ -105,6 +107,9 @@ def create_project(session: Session, user: User, content: dict[str, Any]) -> Out
     security.require(session, user, Action.draft_project, town_code)
     project = Project(status=S.draft, drafted_by_id=user.id, content_version=1)
     apply_content(session, project, content)
+    missing = [FIELD_LABELS[field] for field in DRAFT_FIELDS if getattr(project, field) is None]
+    if missing:
+        raise InputError(f"起草项目至少须填写：{'、'.join(missing)}。", f"draft without {missing}")
     session.add(project)
     session.flush()  # gives the project its id
     after = project_content(session, project.id)
@@ -172,11 +177,11 @@ def add_signature(session: Session, user: User, project: Project, role: UserRole
     return signature
 
 
-def _expect_version(project: Project, expected_version: int | None) -> None:
-    """A signer signs the version they read: refuse when the content changed in the meantime."""
+def _expect_version(project: Project, expected_version: int | None, doing: str = "签字") -> None:
+    """A signer signs (a reviewer returns) the version they read: refuse when the content changed since."""
     if expected_version is not None and expected_version != project.content_version:
         raise InputError(f"项目内容在您审阅期间已被修改（第 {expected_version} 版 → 第 {project.content_version} 版），"
-                         "未签字。请重新打开项目，审阅最新内容后再签字。", "content changed while reading")
+                         f"未{doing}。请重新打开项目，审阅最新内容后再{doing}。", "content changed while reading")
 
 
 def check_signer(session: Session, user: User, role: UserRole, town_code: str) -> None:
@@ -243,11 +248,14 @@ def approve(session: Session, user: User, project_id: int, password: str, today:
     return Outcome(project, warnings)
 
 
-def return_project(session: Session, user: User, project_id: int, reason: str) -> Outcome:
-    """退回: the county sends a double-signed project back to the town, with the reason."""
+def return_project(session: Session, user: User, project_id: int, reason: str,
+                   expected_version: int | None = None) -> Outcome:
+    """退回: the county sends a double-signed project back to the town, with the reason (and, with
+    `expected_version`, only the version the reviewer read)."""
     project = get_project(session, project_id)
     security.require(session, user, Action.return_project, project.town.code)
     _expect(project, {S.double_signed}, "退回")
+    _expect_version(project, expected_version, "退回")
     reason = _reason(reason, "退回")
     _void_signatures(project, f"县级退回：{reason}")
     project.status = S.returned
@@ -258,7 +266,7 @@ def return_project(session: Session, user: User, project_id: int, reason: str) -
 
 
 def _reason(reason: str, doing: str) -> str:
-    reason = (reason or "").strip()
+    reason = text.line(reason, f"{doing}原因", Project.status_reason)
     if not reason:
         raise InputError(f"{doing}必须填写原因。", f"{doing}: no reason")
     return reason
@@ -304,7 +312,7 @@ def accept(session: Session, user: User, project_id: int, asset_receiver: str, a
     """验收, with its date; a project that forms an asset hands it over to `asset_receiver` (管护) and
     `owner` (确权, by default the same), registered in the asset register."""
     project = get_project(session, project_id)
-    receiver = (asset_receiver or "").strip()
+    receiver = text.line(asset_receiver, "资产移交（接收管护）单位", Project.asset_receiver)
     asset_type = asset_type or project.asset_type
     if asset_type is None:
         raise InputError("验收须确定资产类型（经营性、公益性、到户类或不形成资产）。", "no asset type")

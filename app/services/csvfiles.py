@@ -50,7 +50,13 @@ def sheet_rows(path: str | Path, sheet: str | None = None) -> list[tuple]:
     except Exception as error:  # noqa: BLE001 — openpyxl raises many kinds for a file that is not a workbook
         raise InputError(f"文件“{path.name}”不是有效的 Excel 文件（.xlsx）。", f"{path}: {error}") from None
     try:
+        if not book.sheetnames:
+            raise InputError(f"文件“{path.name}”中没有工作表。", f"{path}: no sheets")
         chosen = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
         return [tuple(row) for row in chosen.iter_rows(values_only=True)]
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 — a read-only workbook is parsed, and may fail, row by row
+        raise InputError(f"文件“{path.name}”已损坏，无法读取。", f"{path}: {error}") from None
     finally:
         book.close()

@@ -48,10 +48,14 @@ class GenerateReport:
 
 def generate(engine: Engine, towns: int, projects: int, expenditures: int, seed: int = 1,
              progress: Progress | None = None) -> GenerateReport:
+    """Fill a database that has no users yet (a new file, or one just initialised); any other is refused
+    before anything is written."""
     if min(towns, projects, expenditures) < 0 or (projects and not towns) or (expenditures and not projects):
         raise InputError("数量不能为负；生成项目需要至少 1 个镇，生成支出需要至少 1 个项目。", "bad counts")
     rng = random.Random(seed)
     with unit_of_work(engine) as session:
+        if security.user_count(session):  # synthetic people and keys never go into a ledger in use
+            raise InputError("该数据库已有用户，不能在其中生成合成数据。请指定一个新的数据库文件。", "generate on a database with users")
         refdata.load_all(session)
         town_ids = _pick_towns(session, towns, rng)
     raw = engine.raw_connection()

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Project, Publicity, PublicityKind, User
-from app.services import audit, security
-from app.services.dates import act_date
+from app.services import audit, security, text
+from app.services.dates import act_date, check_date
 from app.services.errors import InputError
 from app.services.projects import get_project
 
@@ -27,7 +27,9 @@ def record(session: Session, user: User, project_id: int, kind: PublicityKind, *
     """Record one 公示 or 公告 of a project: the town its 公示, the county its 公告."""
     project = get_project(session, project_id)
     security.require(session, user, security.Action.record_publicity, project.town.code)
-    place = (place or "").strip()
+    place = text.line(place, "公示地点", Publicity.place)
+    result = text.line(result, "公示结果", Publicity.result)
+    check_date(ends_on, "公示结束日期")
     if not place:
         raise InputError("请填写公示地点（如村务公开栏）。", "no place")
     if ends_on < starts_on:
@@ -38,7 +40,7 @@ def record(session: Session, user: User, project_id: int, kind: PublicityKind, *
     if kind is K.post_notice and project.accepted_on is None:
         raise InputError("事后公告须在项目验收之后。", "post notice before acceptance")
     entry = Publicity(project=project, kind=kind, starts_on=starts_on, ends_on=ends_on, place=place,
-                      result=(result or "").strip(), entered_by_id=user.id)
+                      result=result, entered_by_id=user.id)
     session.add(entry)
     session.flush()
     audit.record(session, user, "publicity_recorded", "publicity", entry.uuid,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import City, HelperType, Pairing, Town, TownCategory, User
-from app.services import audit, security
+from app.services import audit, security, text
 from app.services.csvfiles import read_rows
 from app.services.errors import BangzhenError, InputError
 from app.services.regions import find_town
@@ -40,6 +40,7 @@ def _record(town: Town) -> dict:
 def set_town_category(session: Session, admin: User, town_code: str, category: TownCategory | None,
                       helper_type: HelperType | None = None, helper_unit: str = "") -> CategoryResult:
     """Record a town's category and who helps it, as the annex allows; audited."""
+    helper_unit = text.line(helper_unit, "帮扶单位", Town.helper_unit)
     town = find_town(session, town_code)
     security.require(session, admin, security.Action.manage_regions, town.code)
     if not town.in_programme and category is not None:
@@ -61,7 +62,7 @@ def set_town_category(session: Session, admin: User, town_code: str, category: T
             raise InputError(f"{town.city.name}的结对帮扶市是{paired.name}，珠三角帮扶单位应属{paired.name}，"
                              f"而“{helper_unit}”属{helper_city.name}。", "PRD helper of another pairing")
     before = _record(town)
-    town.category, town.helper_type, town.helper_unit = category, helper_type, helper_unit.strip()
+    town.category, town.helper_type, town.helper_unit = category, helper_type, helper_unit
     town.helper_city = helper_city
     session.flush()
     if _record(town) != before:
@@ -105,7 +106,7 @@ def _helper_city(session: Session, helper_type: HelperType | None, helper_unit: 
     if helper_type is not HelperType.prd_city:
         return None
     for city in session.scalars(select(City)):
-        if helper_unit.strip().startswith(city.name):
+        if helper_unit.startswith(city.name):
             return city
     raise InputError(f"珠三角帮扶单位“{helper_unit}”应以帮扶市的名称开头，例如“深圳市福田区”。",
                      f"PRD helper {helper_unit!r} names no city")

@@ -30,8 +30,8 @@ def test_demo_generate_and_town_commands(tmp_path):
     demo = bangzhen("demo", "--db", str(db))
     assert demo.returncode == 0 and "河源市和平县" in demo.stdout
     assert_refused(bangzhen("demo", "--db", str(db)), "已包含演示数据")
-    gen = bangzhen("generate", "--db", str(db), "--towns", "20", "--projects", "50", "--expenditures", "200",
-                   "--quiet")
+    gen = bangzhen("generate", "--db", str(tmp_path / "g.sqlite"), "--towns", "20", "--projects", "50",
+                   "--expenditures", "200", "--quiet")  # a new file: a database with users is refused
     assert gen.returncode == 0 and "项目 50 个" in gen.stdout
     setcat = bangzhen("town", "set-category", "441624101", "巩固提升镇", "--helper-type", "属地县（市、区）自行组团帮扶",
                       "--helper-unit", "和平县", "--db", str(db), "--as", "admin", stdin="demo1234\n")

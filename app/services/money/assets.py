@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Asset, AssetType, Money, Project, SupportMethod, Town, User
-from app.services import audit
+from app.services import audit, text
 from app.services.errors import InputError
 from app.services.money.plans import arranged_total
 from app.services.projects import net_spent, spent_by_project
@@ -25,7 +25,8 @@ def register(session: Session, user: User, project: Project, asset_type: AssetTy
     paid for it, or for 先建后补 the arranged subsidy that is paid against this acceptance."""
     if not asset_type.forms_asset:
         return None
-    owner, custodian = owner.strip(), custodian.strip()
+    owner = text.line(owner, "资产所有权人", Asset.owner)
+    custodian = text.line(custodian, "资产移交（接收管护）单位", Asset.custodian)
     if not custodian:
         raise InputError("形成资产的项目验收时须填写资产移交（接收管护）单位。", "no custodian")
     if upkeep_yearly.fen < 0:

@@ -7,7 +7,7 @@ beneath it, and what a region passes on never exceeds what it received.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from app.models import (Allocation, Arrival, City, County, Fund, FundIncome, FundLevel, FundSource, Money, Town,
                         User)
-from app.services import audit, security
+from app.services import audit, security, text
 from app.services.csvfiles import sheet_rows
-from app.services.dates import act_date
+from app.services.dates import act_date, check_date, check_year, parse_date
 from app.services.errors import BangzhenError, InputError, NotFound
 from app.services.projects import sum_fen
 from app.services.regions import PROVINCE_CODE, RegionRef, find_region
@@ -64,21 +64,25 @@ def add_fund(session: Session, user: User, *, name: str, year: int, region_code:
     """A new fund issued by the user's province, city or county, with its period and income lines."""
     region = find_region(session, region_code)
     _require_finance(session, user, region, "新增资金")
-    name, doc_number = name.strip(), doc_number.strip()
+    name, doc_number = text.line(name, "资金名称", Fund.name), text.line(doc_number, "文号", Fund.doc_number)
+    budget_unit = text.line(budget_unit, "预算单位", Fund.budget_unit)
+    department = text.line(department, "业务主管部门", Fund.department)
+    incomes = [(source, amount, text.line(note, "收入说明", FundIncome.note)) for source, amount, note in incomes]
     if not name:
         raise InputError("请填写资金名称。", "no fund name")
     if session.scalar(select(Fund.id).where(Fund.name == name)) is not None:
         raise InputError(f"已有名为“{name}”的资金。", f"duplicate fund {name!r}")
-    if not 2000 <= year <= 2100:
-        raise InputError(f"年度“{year}”无效。", f"bad year {year}")
+    check_year(year)
+    check_date(issued_on, "下达日期")
+    check_date(deadline, "实施期限")
     if deadline < issued_on:
         raise InputError("实施期限不能早于下达日期。", "deadline before issue")
     if not incomes or any(amount.fen <= 0 for _, amount, _ in incomes):
         raise InputError("请至少填写一项收入，且每项金额须大于 0。", "no positive incomes")
     fund = Fund(name=name, year=year, doc_number=doc_number, level=LEVEL_OF_REGION[region.level],
-                region_code=region.code, budget_unit=budget_unit.strip(), department=department.strip(),
+                region_code=region.code, budget_unit=budget_unit, department=department,
                 issued_on=issued_on, deadline=deadline,
-                incomes=[FundIncome(source=source, amount=amount, note=note.strip()) for source, amount, note in incomes])
+                incomes=[FundIncome(source=source, amount=amount, note=note) for source, amount, note in incomes])
     session.add(fund)
     session.flush()
     audit.record(session, user, "fund_added", "fund", fund.uuid, after=fund_record(fund))
@@ -170,7 +174,8 @@ def allocate(session: Session, user: User, fund_id: int, to_code: str, amount: M
         raise InputError(f"“{fund.name}”是{find_region(session, fund.region_code).name}的资金，"
                          f"只能由它向下级下达，不能下达给{target.name}。", "allocation above the fund's region")
     _require_finance(session, user, source, f"从{source.name}下达资金")
-    doc_number = doc_number.strip()
+    doc_number = text.line(doc_number, "文号", Allocation.doc_number)
+    note = text.line(note, "备注", Allocation.note)
     if not doc_number:
         raise InputError("下达资金须填写文号。", "allocation without doc number")
     if amount.fen <= 0:
@@ -191,7 +196,7 @@ def allocate(session: Session, user: User, fund_id: int, to_code: str, amount: M
                          f"尚可下达 {available.format_wan(2)} 万元，本次 {amount.format_wan(2)} 万元。",
                          "allocation over parent")
     allocation = Allocation(fund=fund, parent=parent, amount=amount, doc_number=doc_number, issued_on=issued_on,
-                            note=note.strip(), issued_by_id=user.id, **_region_columns(target))
+                            note=note, issued_by_id=user.id, **_region_columns(target))
     session.add(allocation)
     session.flush()
     audit.record(session, user, "allocation_issued", "allocation", allocation.uuid,
@@ -223,8 +228,9 @@ def arrive(session: Session, user: User, allocation_id: int, amount: Money, *, a
     if so_far + amount > allocation.amount:
         raise InputError(f"到位金额超出下达金额：下达 {allocation.amount.format_wan(2)} 万元，已到位 "
                          f"{so_far.format_wan(2)} 万元，本次 {amount.format_wan(2)} 万元。", "arrival over allocation")
-    arrival = Arrival(allocation=allocation, amount=amount, arrived_on=arrived_on, voucher_no=voucher_no.strip(),
-                      note=note.strip(), entered_by_id=user.id)
+    arrival = Arrival(allocation=allocation, amount=amount, arrived_on=arrived_on,
+                      voucher_no=text.line(voucher_no, "到位凭证号", Arrival.voucher_no),
+                      note=text.line(note, "备注", Arrival.note), entered_by_id=user.id)
     session.add(arrival)
     session.flush()
     audit.record(session, user, "allocation_arrived", "arrival", arrival.uuid,
@@ -320,11 +326,9 @@ def import_allocations(session: Session, user: User, fund_id: int, path: str | P
             continue
         code, amount, doc, issued, note = cells
         try:
-            issued_on = issued.date() if hasattr(issued, "date") else date.fromisoformat(str(issued).strip())
+            issued_on = issued.date() if isinstance(issued, datetime) else parse_date(issued, "下达日期")
             done.append(allocate(session, user, fund_id, str(code).strip(), Money.from_wan(str(amount)),
                                  doc_number=str(doc), issued_on=issued_on, note=str(note), today=today))
-        except ValueError:
-            raise InputError(f"第 {line} 行：下达日期“{issued}”无效，应写成 2023-03-10。", f"line {line}: date") from None
         except BangzhenError as error:
             raise InputError(f"第 {line} 行：{error.user_message}", f"line {line}: {error.log_message}") from None
     return done

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (Claim, ClaimAttachment, ClaimStatus, Expenditure, FundSource, Money, Project, ProjectStatus,
                         SupportMethod, Town, User)
-from app.services import audit, security
+from app.services import audit, security, text
 from app.services.projects import get_project, sum_fen
 from app.services.dates import act_date
 from app.services.errors import InputError, NotFound
@@ -155,10 +155,14 @@ def _book(session: Session, user: User, project: Project, source: FundSource, *,
     return expenditure
 
 
-def _text(value: str, message: str, log: str) -> str:
-    value = (value or "").strip()
+REVERSAL_PREFIX = "红字冲销："
+
+
+def _text(value: str, label: str, column, message: str) -> str:
+    """A required one-line field (see services.text), with `message` when it is empty."""
+    value = text.line(value, label, column)
     if not value:
-        raise InputError(message, log)
+        raise InputError(message, f"{label}: empty")
     return value
 
 
@@ -168,13 +172,14 @@ def spend(session: Session, user: User, project_id: int, *, spent_on: date, amou
     """County finance pays directly (without a claim) from one source of the project's arrangement."""
     project = get_project(session, project_id)
     security.require(session, user, Action.spend, project.town.code)
-    payee = _text(payee, "请填写收款单位（人）。", "no payee")
-    voucher_no = _text(voucher_no, "请填写凭证号。", "no voucher")
+    payee = _text(payee, "收款单位（人）", Expenditure.payee, "请填写收款单位（人）。")
+    voucher_no = _text(voucher_no, "凭证号", Expenditure.voucher_no, "请填写凭证号。")
+    purpose = text.line(purpose, "用途", Expenditure.purpose)
     _check_status(project, "支付")
     source = _source(session, project, source)
     _check_payable(session, project, source, amount, spent_on, today or date.today())
     return _book(session, user, project, source, spent_on=spent_on, amount=amount, payee=payee,
-                 voucher_no=voucher_no, purpose=purpose.strip())
+                 voucher_no=voucher_no, purpose=purpose)
 
 
 def reverse(session: Session, user: User, expenditure_id: int, reason: str, on: date | None = None,
@@ -190,11 +195,12 @@ def reverse(session: Session, user: User, expenditure_id: int, reason: str, on: 
         raise InputError("这是一笔冲销记录，不能再冲销。", "reversing a reversal")
     if session.scalar(select(Expenditure.id).where(Expenditure.reversal_of_id == original.id)) is not None:
         raise InputError(f"凭证 {original.voucher_no} 的支出已冲销过。", "already reversed")
-    reason = _text(reason, "红字冲销必须填写原因。", "reversal without reason")
+    reason = _text(reason, "冲销原因", text.limit_of(Expenditure.purpose) - len(REVERSAL_PREFIX),
+                   "红字冲销必须填写原因。")
     act_date(on, "冲销", not_before=original.spent_on, since="原支出日期", today=today)
     entry = Expenditure(project=original.project, fund_id=original.fund_id, source=original.source, spent_on=on,
                         amount=-original.amount, payee=original.payee, voucher_no=f"{original.voucher_no}-冲",
-                        purpose=f"红字冲销：{reason}", reversal_of=original, entered_by_id=user.id)
+                        purpose=f"{REVERSAL_PREFIX}{reason}", reversal_of=original, entered_by_id=user.id)
     session.add(entry)
     session.flush()
     audit.record(session, user, "expenditure_reversed", "expenditure", entry.uuid, reason=reason,
@@ -218,9 +224,10 @@ def file_claim(session: Session, user: User, project_id: int, *, amount: Money, 
     filed_on = filed_on or today
     project = get_project(session, project_id)
     security.require(session, user, Action.file_claim, project.town.code)
-    payee = _text(payee, "请填写收款单位（人）。", "no payee")
-    purpose = _text(purpose, "请填写报账用途。", "no purpose")
-    voucher_numbers = _text(voucher_numbers, "请填写报账凭证（发票、合同、验收单等）的编号。", "no vouchers")
+    payee = _text(payee, "收款单位（人）", Claim.payee, "请填写收款单位（人）。")
+    purpose = _text(purpose, "用途", Claim.purpose, "请填写报账用途。")
+    voucher_numbers = _text(voucher_numbers, "凭证编号", Claim.voucher_numbers,
+                            "请填写报账凭证（发票、合同、验收单等）的编号。")
     _check_status(project, "报账")
     twice = session.scalar(select(Claim.id).where(Claim.project_id == project.id, Claim.voucher_numbers == voucher_numbers,
                                                   Claim.status.in_([ClaimStatus.filed, ClaimStatus.paid])).limit(1))
@@ -245,7 +252,7 @@ def _attachment(path: Path) -> ClaimAttachment:
         raise InputError(f"无法读取附件“{path}”。", f"cannot read {path}") from None
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise InputError(f"附件“{path.name}”超过 20 MB，请压缩后再上传。", "attachment too big")
-    return ClaimAttachment(filename=path.name, sha256=hashlib.sha256(data).hexdigest(), data=data)
+    return ClaimAttachment(filename=text.line(path.name, "附件文件名", ClaimAttachment.filename), sha256=hashlib.sha256(data).hexdigest(), data=data)
 
 
 def get_claim(session: Session, claim_id: int) -> Claim:
@@ -267,7 +274,7 @@ def pay_claim(session: Session, user: User, claim_id: int, *, spent_on: date, vo
     project = claim.project
     security.require(session, user, Action.spend, project.town.code)
     _still_filed(claim, "支付")
-    voucher_no = _text(voucher_no, "请填写支付凭证号。", "no voucher")
+    voucher_no = _text(voucher_no, "支付凭证号", Expenditure.voucher_no, "请填写支付凭证号。")
     if spent_on < claim.filed_on:
         raise InputError(f"支付日期 {spent_on} 不能早于报账日期 {claim.filed_on}。", "paid before claimed")
     _check_payable(session, project, claim.source, claim.amount, spent_on, today or date.today(),
@@ -285,7 +292,7 @@ def reject_claim(session: Session, user: User, claim_id: int, reason: str, today
     claim = get_claim(session, claim_id)
     security.require(session, user, Action.spend, claim.project.town.code)
     _still_filed(claim, "驳回")
-    claim.reason = _text(reason, "驳回报账必须填写原因。", "rejection without reason")
+    claim.reason = _text(reason, "驳回原因", Claim.reason, "驳回报账必须填写原因。")
     claim.status, claim.decided_on, claim.decided_by_id = ClaimStatus.rejected, today or date.today(), user.id
     audit.record(session, user, "claim_rejected", "claim", claim.uuid, reason=claim.reason,
                  after={"status": "rejected"})

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.models import (AMOUNT_COLUMNS, Expenditure, FundPlan, FundSource, Money, PlanLine, PlanStatus, PlanTown,
                         Project, ProjectStatus, Town, User, UserRole)
 from app.models.types import utcnow
-from app.services import audit, security
+from app.services import audit, security, text
 from app.services.content import exact_wan
 from app.services.dates import act_date
 from app.services.errors import InputError, NotFound
@@ -81,8 +81,9 @@ def create_plan(session: Session, user: User, region_code: str, fund_id: int, *,
         raise InputError(f"{region.name}已有草拟中的“{fund.name}”资金安排，请在其上继续编制。", "draft exists")
     current = in_force(session, region.code, fund.id)
     plan = FundPlan(region_code=region.code, fund=fund, year=fund.year, status=PlanStatus.draft,
-                    revision=current.revision + 1 if current else 1, doc_number=doc_number.strip(),
-                    note=note.strip(), drafted_by_id=user.id)
+                    revision=current.revision + 1 if current else 1,
+                    doc_number=text.line(doc_number, "文号", FundPlan.doc_number),
+                    note=text.paragraph(note, "备注", FundPlan.note), drafted_by_id=user.id)
     if current is not None:
         plan.lines = [PlanLine(project_id=l.project_id, source=l.source, amount=l.amount) for l in current.lines]
         plan.towns = [PlanTown(town_id=t.town_id, amount=t.amount) for t in current.towns]
@@ -287,7 +288,7 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
     plan = _editable(session, user, plan_id)
     role = next((r for r in security.Action.arrange_funds.roles if security.has_role(user, r, plan.region_code)))
     if doc_number is not None:
-        plan.doc_number = doc_number.strip()
+        plan.doc_number = text.line(doc_number, "文号", FundPlan.doc_number)
     if not plan.doc_number:
         raise InputError("签发资金安排须填写文号。", "plan without doc number")
     act_date(decided_on, "资金安排", today=today)
