@@ -1,11 +1,12 @@
 """Users and the installation's own rules from the command line: users and their roles, passwords,
-`verify`, the audit log and the county's settings. Commands that change data name the acting user
+the root of trust and its 密钥登记表, `verify`, the audit log and the county's settings. Commands that change data name the acting user
 with --as (see `common`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -88,7 +89,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
         if not report.ok:
-            raise SystemExit(1)
+            raise InputError(f"核验未通过：{len(report.as_json()['problems'])} 处问题。", "verify failed")
         return
     print(f"已核验 {report.projects} 个项目的 {report.signatures} 个有效签名、{report.records} 条记录，"
           f"审计记录 {report.chain.events} 条。")
@@ -129,6 +130,35 @@ def cmd_audit(args: argparse.Namespace) -> None:
             print(f"{event.id}\t{event.occurred_at:%Y-%m-%d %H:%M:%S}\t{username or '-'}\t{label}{reason}")
 
 
+# ---------------------------------------------------------------- the root of trust
+
+def cmd_root_show(args: argparse.Namespace) -> None:
+    from app.services import trust
+
+    with unit(args) as session:
+        root = trust.current_root(session)
+        if root is None:
+            raise InputError("本数据库还没有根密钥：系统管理员登录一次即建立。", "no root")
+        count, last = audit._head(session)
+    print(f"安装编号：{root.installation}")
+    print(f"根密钥指纹：{trust.fingerprint(root.public_key)}")
+    print(f"建立时间：{root.created_at:%Y-%m-%d %H:%M} UTC；此前的审计记录 {root.legacy_events} 条（旧版本程序所记，未签名）")
+    print(f"当前审计记录头：{count}:{last[:16]}")
+
+
+def cmd_root_sheet(args: argparse.Namespace) -> None:
+    """The 密钥登记表 as PDF; the audit head printed on it is remembered beside the database."""
+    from app.reports import key_register
+    from app.services import trust
+
+    with unit(args) as session:
+        register = key_register.key_register(session)
+        path = session.get_bind().url.database
+        trust.write_trust_file(path, register.installation, register.root_fingerprint, *register.head)
+    key_register.write_pdf(register, args.out)
+    print(f"已生成密钥登记表：{args.out}（根密钥指纹 {register.root_fingerprint}）。请打印、签字盖章后存档。")
+
+
 def add_commands(commands, command, parser_class) -> None:
     """Register the commands on the main parser's subcommands (see app.cli.build_parser)."""
     users = group(commands, parser_class, "user", "用户：新增、列出、修改或重置密码")
@@ -146,6 +176,10 @@ def add_commands(commands, command, parser_class) -> None:
                    "管理员密码、新密码")
     reset.add_argument("username", help="要重置的用户名")
 
+    root = group(commands, parser_class, "root", "根密钥：查看指纹、打印密钥登记表")
+    command("show", cmd_root_show, "显示本安装的根密钥指纹和审计记录头", root)
+    sheet = command("sheet", cmd_root_sheet, "生成《密钥登记表》PDF（根密钥指纹、各用户密钥，供签字存档）", root)
+    sheet.add_argument("--out", required=True, type=Path, metavar="文件", help="PDF 文件路径")
     check = command("verify", cmd_verify, "核验根密钥、全部签名、记录、资金台账与审计链（发现被改动的数据）")
     check.add_argument("--root", metavar="指纹", help="与《密钥登记表》上的根密钥指纹核对")
     check.add_argument("--head", action="append", metavar="条数:哈希",
