@@ -79,6 +79,17 @@ def cmd_user_reset(args: argparse.Namespace) -> None:
     print(f"已重置用户“{args.username}”的密码并更换其签名密钥；该用户下次登录须修改密码。")
 
 
+def cmd_user_grant(args: argparse.Namespace) -> None:
+    """Give (or with `revoke`, end) one role in a region; the grant is certified by the installation's root."""
+    with unit(args) as session:
+        admin, _ = login(session, args, Passwords())
+        user = security.find_user(session, args.username)
+        [(role, code)] = _role_grants([args.role])
+        (security.revoke_role if args.revoke else security.grant_role)(session, admin, user, role, code)
+        held = security.grants_text(user) or "无"
+    print(f"已{'收回' if args.revoke else '授予'}用户“{args.username}”的“{role.label}（{code}）”；现有角色：{held}。")
+
+
 # ---------------------------------------------------------------- verify, settings and the audit log
 
 def cmd_verify(args: argparse.Namespace) -> None:
@@ -172,6 +183,12 @@ def add_commands(commands, command, parser_class) -> None:
     command("list", cmd_user_list, "列出用户及其角色", users)
     passwd = command("passwd", cmd_user_passwd, "修改密码（标准输入依次提供：原密码、新密码）", users)
     passwd.add_argument("username", help="用户名")
+    for name, revoke, help_text in (("grant", False, "管理员为用户增加一个角色"),
+                                    ("revoke", True, "管理员收回用户的一个角色（授权记录保留其终止时间）")):
+        change = acting(command(name, cmd_user_grant, help_text, users), "管理员密码")
+        change.add_argument("username", help="用户名")
+        change.add_argument("role", metavar="角色:区划代码", help="如 县级财政:441624")
+        change.set_defaults(revoke=revoke)
     reset = acting(command("reset", cmd_user_reset, "管理员重置用户密码（同时更换其签名密钥）", users),
                    "管理员密码、新密码")
     reset.add_argument("username", help="要重置的用户名")

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AssetType, Money, Project, ProjectSignature, ProjectStatus, User, UserRole
 from app.models.types import utcnow
-from app.services import audit, publicity, rules, security, text
+from app.services import audit, duties, publicity, rules, security, text
 from app.services.content import FIELD_LABELS, FieldChange, diff, project_content
 from app.services.dates import act_date
 from app.services.drafting import apply_content
@@ -236,6 +236,7 @@ def approve(session: Session, user: User, project_id: int, password: str, today:
     # Signed as 主要负责人 or 队长 (in any version): never the one who 审定s. An own earlier 审定 is fine.
     if any(s.user_id == user.id and s.role in SIGNING_ROLES for s in project.signatures):
         raise InputError("您曾在本项目签字，不能再审定本项目，请由其他审核人员审定。", "reviewer signed the project")
+    relaxed = duties.check(session, user, project, "审定本项目", signers=False)  # its drafter
     content = project_content(session, project.id)
     warnings = _check(session, project, content, rules.Stage.approve, today)
     add_signature(session, user, project, UserRole.county_reviewer, password, content)
@@ -244,7 +245,7 @@ def approve(session: Session, user: User, project_id: int, password: str, today:
     audit.record(session, user, "project_approved", "project", project.uuid,
                  before={"status": S.double_signed.value},
                  after={"status": S.approved.value, "approved_on": today.isoformat(),
-                        "content_version": project.content_version})
+                        "content_version": project.content_version} | relaxed)
     return Outcome(project, warnings)
 
 

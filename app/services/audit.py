@@ -43,7 +43,7 @@ FIRST_ACTS_AFTER_RESET = UNSIGNED_ACTIONS | {"user_login", "password_changed", "
 
 ACTION_LABELS = {
     "user_created": "新建用户", "user_locked": "账户锁定", "login_failed": "密码错误", "user_login": "登录", "password_changed": "修改密码",
-    "password_reset": "重置密码", "user_enabled": "启用用户", "user_disabled": "停用用户",
+    "password_reset": "重置密码", "user_enabled": "启用用户", "user_disabled": "停用用户", "role_granted": "授予角色", "role_revoked": "收回角色",
     "setting_changed": "修改设置", "project_created": "起草项目", "project_edited": "修改项目",
     "project_signed": "签字", "project_approved": "审定入库", "project_returned": "退回",
     "project_started": "开始实施", "project_completed": "完工", "project_accepted": "验收",

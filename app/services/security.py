@@ -382,6 +382,34 @@ def reset_password(session: Session, admin: User, user: User, new_password: str)
                  after={"public_key": key.public_key})
 
 
+def grant_role(session: Session, admin: User, user: User, role: UserRole, region_code: str) -> RoleGrant:
+    """An administrator gives a user one more role in a region, certified by the root from now on."""
+    region_code = region_code.strip()
+    require(session, admin, Action.manage_users, region_code)
+    _check_grant(session, role, region_code)
+    if any(g.role is role and g.region_code == region_code for g in grants_in_force(user)):
+        raise InputError(f"“{user.display_name}”已有“{role.label}（{region_code}）”授权。", "grant exists")
+    grant = RoleGrant(user=user, role=role, region_code=region_code, valid_from=utcnow())
+    session.add(grant)
+    trust.certify_grant(session, user, grant)
+    audit.record(session, admin, "role_granted", "user", user.uuid, after={"grant": f"{role.value}@{region_code}"})
+    return grant
+
+
+def revoke_role(session: Session, admin: User, user: User, role: UserRole, region_code: str) -> RoleGrant:
+    """End a grant (it stays on record with its end, re-certified, so acts made under it still verify)."""
+    grant = next((g for g in grants_in_force(user) if g.role is role and g.region_code == region_code.strip()), None)
+    if grant is None:
+        raise InputError(f"“{user.display_name}”没有“{role.label}（{region_code}）”授权。", "no such grant")
+    require(session, admin, Action.manage_users, grant.region_code)
+    if user.id == admin.id and role is UserRole.admin and sum(g.role is UserRole.admin for g in grants_in_force(user)) == 1:
+        raise InputError("不能收回自己最后一个系统管理员授权。", "admin revoking own last admin grant")
+    grant.valid_to = utcnow()
+    trust.certify_grant(session, user, grant)
+    audit.record(session, admin, "role_revoked", "user", user.uuid, after={"grant": f"{role.value}@{grant.region_code}"})
+    return grant
+
+
 def set_active(session: Session, admin: User, user: User, active: bool) -> None:
     for grant in user.grants:
         require(session, admin, Action.manage_users, grant.region_code)

@@ -18,6 +18,7 @@ PUBLICITY_REQUIRED = "publicity_required"  # which 公示 must have run before �
 ALLOW_DRAFTER_SIGN = "allow_drafter_sign"  # "1": the officer who drafted may also sign (off by default)
 LAG_MARGIN = "spending_lag_margin"         # percentage points behind 序时进度 that raise a flag
 PROGRESS_BASIS = "progress_basis"          # 序时进度 over the fund's period ("fund_period") or "calendar"
+DUTY_SEPARATION = "duty_separation"        # "relaxed": whoever drafted or signed may also approve, arrange, pay
 DEMO_DATABASE = "demo_database"            # "1" in the built-in demo, whose passwords are published
 
 
@@ -37,6 +38,8 @@ COUNTY_SETTINGS = {
                                     {"village": "村级公示", "town": "乡镇公示", "both": "村级公示和乡镇公示",
                                      "none": "不要求"}),
     ALLOW_DRAFTER_SIGN: SettingSpec("允许经办人为自己起草的项目签字", "0", {"0": "不允许", "1": "允许"}),
+    DUTY_SEPARATION: SettingSpec("起草或签署项目的人能否再审定、安排资金、支付", "strict",
+                                 {"strict": "不能（职责分离）", "relaxed": "允许兼任（人手极少的单位）"}),
     LAG_MARGIN: SettingSpec("支出率落后序时进度多少个百分点时提示", "10", None, 0, 100),
     PROGRESS_BASIS: SettingSpec("序时进度的计算口径", "fund_period",
                                 {"fund_period": "按资金实施期限", "calendar": "按自然年度（月份÷12）"}),

@@ -43,6 +43,7 @@ ACTION_ROLES: dict[str, set[UserRole]] = {
                      "project_unplanned"), _PLANNING),
     **dict.fromkeys(("fund_added", "allocation_issued", "allocation_arrived"), _FINANCE),
     **dict.fromkeys(("setting_changed", "user_created", "password_reset", "user_enabled", "user_disabled",
+                     "role_granted", "role_revoked",
                      "town_category_set", "county_direct_changed", "root_created", "record_adopted"), {R.admin}),
 }
 # Acts that show the user typed the right password: the failed-login count starts again after them.
@@ -150,8 +151,9 @@ def check_events(session: Session, trusted: Trusted, report: Report,
     legacy = trusted.root.legacy_events if trusted.root is not None else 0
     public: dict[int, Ed25519PublicKey | None] = {}
     status: dict[str, str] = {}
+    duties = Duties(dict(session.execute(text("SELECT uuid, id FROM user_account")).all()))
     rows = session.execute(text("SELECT id, occurred_at, user_id, action, entity_type, entity_uuid, record_json, "
-                                "hash, key_id, signature FROM audit_event ORDER BY id")).yield_per(5000)
+                                "after_json, hash, key_id, signature FROM audit_event ORDER BY id")).yield_per(5000)
     for position, row in enumerate(rows, start=1):
         facts.events = position
         where = f"审计记录第 {row.id} 条（{audit.ACTION_LABELS.get(row.action, row.action)}）"
@@ -163,6 +165,7 @@ def check_events(session: Session, trusted: Trusted, report: Report,
         if position > legacy and trusted.root is not None:
             _check_signature(row, trusted, public, where, report)
             _check_role(row, trusted, where, report)
+            duties.check(row, where, report)
         if not row.record_json:
             continue
         try:
@@ -183,6 +186,54 @@ def check_events(session: Session, trusted: Trusted, report: Report,
         if progress is not None and position % 5000 == 0:
             progress(position)
     return facts
+
+
+@dataclass
+class Duties:
+    """Separation of duties replayed from the signed history (services.duties): who drafted and signed each
+    project, and whether the county's setting allowed one person both at each moment."""
+    user_ids: dict[str, int]                                   # user uuid → id
+    drafter: dict[str, int] = field(default_factory=dict)      # project uuid → user id
+    signers: dict[str, set[int]] = field(default_factory=dict)
+    relaxed: bool = False
+
+    def check(self, row: Any, where: str, report: Report) -> None:
+        record = _json(row.record_json)
+        if row.entity_type == "setting" and row.entity_uuid == "duty_separation":
+            self.relaxed = record.get("value") == "relaxed"
+        elif row.entity_type == "project" and row.action == "project_created":
+            self.drafter[row.entity_uuid] = row.user_id
+        elif row.entity_type == "project" and row.action in ("project_signed", "project_approved", "project_amended"):
+            if row.action == "project_approved" and self.drafter.get(row.entity_uuid) == row.user_id:
+                self._refused(row, where, "审定了自己起草的项目", report)
+            self.signers.setdefault(row.entity_uuid, set()).add(row.user_id)
+        elif row.action == "expenditure_added":
+            project = str(record.get("project_id"))
+            if row.user_id in self._involved(project):
+                self._refused(row, where, "支付了自己起草或签署的项目的资金", report)
+        elif row.action == "claim_paid":
+            filer = self.user_ids.get(str(record.get("filed_by_id")))
+            if row.user_id == filer:
+                self._refused(row, where, "支付了自己提交的报账", report)
+        elif row.action == "plan_edited":
+            project = str(_json(row.after_json).get("project"))
+            if row.user_id in self._involved(project):
+                self._refused(row, where, "为自己起草或签署的项目安排了资金", report)
+
+    def _involved(self, project: str) -> set[int]:
+        return self.signers.get(project, set()) | ({self.drafter[project]} if project in self.drafter else set())
+
+    def _refused(self, row: Any, where: str, what: str, report: Report) -> None:
+        if not self.relaxed:
+            report(where, f"操作人{what}，而当时本县设置不允许兼任（职责分离）。")
+
+
+def _json(value: Any) -> dict:
+    try:
+        parsed = json.loads(value) if value else {}
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _check_role(row: Any, trusted: Trusted, where: str, report: Report) -> None:

@@ -74,3 +74,21 @@ def test_an_act_records_the_head_beside_the_database_and_an_older_copy_is_caught
 
 def test_root_commands_need_a_root(db_path):
     assert_refused(bangzhen("root", "show", "--db", str(db_path)), "还没有根密钥")
+
+
+def test_roles_granted_and_revoked_stay_on_record_and_verify(demo_path):
+    db = str(demo_path)
+    assert "县级财政（441624）" in ok(bangzhen("user", "grant", "--db", db, "--as", "admin", "大坝镇书记",
+                                            "县级财政:441624", stdin=PW))
+    assert_refused(bangzhen("user", "grant", "--db", db, "--as", "admin", "大坝镇书记", "县级财政:441624", stdin=PW),
+                   "已有")
+    assert_refused(bangzhen("user", "grant", "--db", db, "--as", "县审核", "大坝镇书记", "县级审核:441624", stdin=PW),
+                   "没有权限")
+    held = ok(bangzhen("user", "revoke", "--db", db, "--as", "admin", "大坝镇书记", "县级财政:441624", stdin=PW))
+    assert "现有角色：乡镇主要负责人（441624101）" in held
+    import sqlite3
+    with sqlite3.connect(db) as conn:
+        ended = conn.execute("SELECT valid_to FROM role_grant WHERE role = 'county_finance' AND user_id = "
+                             "(SELECT id FROM user_account WHERE username = '大坝镇书记')").fetchone()[0]
+    assert ended is not None  # the ended grant stays, so what was done under it still verifies
+    assert "核验通过" in ok(bangzhen("verify", "--db", db))

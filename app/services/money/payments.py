@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (Claim, ClaimAttachment, ClaimStatus, Expenditure, FundSource, Money, Project, ProjectStatus,
                         SupportMethod, Town, User)
-from app.services import audit, security, text
+from app.services import audit, duties, security, text
 from app.services.projects import get_project, sum_fen
 from app.services.dates import act_date
 from app.services.errors import InputError, NotFound
@@ -143,7 +143,8 @@ def _unused_voucher(session: Session, project: Project, voucher_no: str) -> None
 
 
 def _book(session: Session, user: User, project: Project, source: FundSource, *, spent_on: date, amount: Money,
-          payee: str, voucher_no: str, purpose: str) -> Expenditure:
+          payee: str, voucher_no: str, purpose: str, filed_by: int | None = None) -> Expenditure:
+    relaxed = duties.check(session, user, project, "支付本项目的资金", also={filed_by} - {None})
     _unused_voucher(session, project, voucher_no)
     expenditure = Expenditure(project=project, fund_id=project.fund_id, source=source, spent_on=spent_on,
                               amount=amount, payee=payee, voucher_no=voucher_no, purpose=purpose,
@@ -151,7 +152,7 @@ def _book(session: Session, user: User, project: Project, source: FundSource, *,
     session.add(expenditure)
     session.flush()
     audit.record(session, user, "expenditure_added", "expenditure", expenditure.uuid,
-                 after=_expenditure_record(expenditure))
+                 after=_expenditure_record(expenditure) | relaxed)
     return expenditure
 
 
@@ -280,7 +281,7 @@ def pay_claim(session: Session, user: User, claim_id: int, *, spent_on: date, vo
     _check_payable(session, project, claim.source, claim.amount, spent_on, today or date.today(),
                    pending_except=claim.id)
     expenditure = _book(session, user, project, claim.source, spent_on=spent_on, amount=claim.amount,
-                        payee=claim.payee, voucher_no=voucher_no, purpose=claim.purpose)
+                        payee=claim.payee, voucher_no=voucher_no, purpose=claim.purpose, filed_by=claim.filed_by_id)
     claim.status, claim.decided_on, claim.decided_by_id, claim.expenditure = (ClaimStatus.paid, spent_on, user.id,
                                                                               expenditure)
     audit.record(session, user, "claim_paid", "claim", claim.uuid,

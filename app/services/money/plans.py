@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.models import (AMOUNT_COLUMNS, Expenditure, FundPlan, FundSource, Money, PlanLine, PlanStatus, PlanTown,
                         Project, ProjectStatus, Town, User, UserRole)
 from app.models.types import utcnow
-from app.services import audit, security, text
+from app.services import audit, duties, security, text
 from app.services.content import exact_wan
 from app.services.dates import act_date
 from app.services.errors import InputError, NotFound
@@ -119,9 +119,10 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
     plan = _editable(session, user, plan_id)
     project = get_project(session, project_id)
     line = next((l for l in plan.lines if l.project_id == project.id and l.source is source), None)
+    relaxed = duties.check(session, user, project, "为本项目安排资金")
     if amount.fen == 0 and line is not None and not paid(session, [project.id]).get((project.id, source)):
         plan.lines.remove(line)  # taking a line out needs nothing else (a cancelled project's, say)
-        return _edited(session, user, plan, {"project": project.uuid, "source": source.value, "amount": 0})
+        return _edited(session, user, plan, {"project": project.uuid, "source": source.value, "amount": 0} | relaxed)
     town = project.town
     if not town.code.startswith(plan.region_code):
         raise InputError(f"项目“{project.name}”不属于本资金安排的县（市、区）。", "project outside the plan's region")
@@ -147,7 +148,8 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
         plan.lines.append(PlanLine(project_id=project.id, source=source, amount=amount))
     else:
         line.amount = amount
-    return _edited(session, user, plan, {"project": project.uuid, "source": source.value, "amount": amount.fen})
+    return _edited(session, user, plan, {"project": project.uuid, "source": source.value, "amount": amount.fen}
+                   | relaxed)
 
 
 def _edited(session: Session, user: User, plan: FundPlan, after: dict) -> FundPlan:
