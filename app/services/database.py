@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Iterator
 
@@ -17,6 +18,7 @@ from app.migrations import HEAD, MIGRATIONS_DIR, REVISIONS
 from app.services.errors import DatabaseError
 
 BUSY_TIMEOUT_MS = 3000
+_WRITING: ContextVar[bool] = ContextVar("writing", default=False)
 
 
 def connect(path: str | Path, *, create: bool = False, upgrade: bool = False) -> Engine:
@@ -91,9 +93,21 @@ def _engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN")
 
     return engine
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside take SQLite's write lock at once (BEGIN IMMEDIATE), waiting for it, before
+    they read anything: a read-then-write transaction in WAL mode that meets another writer fails with
+    "database is locked" instead of waiting, because its snapshot went stale."""
+    token = _WRITING.set(True)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
 
 
 def schema_revision(engine: Engine) -> str | None:

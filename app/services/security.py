@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.models import RoleGrant, Town, User, UserKey, UserRole
 from app.models.types import utcnow
-from app.services import audit, keyring, trust
+from app.services import audit, database, keyring, trust
 from app.services.crypto import (b64 as _b64, public_key_text, seal_private_key, sign_bytes,  # noqa: F401
                                  signature_valid, unb64 as _unb64, unseal_private_key)
 from app.services.errors import InputError, NotFound
@@ -254,7 +254,7 @@ def create_user(session: Session, actor: User | None, username: str, display_nam
 def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User:
     """The user if the password is right, with their signing key opened for this process (and, for an
     administrator, the installation's root); counts failures and locks the account with back-off."""
-    now = now or utcnow()
+    given, now = now, now or utcnow()
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.is_active:
         raise LoginFailed("用户名或密码错误。", f"login: unknown or inactive user {username!r}")
@@ -264,7 +264,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
                           f"login: {username!r} locked")
     sealing_key = open_credentials(password, user.password_hash)
     if sealing_key is None:
-        _count_failure(session, user, now)
+        _count_failure(session, user, given)
         raise LoginFailed("用户名或密码错误。", f"login: wrong password for {username!r}")
     _open_keys(session, user, sealing_key)
     trust.note_root(session)
@@ -287,16 +287,18 @@ def log_out(user: User) -> None:
     keyring.log_out(user)
 
 
-def _count_failure(session: Session, user: User, now: datetime) -> None:
+def _count_failure(session: Session, user: User, now: datetime | None = None) -> None:
     """Remember a wrong password, as an unsigned event (no key opens without the password). This commits:
     the action fails and its unit of work rolls back, but the count must survive, or the lockout could be
     dodged; so every caller checks the password before it changes anything. The count is raised in a
-    transaction that starts by writing, so it holds SQLite's write lock before it reads: parallel wrong
-    passwords queue up instead of overwriting each other's count."""
+    transaction that takes SQLite's write lock before it reads (database.writing): parallel wrong
+    passwords queue up instead of overwriting each other's count or failing."""
     session.rollback()
-    session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+    with database.writing():
+        session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
     session.refresh(user)
     locks = user.failed_logins >= MAX_FAILED_LOGINS
+    now = now or utcnow()  # counted now, after waiting for the write lock (tests may give the time)
     if locks:
         user.locked_until = now + min(LOCK_MAX, LOCK_BASE * 2 ** (user.failed_logins - MAX_FAILED_LOGINS))
     audit.record(session, user, "user_locked" if locks else "login_failed", "user", user.uuid,
@@ -321,7 +323,7 @@ def unlock_signing_key(session: Session, user: User, password: str) -> tuple[Use
         raise LoginFailed("密码错误次数过多，账户已锁定，请稍后再试，或请系统管理员重置密码。", "sign: locked")
     sealing_key = open_credentials(password, user.password_hash)
     if sealing_key is None:
-        _count_failure(session, user, now)
+        _count_failure(session, user)
         raise LoginFailed("密码错误，未签字。", f"sign: wrong password for {user.username}")
     key = active_key(user)  # the failure count starts again at the next login, which is recorded
     return key, unseal_private_key(key.sealed_private_key, sealing_key)
@@ -335,7 +337,7 @@ def change_password(session: Session, user: User, old_password: str, new_passwor
         raise LoginFailed("该账户已停用。", f"passwd: {user.username} inactive")
     sealing_key = open_credentials(old_password, user.password_hash)
     if sealing_key is None:
-        _count_failure(session, user, utcnow())
+        _count_failure(session, user)
         raise LoginFailed("原密码错误。", f"passwd: wrong old password for {user.username}")
     user.failed_logins = 0
     if new_password == old_password:

@@ -172,6 +172,13 @@ def unlock(session: Session, user: User, sealing_key: bytes) -> None:
         keyring.hold(root.public_key, unseal_private_key(seal.sealed, sealing_key))
 
 
+def forget_root(session: Session) -> None:
+    """No administrator works here any more: the root's private key leaves this process."""
+    root = current_root(session)
+    if root is not None:
+        keyring.drop([root.public_key])
+
+
 def seal_for(session: Session, user: User, sealing_key: bytes) -> None:
     """Seal the open root for an administrator under their (new) password."""
     opened = _open_root(session)

@@ -260,11 +260,13 @@ def check_locks(session: Session, facts: EventFacts, report: Report) -> None:
         if expected >= MAX_FAILED_LOGINS:
             last = facts.last_failure[uuid]
             try:
-                from datetime import datetime
-                until = datetime.fromisoformat(last) + min(LOCK_MAX, LOCK_BASE * 2 ** (expected - MAX_FAILED_LOGINS))
+                from datetime import datetime, timedelta
+                # the lock runs from the moment the failure was counted, a moment before its event was written
+                until = (datetime.fromisoformat(last) + min(LOCK_MAX, LOCK_BASE * 2 ** (expected - MAX_FAILED_LOGINS))
+                         - timedelta(seconds=2))
             except ValueError:
                 continue
-            if locked_until is None or str(locked_until) < until.isoformat(sep=" ")[:19]:
+            if locked_until is None or str(locked_until) < until.isoformat(sep=" "):
                 report(str(name), f"账户应锁定至 {until:%Y-%m-%d %H:%M}（UTC），锁定却被解除或提前（被人为改动）。")
 
 

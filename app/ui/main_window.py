@@ -250,6 +250,18 @@ class MainWindow(QMainWindow):
         self.tree.expand(self.tree.currentIndex())
 
     # -- who is signed in -----------------------------------------------------------------------
+    def _forget_keys(self, login: Login) -> None:
+        """The person who leaves takes their opened signing key (and the root) out of this process."""
+        from app.models import User, UserRole
+        from app.services import keyring, trust
+
+        with unit_of_work(self.engine) as session:
+            user = session.get(User, login.user_id)
+            if user is not None:
+                keyring.log_out(user)
+            if self.login is None or not self.login.has_role(UserRole.admin):
+                trust.forget_root(session)
+
     def set_login(self, login: Login | None) -> None:
         """Show what this person may do: their work lists, menus and buttons."""
         self.login = login
@@ -629,5 +641,8 @@ class MainWindow(QMainWindow):
     def switch_user(self) -> None:
         login = sign_in(self.engine, self)
         if login is not None:
+            previous, self.login = self.login, login
+            if previous is not None and previous.user_id != login.user_id:
+                self._forget_keys(previous)
             self.set_login(login)
             self.refresh()

@@ -1,4 +1,5 @@
-"""校验: check every signature and the audit chain in the background, then show what was found.
+"""校验: check the root of trust, every signature and record, the ledger and the audit chain in the
+background, then show what was found.
 
 `run_verify` runs `verify.verify_database` through a `BackgroundOp` (progress dialog, 取消) and opens
 a `VerifyResultDialog`: a green pass, or a red headline with each problem; double-clicking (or Enter
@@ -40,7 +41,10 @@ def run_verify(parent: QWidget | None, engine: Engine,
         if on_done is not None:
             on_done(dialog)
 
-    return BackgroundOp(parent, engine, verify.verify_database, success=success, label=PROGRESS_LABEL).start()
+    def check(session, progress) -> VerifyReport:  # with the trust file beside the database
+        return verify.verify_database(session, progress, db_path=str(engine.url.database))
+
+    return BackgroundOp(parent, engine, check, success=success, label=PROGRESS_LABEL).start()
 
 
 def problem_count(report: VerifyReport) -> int:
@@ -55,11 +59,14 @@ def summary_text(report: VerifyReport) -> str:
         chain = f"完整（审计记录 {report.chain.events:,} 条）"
     else:
         chain = report.chain.message
-    return f"已核验 {report.projects:,} 个项目的 {report.signatures:,} 个有效签名。\n审计链：{chain}"
+    root = (f"\n根密钥指纹：{report.root_fingerprint}（请与存档的《密钥登记表》核对）" if report.root_fingerprint
+            else "")
+    return (f"已核验 {report.projects:,} 个项目的 {report.signatures:,} 个有效签名、{report.records:,} 条记录。\n"
+            f"审计链：{chain}{root}")
 
 
 def _where(problem: Problem) -> str:
-    return problem.where if problem.project_id is not None else f"用户 {problem.where}"
+    return problem.where
 
 
 def headline_text(report: VerifyReport) -> str:

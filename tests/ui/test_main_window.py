@@ -138,3 +138,41 @@ def test_missing_folder_is_not_called_a_second_instance(tmp_path):
     result = subprocess.run([sys.executable, "-m", "app", "--db", str(tmp_path / "no" / "x.sqlite"), "--smoke-test"],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2 and "无法" in result.stderr and "另一个窗口" not in result.stderr
+
+
+def test_switching_user_takes_the_leavers_keys_out_of_the_process(qtbot, demo_path, monkeypatch):
+    """切换用户: the next person cannot act with the key the previous one opened, nor with the root."""
+    from app.services import keyring, trust
+    from app.services.database import connect, unit_of_work
+    from app.services.errors import InputError
+    from app.services.money import payments
+    from app.models import ClaimStatus
+    from datetime import date
+
+    monkeypatch.setattr(keyring, "_held", {})  # this process's keys, for this test alone
+    engine = connect(demo_path)
+    with unit_of_work(engine) as session:
+        admin = Login.of(security.authenticate(session, "admin", "demo1234"))
+        root_key = trust.current_root(session).public_key
+    assert keyring.private_key(root_key) is not None
+    window = open_main_window(QApplication.instance(), demo_path, sign_in=lambda engine, parent=None: admin)
+    qtbot.addWidget(window)
+
+    def finance_logs_in(engine, parent=None):
+        with unit_of_work(engine) as session:
+            return Login.of(security.authenticate(session, "县财政", "demo1234"))
+
+    monkeypatch.setattr("app.ui.main_window.sign_in", finance_logs_in)
+    window.switch_user()
+    assert window.login.username == "县财政"
+    assert keyring.private_key(root_key) is None  # the administrator left, and the root with them
+    with pytest.raises(InputError, match="根密钥只在管理员登录时解开"):
+        with unit_of_work(engine) as session:
+            security.grant_role(session, security.find_user(session, "admin"), security.find_user(session, "县审核"),
+                                security.UserRole.county_finance, "441624")
+    with unit_of_work(engine) as session:  # the one now logged in acts, signed with their own key
+        claim = payments.claims(session, "441624", (ClaimStatus.filed,))[0]
+        payments.pay_claim(session, security.find_user(session, "县财政"), claim.id, spent_on=date.today(),
+                           voucher_no="SWITCH-1")
+    window.release()
+    engine.dispose()
