@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.cli.common import Passwords, acting, group, login, number, unit
+from app.cli.common import Passwords, acting, as_user, group, login, number, unit
 from app.models import User, UserRole
 from app.models.types import utcnow
 from app.services import approval, audit, database, refdata, security, settings, text, verify
@@ -170,6 +170,32 @@ def cmd_root_sheet(args: argparse.Namespace) -> None:
     print(f"已生成密钥登记表：{args.out}（根密钥指纹 {register.root_fingerprint}）。请打印、签字盖章后存档。")
 
 
+@as_user
+def cmd_root_replace(session, admin, args: argparse.Namespace, password: str) -> None:
+    root = security.replace_root(session, admin, password, args.reason, session.get_bind().url.database)
+    from app.services import trust
+    print(f"已更换根密钥，新的根密钥指纹：{trust.fingerprint(root.public_key)}。\n"
+          "请立即用 bangzhen root sheet 打印新的《密钥登记表》，签字盖章后报县（市）重新登记；旧表作废。")
+
+
+@as_user
+def cmd_root_recovery(session, admin, args: argparse.Namespace, password: str) -> None:
+    from app.reports import key_register
+
+    code = security.make_recovery_code(session, admin)
+    register = key_register.key_register(session)
+    key_register.write_recovery_pdf(register.unit, register.installation, register.root_fingerprint, code, args.out)
+    print(f"已生成根密钥恢复单：{args.out}。请打印一份后删除此文件，把纸质恢复单密封保管；此前的恢复单作废。")
+
+
+def cmd_root_recover(args: argparse.Namespace) -> None:
+    passwords = Passwords()
+    with unit(args) as session:
+        admin, password = login(session, args, passwords)
+        security.recover_root(session, admin, password, passwords.read("恢复单上的恢复码"))
+    print("已用恢复单恢复根密钥，并以您的密码重新密封。")
+
+
 def add_commands(commands, command, parser_class) -> None:
     """Register the commands on the main parser's subcommands (see app.cli.build_parser)."""
     users = group(commands, parser_class, "user", "用户：新增、列出、修改或重置密码")
@@ -197,6 +223,11 @@ def add_commands(commands, command, parser_class) -> None:
     command("show", cmd_root_show, "显示本安装的根密钥指纹和审计记录头", root)
     sheet = command("sheet", cmd_root_sheet, "生成《密钥登记表》PDF（根密钥指纹、各用户密钥，供签字存档）", root)
     sheet.add_argument("--out", required=True, type=Path, metavar="文件", help="PDF 文件路径")
+    replace = acting(command("replace", cmd_root_replace, "更换根密钥（须系统管理员；须重新登记）", root), "管理员密码")
+    replace.add_argument("--reason", required=True, help="更换原因，如 管理员电脑遗失")
+    recovery = acting(command("recovery", cmd_root_recovery, "制作根密钥恢复单 PDF（旧恢复单作废）", root), "管理员密码")
+    recovery.add_argument("--out", required=True, type=Path, metavar="文件", help="PDF 文件路径")
+    acting(command("recover", cmd_root_recover, "用恢复单恢复根密钥（须系统管理员）", root), "管理员密码、恢复码")
     check = command("verify", cmd_verify, "核验根密钥、全部签名、记录、资金台账与审计链（发现被改动的数据）")
     check.add_argument("--root", metavar="指纹", help="与《密钥登记表》上的根密钥指纹核对")
     check.add_argument("--head", action="append", metavar="条数:哈希",

@@ -130,3 +130,35 @@ def write_pdf(register: KeyRegister, path: Path) -> Path:
                                  topMargin=37 * mm, bottomMargin=35 * mm, title="密钥登记表", author="帮镇扶村台账")
     document.build(story, onFirstPage=page_number, onLaterPages=page_number)
     return path
+
+
+def write_recovery_pdf(unit: str, installation: str, root_fingerprint: str, code: str, path: Path) -> Path:
+    """The recovery sheet: the code that opens the root when no administrator can (printed once; the
+    unit seals it in an envelope). A new sheet makes every earlier one void."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+    title = ParagraphStyle("title", fontName=FONT, fontSize=20, leading=30, alignment=1, spaceAfter=6 * mm)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=18)
+    big = ParagraphStyle("big", fontName=FONT, fontSize=20, leading=32, alignment=1)
+    story = [Paragraph("帮镇扶村台账 根密钥恢复单", title),
+             Paragraph(f"单位：{unit}", body), Paragraph(f"安装编号：{installation}", body),
+             Paragraph(f"根密钥指纹：{root_fingerprint}", body),
+             Paragraph(f"制作时间：{_beijing(datetime.now(timezone.utc))}（北京时间）", body), Spacer(1, 10 * mm),
+             Paragraph("恢复码", ParagraphStyle("label", parent=body, alignment=1)), Paragraph(code, big),
+             Spacer(1, 10 * mm),
+             Paragraph("用途：所有系统管理员都无法打开根密钥时（例如更换根密钥的管理员调离），由系统管理员运行"
+                       "“bangzhen root recover”并输入本恢复码，把根密钥重新密封在自己的密码下。", body),
+             Paragraph("保管：本单只打印一次，请立即装入信封密封、签字，由单位负责人保管；不得拍照或录入电脑。"
+                       "重新制作恢复单后，本单作废。", body),
+             Spacer(1, 16 * mm),
+             Paragraph("制作人（签字）：________________　　保管人（签字）：________________", body)]
+    SimpleDocTemplate(str(path), pagesize=A4, leftMargin=28 * mm, rightMargin=26 * mm, topMargin=37 * mm,
+                      bottomMargin=35 * mm, title="根密钥恢复单", author="帮镇扶村台账").build(story)
+    return path

@@ -53,7 +53,8 @@ ACTION_LABELS = {
     "project_unplanned": "移出资金安排", "claim_filed": "报账", "claim_paid": "支付报账", "claim_rejected": "驳回报账",
     "claim_withdrawn": "撤回报账", "asset_registered": "资产登记", "county_direct_changed": "设置财政省直管县", "town_category_set": "设置镇类别",
     "amendment_proposed": "起草项目调整", "amendment_signed": "项目调整签字", "amendment_returned": "退回项目调整",
-    "amendment_withdrawn": "撤回项目调整", "amendment_approved": "审定项目调整", "project_amended": "项目调整生效", "publicity_recorded": "登记公示", "root_created": "建立根密钥",
+    "amendment_withdrawn": "撤回项目调整", "amendment_approved": "审定项目调整", "project_amended": "项目调整生效", "publicity_recorded": "登记公示", "root_created": "建立根密钥", "root_replaced": "更换根密钥", "recovery_sheet_made": "制作根密钥恢复单",
+    "root_recovered": "用恢复单恢复根密钥",
     "record_adopted": "接管记录",
 }
 
@@ -129,15 +130,20 @@ def append_many(session: Session, events: Iterable[tuple], signers: dict[int, tu
     entity_type, entity_uuid, reason, before, after, record_json) each, signed with `signers[user_id]`
     (key id, private key) and chained exactly like `record`, but inserted in one executemany."""
     count, prev_hash = _head(session)
-    rows = []
+    added, rows = 0, []
     for user_id, *event in events:
         rows.append(_new_row(prev_hash, user_id, *event, signer=signers[user_id]))
         prev_hash = rows[-1]["hash"]
+        if len(rows) == 10_000:  # bounded memory at any scale
+            session.execute(AuditEvent.__table__.insert(), rows)
+            added, rows = added + len(rows), []
     if rows:
         session.execute(AuditEvent.__table__.insert(), rows)
-        _set_head(session, count + len(rows), prev_hash)
+        added += len(rows)
+    if added:
+        _set_head(session, count + added, prev_hash)
         session.flush()
-    return len(rows)
+    return added
 
 
 @dataclass(frozen=True)

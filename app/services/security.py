@@ -412,6 +412,51 @@ def revoke_role(session: Session, admin: User, user: User, role: UserRole, regio
     return grant
 
 
+def replace_root(session: Session, admin: User, password: str, reason: str, db_path: str):
+    """An administrator replaces the installation's root (see trust.replace_root), typing their password."""
+    if not trust.is_admin(admin) or not admin.is_active:
+        raise PermissionDenied("只有系统管理员可以更换根密钥。", f"{admin.username} replacing the root")
+    sealing_key = open_credentials(password, admin.password_hash)
+    if sealing_key is None:
+        _count_failure(session, admin)
+        raise LoginFailed("密码错误，根密钥未更换。", "root replacement: wrong password")
+    return trust.replace_root(session, admin, sealing_key, reason, db_path)
+
+
+RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on paper
+
+
+def make_recovery_code(session: Session, admin: User) -> str:
+    """A new recovery code for the open root (the recovery sheet): the root sealed under it replaces any
+    earlier recovery seal. Shown once; kept sealed in an envelope by the unit."""
+    opened = trust.require_root(session)
+    if opened is None or not trust.is_admin(admin):
+        raise PermissionDenied("只有系统管理员在根密钥建立后才能制作恢复单。", "recovery code without root")
+    code = "-".join("".join(RECOVERY_ALPHABET[b % len(RECOVERY_ALPHABET)] for b in os.urandom(5)) for _ in range(6))
+    credentials = new_credentials(code)
+    trust.seal_recovery(session, opened, credentials.password_hash,
+                        seal_private_key(opened[1], credentials.sealing_key))
+    audit.record(session, admin, "recovery_sheet_made", "installation", opened[0].installation,
+                 reason="制作根密钥恢复单（旧恢复单作废）")
+    return code
+
+
+def recover_root(session: Session, admin: User, password: str, code: str) -> None:
+    """An administrator without the root (a new one, or after the root was replaced) opens it with the
+    recovery sheet's code and gets it sealed under their own password."""
+    if not trust.is_admin(admin) or not admin.is_active:
+        raise PermissionDenied("只有系统管理员可以用恢复单恢复根密钥。", "recover by non-admin")
+    sealing_key = open_credentials(password, admin.password_hash)
+    if sealing_key is None:
+        _count_failure(session, admin)
+        raise LoginFailed("密码错误，根密钥未恢复。", "recover: wrong password")
+    root = trust.open_recovery(session, code.strip().upper())
+    keyring.hold(active_key(admin).public_key, unseal_private_key(active_key(admin).sealed_private_key, sealing_key))
+    keyring.hold(root[0].public_key, root[1])
+    trust.seal_for(session, admin, sealing_key)
+    audit.record(session, admin, "root_recovered", "installation", root[0].installation, reason="用恢复单恢复根密钥")
+
+
 def set_active(session: Session, admin: User, user: User, active: bool) -> None:
     for grant in user.grants:
         require(session, admin, Action.manage_users, grant.region_code)

@@ -141,6 +141,46 @@ def establish(session: Session, admin: User, sealing_key: bytes) -> TrustRoot:
     return root
 
 
+def replace_root(session: Session, admin: User, sealing_key: bytes, reason: str, db_path: str | Path) -> TrustRoot:
+    """Retire the root and make a new one (a key feared lost or copied): an explicit, audited act by an
+    administrator who has the old root open. The old root endorses the new one in the event; every key
+    and grant is certified again; the new root is sealed for this administrator only (others get it when
+    they are reset or re-sealed); the trust file beside the database is rewritten, and the county must
+    print the new 密钥登记表 and register it again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("更换根密钥必须填写原因。", "root replacement without reason")
+    old, old_key = require_root(session) or (None, None)
+    if old is None:
+        raise InputError("本数据库还没有根密钥，无需更换。", "no root to replace")
+    private_key = Ed25519PrivateKey.generate()
+    root = TrustRoot(installation=old.installation, public_key=public_key_text(private_key), created_at=utcnow(),
+                     legacy_events=old.legacy_events, replaces_id=old.id, certificate="")
+    root.certificate = sign_bytes(private_key, root_payload(root, old.public_key))
+    old.retired_at = root.created_at
+    session.add(root)
+    session.flush()
+    session.add(RootSeal(root_id=root.id, user_id=admin.id, sealed=seal_private_key(private_key, sealing_key)))
+    keyring.drop([old.public_key])
+    keyring.hold(root.public_key, private_key)
+    for user in session.scalars(select(User)):
+        for key in user.keys:
+            key.certificate = sign_bytes(private_key, key_payload(user, key))
+        for grant in user.grants:
+            grant.certificate = sign_bytes(private_key, grant_payload(user.uuid, grant))
+    new_fingerprint = fingerprint(root.public_key)
+    audit.record(session, admin, "root_replaced", "installation", root.installation, reason=reason,
+                 before={"fingerprint": fingerprint(old.public_key)},
+                 after={"fingerprint": new_fingerprint,
+                        "endorsed_by_old_root": sign_bytes(old_key, root_payload(root, old.public_key))})
+    count, last = audit._head(session)
+    path = trust_path(db_path)
+    path.unlink(missing_ok=True)  # the one act that may name another root in the trust file
+    write_trust_file(db_path, root.installation, new_fingerprint, count, last)
+    note_root(session, root)
+    return root
+
+
 def adopt_unrecorded(session: Session, admin: User) -> int:
     """Every checked record without a signed event gets one ("record_adopted", signed by `admin`): the
     reference data, rows written by an older version and rows of the bulk generator."""
@@ -170,6 +210,30 @@ def unlock(session: Session, user: User, sealing_key: bytes) -> None:
     seal = session.scalar(select(RootSeal).where(RootSeal.root_id == root.id, RootSeal.user_id == user.id))
     if seal is not None:
         keyring.hold(root.public_key, unseal_private_key(seal.sealed, sealing_key))
+
+
+def seal_recovery(session: Session, opened: tuple[TrustRoot, Ed25519PrivateKey], code_hash: str,
+                  sealed: str) -> None:
+    """Keep the root sealed under a recovery code (the seal with no user), replacing an earlier one."""
+    root = opened[0]
+    for seal in session.scalars(select(RootSeal).where(RootSeal.root_id == root.id, RootSeal.user_id.is_(None))):
+        session.delete(seal)
+    session.add(RootSeal(root_id=root.id, user_id=None, sealed=json.dumps({"code": code_hash, "sealed": sealed})))
+
+
+def open_recovery(session: Session, code: str) -> tuple[TrustRoot, Ed25519PrivateKey]:
+    from app.services.security import open_credentials  # security builds on this module
+
+    root = current_root(session)
+    seal = None if root is None else session.scalar(select(RootSeal).where(RootSeal.root_id == root.id,
+                                                                           RootSeal.user_id.is_(None)))
+    if seal is None:
+        raise InputError("本数据库没有有效的根密钥恢复单（从未制作，或根密钥已更换）。", "no recovery seal")
+    box = json.loads(seal.sealed)
+    sealing_key = open_credentials(code, box["code"])
+    if sealing_key is None:
+        raise InputError("恢复码不正确。请核对恢复单上的 6 组字符（不含 0、O、1、I）。", "wrong recovery code")
+    return root, unseal_private_key(box["sealed"], sealing_key)
 
 
 def forget_root(session: Session) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (AmendmentStatus, AuditEvent, FundPlan, PlanStatus, Project, ProjectAmendment, ProjectSignature,
                         ProjectStatus, Town, User, UserKey, UserRole)
+from app.errors import BangzhenError
 from app.services import audit, verify_trust
 from app.services.approval import signed_payload
 from app.services.content import project_contents
@@ -58,7 +59,9 @@ class Problem:
 @dataclass
 class VerifyReport:
     projects: int = 0
-    signatures: int = 0
+    signatures: int = 0        # current project signatures
+    event_signatures: int = 0  # audit events whose signature was checked
+    certificates: int = 0      # root certificates on keys and grants
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
     chain: audit.ChainReport | None = None
@@ -68,6 +71,11 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         return not self.problems and self.chain is not None and self.chain.ok
+
+    @property
+    def signatures_checked(self) -> int:
+        """Every Ed25519 check made: project and plan signatures, events, certificates."""
+        return self.signatures + self.event_signatures + self.certificates
 
     def as_json(self) -> dict:
         """The machine-readable report (`bangzhen verify --json`)."""
@@ -91,6 +99,8 @@ def verify_database(session: Session, progress: Progress | None = None, *, db_pa
     def guarded(what: str, check: Callable[[], object]) -> object:
         try:
             return check()
+        except BangzhenError:  # the user cancelled (the progress callback raised): stop, report nothing
+            raise
         except Exception as error:  # noqa: BLE001 - a malformed row must be a finding, never a crash
             note(what, f"检查时遇到无法读取的数据（{type(error).__name__}），数据库可能被直接改动：{str(error)[:120]}")
             return None
@@ -100,8 +110,12 @@ def verify_database(session: Session, progress: Progress | None = None, *, db_pa
     trusted_keys = guarded("密钥与授权", lambda: verify_trust.check_keys_and_grants(session, check_root, note))
     if trusted_keys is None:
         trusted_keys = verify_trust.Trusted(check_root, {}, {})
-    facts = guarded("审计记录签名", lambda: verify_trust.check_events(session, trusted_keys, note))
+    report.certificates = trusted_keys.certificates
+    events = audit._head(session)[0]
+    counted = None if progress is None else (lambda done: progress(done, events, "审计记录"))
+    facts = guarded("审计记录签名", lambda: verify_trust.check_events(session, trusted_keys, note, counted))
     if facts is not None:
+        report.event_signatures = facts.signatures
         guarded("登录锁定", lambda: verify_trust.check_locks(session, facts, note))
     report.records = guarded("记录", lambda: verify_trust.check_records(session, note)) or 0
     guarded("资金台账", lambda: verify_trust.check_ledger(session, note))

@@ -92,3 +92,42 @@ def test_roles_granted_and_revoked_stay_on_record_and_verify(demo_path):
                              "(SELECT id FROM user_account WHERE username = '大坝镇书记')").fetchone()[0]
     assert ended is not None  # the ended grant stays, so what was done under it still verifies
     assert "核验通过" in ok(bangzhen("verify", "--db", db))
+
+
+def test_replacing_the_root_is_explicit_audited_and_needs_registering_again(demo_path):
+    db = str(demo_path)
+    old = _fingerprint(db)
+    ok(bangzhen("verify", "--db", db))  # a head and the root remembered beside the database... after an act:
+    ok(bangzhen("user", "grant", "--db", db, "--as", "admin", "大坝镇书记", "县级财政:441624", stdin=PW))
+    assert_refused(bangzhen("root", "replace", "--db", db, "--as", "县审核", "--reason", "试试", stdin=PW), "系统管理员")
+    assert_refused(bangzhen("root", "replace", "--db", db, "--as", "admin", "--reason", " ", stdin=PW), "原因")
+    out = ok(bangzhen("root", "replace", "--db", db, "--as", "admin", "--reason", "管理员电脑遗失", stdin=PW))
+    new = re.search(r"新的根密钥指纹：([0-9A-F-]{39})", out).group(1)
+    assert new != old and "重新登记" in out
+    assert "核验通过" in ok(bangzhen("verify", "--db", db, "--root", new))
+    assert_refused(bangzhen("verify", "--db", db, "--root", old), "核验未通过")
+    assert "更换根密钥" in ok(bangzhen("audit", "--db", db, "--limit", "3"))
+    # the administrator goes on working under the new root
+    ok(bangzhen("user", "revoke", "--db", db, "--as", "admin", "大坝镇书记", "县级财政:441624", stdin=PW))
+    assert "核验通过" in ok(bangzhen("verify", "--db", db))
+
+
+def test_recovery_sheet_opens_the_root_for_an_administrator_who_lacks_it(demo_path, tmp_path):
+    """admin replaces the root (sealed for admin alone); a second administrator then opens it with the
+    recovery sheet's code, read back from the PDF."""
+    db = str(demo_path)
+    ok(bangzhen("user", "add", "--db", db, "--as", "admin", "admin2", "--name", "第二管理员", "--role", "系统管理员:441624",
+                stdin=PW + "admin2 password\nadmin2 password\n"))
+    ok(bangzhen("root", "replace", "--db", db, "--as", "admin", "--reason", "演练", stdin=PW))
+    grant = ("user", "grant", "--db", db, "--as", "admin2", "大坝镇书记", "县级财政:441624")
+    assert_refused(bangzhen(*grant, stdin="admin2 password\n"), "根密钥只在管理员登录时解开")
+    sheet = tmp_path / "恢复单.pdf"
+    ok(bangzhen("root", "recovery", "--db", db, "--as", "admin", "--out", str(sheet), stdin=PW))
+    text = subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True, check=True).stdout
+    code = re.search(r"([A-Z2-9]{5}(?:-[A-Z2-9]{5}){5})", text).group(1)
+    assert "根密钥恢复单" in text and _fingerprint(db) in text
+    assert_refused(bangzhen("root", "recover", "--db", db, "--as", "admin2", stdin="admin2 password\nAAAAA-BBBBB\n"),
+                   "恢复码不正确")
+    ok(bangzhen("root", "recover", "--db", db, "--as", "admin2", stdin=f"admin2 password\n{code.lower()}\n"))
+    ok(bangzhen(*grant, stdin="admin2 password\n"))
+    assert "核验通过" in ok(bangzhen("verify", "--db", db))

@@ -467,3 +467,19 @@ def test_voided_signature_content_altered_by_hand(demo_file):
                      "WHERE project_id = ?", (project[0],))
 
     _assert_flagged(_verify(demo_file), project, "已作废的“乡镇主要负责人”签名与其记录的签字内容不符")
+
+
+def test_cancel_stops_verify_instead_of_becoming_a_finding(demo_file):
+    """The GUI cancels by raising from the progress callback: verify stops, it does not report it as a problem."""
+    from app.ui.ops import Cancelled
+
+    def cancel(done: int, total: int, label: str) -> None:
+        raise Cancelled()
+
+    engine = database.connect(demo_file)
+    try:
+        with Session(engine) as session:
+            with pytest.raises(Cancelled):
+                verify.verify_database(session, cancel)
+    finally:
+        engine.dispose()
