@@ -72,17 +72,23 @@ def _beijing(moment: datetime) -> str:
     return moment.astimezone(timezone(timedelta(hours=8))).strftime("%Y年%m月%d日 %H:%M")
 
 
+def _register_font() -> None:
+    """WenQuanYi Micro Hei as a TrueType font (subfont 0 of the .ttc), so the PDF embeds it."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+
+
 def write_pdf(register: KeyRegister, path: Path) -> Path:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+    _register_font()
     title = ParagraphStyle("title", fontName=FONT, fontSize=20, leading=30, alignment=1, spaceAfter=4 * mm)
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
     small = ParagraphStyle("small", fontName=FONT, fontSize=9, leading=13)
@@ -138,12 +144,9 @@ def write_recovery_pdf(unit: str, installation: str, root_fingerprint: str, code
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+    _register_font()
     title = ParagraphStyle("title", fontName=FONT, fontSize=20, leading=30, alignment=1, spaceAfter=6 * mm)
     body = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=18)
     big = ParagraphStyle("big", fontName=FONT, fontSize=20, leading=32, alignment=1)

@@ -42,20 +42,21 @@ UNSIGNED_ACTIONS = frozenset({"login_failed", "user_locked"})
 FIRST_ACTS_AFTER_RESET = UNSIGNED_ACTIONS | {"user_login", "password_changed", "password_reset"}
 
 ACTION_LABELS = {
-    "user_created": "新建用户", "user_locked": "账户锁定", "login_failed": "密码错误", "user_login": "登录", "password_changed": "修改密码",
-    "password_reset": "重置密码", "user_enabled": "启用用户", "user_disabled": "停用用户", "role_granted": "授予角色", "role_revoked": "收回角色",
-    "setting_changed": "修改设置", "project_created": "起草项目", "project_edited": "修改项目",
-    "project_signed": "签字", "project_approved": "审定入库", "project_returned": "退回",
-    "project_started": "开始实施", "project_completed": "完工", "project_accepted": "验收",
-    "project_cancelled": "终止", "expenditure_added": "录入支出", "expenditure_reversed": "红字冲销",
-    "fund_added": "新增资金", "allocation_issued": "下达资金", "allocation_arrived": "资金到位",
-    "plan_created": "新建资金安排", "plan_signed": "签发资金安排", "plan_superseded": "资金安排被新版取代", "plan_edited": "修改资金安排草稿", "project_planned": "纳入资金安排",
-    "project_unplanned": "移出资金安排", "claim_filed": "报账", "claim_paid": "支付报账", "claim_rejected": "驳回报账",
-    "claim_withdrawn": "撤回报账", "asset_registered": "资产登记", "county_direct_changed": "设置财政省直管县", "town_category_set": "设置镇类别",
-    "amendment_proposed": "起草项目调整", "amendment_signed": "项目调整签字", "amendment_returned": "退回项目调整",
-    "amendment_withdrawn": "撤回项目调整", "amendment_approved": "审定项目调整", "project_amended": "项目调整生效", "publicity_recorded": "登记公示", "root_created": "建立根密钥", "root_replaced": "更换根密钥", "recovery_sheet_made": "制作根密钥恢复单",
-    "root_recovered": "用恢复单恢复根密钥",
-    "record_adopted": "接管记录",
+    "user_created": "新建用户", "user_locked": "账户锁定", "login_failed": "密码错误", "user_login": "登录",
+    "password_changed": "修改密码", "password_reset": "重置密码", "user_enabled": "启用用户", "user_disabled": "停用用户",
+    "role_granted": "授予角色", "role_revoked": "收回角色", "setting_changed": "修改设置", "project_created": "起草项目",
+    "project_edited": "修改项目", "project_signed": "签字", "project_approved": "审定入库", "project_returned": "退回",
+    "project_started": "开始实施", "project_completed": "完工", "project_accepted": "验收", "project_cancelled": "终止",
+    "expenditure_added": "录入支出", "expenditure_reversed": "红字冲销", "fund_added": "新增资金",
+    "allocation_issued": "下达资金", "allocation_arrived": "资金到位", "plan_created": "新建资金安排",
+    "plan_signed": "签发资金安排", "plan_superseded": "资金安排被新版取代", "plan_edited": "修改资金安排草稿",
+    "project_planned": "纳入资金安排", "project_unplanned": "移出资金安排", "claim_filed": "报账", "claim_paid": "支付报账",
+    "claim_rejected": "驳回报账", "claim_withdrawn": "撤回报账", "asset_registered": "资产登记",
+    "county_direct_changed": "设置财政省直管县", "town_category_set": "设置镇类别", "amendment_proposed": "起草项目调整",
+    "amendment_signed": "项目调整签字", "amendment_returned": "退回项目调整", "amendment_withdrawn": "撤回项目调整",
+    "amendment_approved": "审定项目调整", "project_amended": "项目调整生效", "publicity_recorded": "登记公示",
+    "root_created": "建立根密钥", "root_replaced": "更换根密钥", "recovery_sheet_made": "制作根密钥恢复单",
+    "root_recovered": "用恢复单恢复根密钥", "record_adopted": "接管记录"
 }
 
 

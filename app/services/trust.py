@@ -129,16 +129,20 @@ def establish(session: Session, admin: User, sealing_key: bytes) -> TrustRoot:
     session.flush()
     session.add(RootSeal(root_id=root.id, user_id=admin.id, sealed=seal_private_key(private_key, sealing_key)))
     keyring.hold(root.public_key, private_key)
-    for user in session.scalars(select(User)):
-        for key in user.keys:
-            key.certificate = sign_bytes(private_key, key_payload(user, key))
-        for grant in user.grants:
-            grant.certificate = sign_bytes(private_key, grant_payload(user.uuid, grant))
+    _certify_everyone(session, private_key)
     adopt_unrecorded(session, admin)
     audit.record(session, admin, "root_created", "installation", root.installation,
                  after={"fingerprint": fingerprint(root.public_key), "legacy_events": root.legacy_events})
     note_root(session, root)
     return root
+
+
+def _certify_everyone(session: Session, root_key: Ed25519PrivateKey) -> None:
+    for user in session.scalars(select(User)):
+        for key in user.keys:
+            key.certificate = sign_bytes(root_key, key_payload(user, key))
+        for grant in user.grants:
+            grant.certificate = sign_bytes(root_key, grant_payload(user.uuid, grant))
 
 
 def replace_root(session: Session, admin: User, sealing_key: bytes, reason: str, db_path: str | Path) -> TrustRoot:
@@ -163,11 +167,7 @@ def replace_root(session: Session, admin: User, sealing_key: bytes, reason: str,
     session.add(RootSeal(root_id=root.id, user_id=admin.id, sealed=seal_private_key(private_key, sealing_key)))
     keyring.drop([old.public_key])
     keyring.hold(root.public_key, private_key)
-    for user in session.scalars(select(User)):
-        for key in user.keys:
-            key.certificate = sign_bytes(private_key, key_payload(user, key))
-        for grant in user.grants:
-            grant.certificate = sign_bytes(private_key, grant_payload(user.uuid, grant))
+    _certify_everyone(session, private_key)
     new_fingerprint = fingerprint(root.public_key)
     audit.record(session, admin, "root_replaced", "installation", root.installation, reason=reason,
                  before={"fingerprint": fingerprint(old.public_key)},
