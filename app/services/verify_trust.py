@@ -1,6 +1,7 @@
 """The parts of `verify` that need no project content: the root and the keys and grants it certified,
-every audit event's signature, every checked record against its last signed event, the ledger's rules
-replayed from the signed history, the schema, and rollback against heads seen outside the file.
+every audit event's signature and its actor's role at that moment, every checked record against its last
+signed event, the ledger's rules and separation of duties replayed from the signed history, lock
+counters, the schema, and rollback against heads seen outside the file.
 
 Each check reads raw values and reports what it cannot read as a problem; nothing here may stop
 `verify` with an internal error, because a malformed row is exactly what an attacker would leave.
@@ -187,23 +188,17 @@ def _walk(session: Session, trusted: Trusted, report: Report, progress, facts: E
             facts.last_failure[row.entity_uuid] = str(row.occurred_at)
         elif row.action in PASSWORD_ACTS and row.entity_type == "user":
             facts.failures[row.entity_uuid] = 0
+        record = _json(row.record_json)
+        if row.record_json and not record:
+            report(where, "记录内容不是有效的数据。")
         if position > legacy and trusted.root is not None:
             _check_signature(row, trusted, public, where, report, pool)
             _check_role(row, trusted, where, report)
-            duties.check(row, where, report)
-        if not row.record_json:
-            continue
-        try:
-            record = json.loads(row.record_json)
-        except ValueError:
-            report(where, "记录内容不是有效的数据。")
-            continue
-        if not isinstance(record, dict):
-            continue
-        if row.entity_type == "project":
+            duties.check(row, record, where, report)
+        if row.entity_type == "project" and record:
             status[row.entity_uuid] = record.get("status")
-        elif row.entity_type == "expenditure" and row.action == "expenditure_added":
-            state = status.get(record.get("project_id"))
+        elif row.entity_type == "expenditure" and row.action == "expenditure_added" and record:
+            state = status.get(str(record.get("project_id")))
             if state not in MAY_SPEND:
                 label = ProjectStatus(state).label if state in {s.value for s in ProjectStatus} else "未知"
                 report(where, f"支出 {record.get('voucher_no', '')} 入账时，项目在签名历史中的状态为“{label}”，"
@@ -221,8 +216,7 @@ class Duties:
     signers: dict[str, set[int]] = field(default_factory=dict)
     relaxed: bool = False
 
-    def check(self, row: Any, where: str, report: Report) -> None:
-        record = _json(row.record_json)
+    def check(self, row: Any, record: dict, where: str, report: Report) -> None:
         if row.entity_type == "setting" and row.entity_uuid == "duty_separation":
             self.relaxed = record.get("value") == "relaxed"
         elif row.entity_type == "project" and row.action == "project_created":
