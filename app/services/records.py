@@ -46,7 +46,10 @@ class Kind:
 
 KINDS: dict[str, Kind] = {kind.entity_type: kind for kind in (
     Kind("project", "project", children=(("project_indicator", "project_id"), ("project_village", "project_id"))),
-    Kind("amendment", "project_amendment"),
+    # A 项目调整's signatures (signing, returning, withdrawing and approving it are each recorded on the
+    # amendment). A project's own signatures cannot be a child of the project: they share `project_id`
+    # with its pending amendment's, whose signing records the amendment, not the project.
+    Kind("amendment", "project_amendment", children=(("project_signature", "amendment_id"),)),
     Kind("publicity", "publicity"),
     Kind("fund", "fund", children=(("fund_income", "fund_id"),)),
     Kind("allocation", "allocation"),
