@@ -89,10 +89,15 @@ def _columns(table: Table, skip: frozenset[str], parent: str | None = None) -> l
 
 
 def _raw(column: Column):
+    """The column as stored; a foreign key as the referenced row's uuid (or code, for regions), so
+    renumbering a referenced row shows. The referenced table is aliased: a key into its own table
+    (a reversal's payment, an allocation's parent) must not correlate with the outer row."""
     for foreign_key in column.foreign_keys:
-        target = foreign_key.column.table
-        if "uuid" in target.c and foreign_key.column.name == "id":
-            return (select(target.c.uuid).where(target.c.id == column).scalar_subquery()
+        target = foreign_key.column.table.alias()
+        natural = ("uuid" if "uuid" in target.c else
+                   "code" if "code" in target.c and not target.c.code.nullable else None)
+        if natural is not None and foreign_key.column.name == "id":
+            return (select(target.c[natural]).where(target.c.id == column).scalar_subquery()
                     .label(column.name))
     return type_coerce(column, NullType()).label(column.name)
 

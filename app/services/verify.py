@@ -118,6 +118,7 @@ def verify_database(session: Session, progress: Progress | None = None, *, db_pa
         report.event_signatures = facts.signatures
         guarded("登录锁定", lambda: verify_trust.check_locks(session, facts, note))
     report.records = guarded("记录", lambda: verify_trust.check_records(session, note)) or 0
+    guarded("报账附件", lambda: verify_trust.check_attachments(session, note))
     guarded("资金台账", lambda: verify_trust.check_ledger(session, note))
     guarded("数据库结构", lambda: verify_trust.check_schema(session, note))
     report.head = guarded("审计记录头", lambda: verify_trust.check_rollback(session, note, db_path, list(heads))) or (0, "")

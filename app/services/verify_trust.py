@@ -346,6 +346,16 @@ def check_records(session: Session, report: Report) -> int:
     return compared
 
 
+def check_attachments(session: Session, report: Report) -> None:
+    """A claim's scanned vouchers are the bytes whose sha256 its signed record carries."""
+    import hashlib
+    for claim_uuid, filename, digest, data in session.execute(text(
+            "SELECT claim.uuid, claim_attachment.filename, claim_attachment.sha256, claim_attachment.data "
+            "FROM claim_attachment JOIN claim ON claim.id = claim_attachment.claim_id")):
+        if not isinstance(data, bytes) or hashlib.sha256(data).hexdigest() != digest:
+            report(f"报账 {claim_uuid}", f"附件“{filename}”的内容与登记的校验值不符（附件被替换或改动）。")
+
+
 KIND_LABELS = {"project": "项目", "amendment": "项目调整", "publicity": "公示", "fund": "资金", "allocation": "下达",
                "arrival": "到位", "plan": "资金安排", "claim": "报账", "expenditure": "支出", "asset": "资产",
                "user": "用户", "setting": "设置", "city": "地级市", "county": "县", "town": "乡镇", "task_item": "任务清单",
