@@ -37,13 +37,16 @@ def drop(public_keys: list[str]) -> None:
             _held.pop(public_key, None)
 
 
+def active(user: User) -> UserKey | None:
+    """The user's key in use: the newest not retired (a reset retires the old one and drops its private half)."""
+    return next((k for k in reversed(user.keys) if k.retired_at is None and k.sealed_private_key), None)
+
+
 def signer(user: User) -> tuple[UserKey, Ed25519PrivateKey] | None:
     """The user's active key and its unlocked private half, when they have logged in in this process."""
-    for key in reversed(user.keys):
-        if key.retired_at is None and key.sealed_private_key:
-            opened = private_key(key.public_key)
-            return (key, opened) if opened is not None else None
-    return None
+    key = active(user)
+    opened = None if key is None else private_key(key.public_key)
+    return None if opened is None else (key, opened)
 
 
 def log_out(user: User) -> None:

@@ -307,11 +307,11 @@ def _count_failure(session: Session, user: User, now: datetime | None = None) ->
 
 
 def active_key(user: User) -> UserKey:
-    keys = [k for k in user.keys if k.retired_at is None and k.sealed_private_key]
-    if not keys:
+    key = keyring.active(user)
+    if key is None:
         raise InputError(f"用户“{user.display_name}”没有可用的签名密钥，请联系系统管理员重置密码。",
                          f"user {user.username} has no active key")
-    return keys[-1]
+    return key
 
 
 def unlock_signing_key(session: Session, user: User, password: str) -> tuple[UserKey, Ed25519PrivateKey]:

@@ -53,22 +53,39 @@ def _time(value) -> str | None:
     return None if value is None else value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def root_payload(root: TrustRoot, replaces: str | None) -> bytes:
-    return canonical_json({"kind": "root", "installation": root.installation, "public_key": root.public_key,
-                           "created_at": _time(root.created_at), "legacy_events": root.legacy_events,
+# What each certificate covers, from plain values: timestamps as SQLite stores them, so `verify` builds the
+# same bytes from the raw columns (verify_trust) as the program did from its objects (the *_payload below).
+
+def root_statement(installation: str, public_key: str, created_at: str | None, legacy_events: int,
+                   replaces: str | None) -> bytes:
+    return canonical_json({"kind": "root", "installation": installation, "public_key": public_key,
+                           "created_at": created_at, "legacy_events": legacy_events,
                            "replaces": replaces}).encode("utf-8")
 
 
+def key_statement(user_uuid: str, username: str, display_name: str, public_key: str, created_at: str | None) -> bytes:
+    return canonical_json({"kind": "user_key", "user": user_uuid, "username": username,
+                           "display_name": display_name, "public_key": public_key,
+                           "created_at": created_at}).encode("utf-8")
+
+
+def grant_statement(grant_uuid: str, user_uuid: str, role: str, region: str, valid_from: str | None,
+                    valid_to: str | None) -> bytes:
+    return canonical_json({"kind": "role_grant", "grant": grant_uuid, "user": user_uuid, "role": role,
+                           "region": region, "valid_from": valid_from, "valid_to": valid_to}).encode("utf-8")
+
+
+def root_payload(root: TrustRoot, replaces: str | None) -> bytes:
+    return root_statement(root.installation, root.public_key, _time(root.created_at), root.legacy_events, replaces)
+
+
 def key_payload(user: User, key: UserKey) -> bytes:
-    return canonical_json({"kind": "user_key", "user": user.uuid, "username": user.username,
-                           "display_name": user.display_name, "public_key": key.public_key,
-                           "created_at": _time(key.created_at)}).encode("utf-8")
+    return key_statement(user.uuid, user.username, user.display_name, key.public_key, _time(key.created_at))
 
 
 def grant_payload(user_uuid: str, grant: RoleGrant) -> bytes:
-    return canonical_json({"kind": "role_grant", "grant": grant.uuid, "user": user_uuid, "role": grant.role.value,
-                           "region": grant.region_code, "valid_from": _time(grant.valid_from),
-                           "valid_to": _time(grant.valid_to)}).encode("utf-8")
+    return grant_statement(grant.uuid, user_uuid, grant.role.value, grant.region_code, _time(grant.valid_from),
+                           _time(grant.valid_to))
 
 
 # ---------------------------------------------------------------- the root

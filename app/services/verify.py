@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from app.models import (AmendmentStatus, AuditEvent, FundPlan, PlanStatus, Project, ProjectAmendment, ProjectSignature,
                         ProjectStatus, Town, User, UserKey, UserRole)
 from app.errors import BangzhenError
-from app.services import audit, verify_trust
+from app.services import audit, trust, verify_trust
 from app.services.approval import signed_payload
 from app.services.content import project_contents
 from app.services.money import plans
@@ -106,7 +106,7 @@ def verify_database(session: Session, progress: Progress | None = None, *, db_pa
             return None
 
     check_root = guarded("根密钥", lambda: verify_trust.check_root(session, note, db_path, root))
-    report.root_fingerprint = "" if check_root is None else _fingerprint(check_root)
+    report.root_fingerprint = "" if check_root is None else trust.fingerprint(check_root.public_key)
     trusted_keys = guarded("密钥与授权", lambda: verify_trust.check_keys_and_grants(session, check_root, note))
     if trusted_keys is None:
         trusted_keys = verify_trust.Trusted(check_root, {}, {})
@@ -125,11 +125,6 @@ def verify_database(session: Session, progress: Progress | None = None, *, db_pa
     guarded("项目签名", lambda: _verify_projects(session, report, trusted_keys, progress))
     report.chain = guarded("审计链", lambda: audit.verify_chain(session)) or audit.ChainReport(0, None, "审计链无法读取。")
     return report
-
-
-def _fingerprint(root) -> str:
-    from app.services.trust import fingerprint
-    return fingerprint(root.public_key)
 
 
 def _verify_projects(session: Session, report: VerifyReport, trusted_keys: verify_trust.Trusted,

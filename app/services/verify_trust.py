@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from app.models import Base, ProjectStatus, UserRole
 from app.services import audit, records, trust
-from app.services.canonical import canonical_json
 from app.services.crypto import signature_valid, unb64
 from app.services.signature_pool import SignaturePool
 
@@ -80,9 +79,8 @@ def check_root(session: Session, report: Report, db_path: str | None, expected: 
     if len(current) > 1:
         report("根密钥", f"有 {len(current)} 个同时有效的根密钥（只应有一个）。")
     replaced = next((r.public_key for r in roots if r.id == root.replaces_id), None)
-    payload = canonical_json({"kind": "root", "installation": root.installation, "public_key": root.public_key,
-                              "created_at": _time(root.created_at), "legacy_events": root.legacy_events,
-                              "replaces": replaced}).encode("utf-8")
+    payload = trust.root_statement(root.installation, root.public_key, _time(root.created_at), root.legacy_events,
+                                   replaced)
     if not signature_valid(root.public_key, payload, root.certificate):
         report("根密钥", "根密钥的自证书与其内容不符（安装编号、创建时间或升级前记录数被改动）。")
     fingerprint = trust.fingerprint(root.public_key)
@@ -107,9 +105,8 @@ def check_keys_and_grants(session: Session, root: Any, report: Report) -> Truste
         trusted.certificates += 1
         user = users.get(key.user_id)
         name = trusted.users.get(key.user_id, f"用户 {key.user_id}")
-        payload = None if user is None else canonical_json({
-            "kind": "user_key", "user": user.uuid, "username": user.username, "display_name": user.display_name,
-            "public_key": key.public_key, "created_at": _time(key.created_at)}).encode("utf-8")
+        payload = None if user is None else trust.key_statement(user.uuid, user.username, user.display_name,
+                                                                key.public_key, _time(key.created_at))
         if root is not None and payload is not None and signature_valid(root.public_key, payload, key.certificate):
             trusted.keys[key.id] = (key.user_id, str(key.public_key))
         elif root is not None:
@@ -118,10 +115,9 @@ def check_keys_and_grants(session: Session, root: Any, report: Report) -> Truste
                                       "FROM role_grant")):
         trusted.certificates += 1
         user = users.get(grant.user_id)
-        payload = None if user is None else canonical_json({
-            "kind": "role_grant", "grant": grant.uuid, "user": user.uuid, "role": grant.role,
-            "region": grant.region_code, "valid_from": _time(grant.valid_from),
-            "valid_to": _time(grant.valid_to)}).encode("utf-8")
+        payload = None if user is None else trust.grant_statement(grant.uuid, user.uuid, grant.role,
+                                                                  grant.region_code, _time(grant.valid_from),
+                                                                  _time(grant.valid_to))
         if root is not None and payload is not None and signature_valid(root.public_key, payload, grant.certificate):
             trusted.grants.setdefault(grant.user_id, []).append(
                 (str(grant.role), str(grant.valid_from), None if grant.valid_to is None else str(grant.valid_to)))
