@@ -17,10 +17,12 @@ PROVINCE_DB = OUT / "province.sqlite"
 TOWNS, PROJECTS, EXPENDITURES = 1_127, 150_000, 1_500_000
 
 
-def parse_args(description: str) -> argparse.Namespace:
-    """The options every script that uses the province database takes."""
+def parse_args(description: str, *, rounds: bool = False) -> argparse.Namespace:
+    """The options every script that uses the province database takes (and `--rounds N` where asked)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--fresh", action="store_true", help="rebuild bench/out/province.sqlite first")
+    if rounds:
+        parser.add_argument("--rounds", type=int, default=1, help="how many times to measure")
     return parser.parse_args()
 
 

@@ -78,14 +78,27 @@ def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
+def covered(table: Table, skip: frozenset[str], parent: str | None = None) -> list[Column]:
+    """The columns of `table` a record holds: all but `skip`, a child's pointer to its parent, and a
+    parent row's own id (its key names it)."""
+    return [column for column in table.columns
+            if not (column.name in skip or column.name == parent or (column.name == "id" and parent is None))]
+
+
+def natural_key(table: Table) -> str | None:
+    """The column that names a row of `table` outside this file: its uuid, or a region's code."""
+    if "uuid" in table.c:
+        return "uuid"
+    return "code" if "code" in table.c and not table.c.code.nullable else None
+
+
+def child_order(child: Table) -> list[Column]:
+    return [child.c.id] if "id" in child.c else list(child.c)
+
+
 def _columns(table: Table, skip: frozenset[str], parent: str | None = None) -> list:
     """The covered columns of `table`, raw, with foreign keys as the referenced row's uuid."""
-    columns = []
-    for column in table.columns:
-        if column.name in skip or column.name == parent or (column.name == "id" and parent is None):
-            continue
-        columns.append(_raw(column))
-    return columns
+    return [_raw(column) for column in covered(table, skip, parent)]
 
 
 def _raw(column: Column):
@@ -93,10 +106,9 @@ def _raw(column: Column):
     renumbering a referenced row shows. The referenced table is aliased: a key into its own table
     (a reversal's payment, an allocation's parent) must not correlate with the outer row."""
     for foreign_key in column.foreign_keys:
-        target = foreign_key.column.table.alias()
-        natural = ("uuid" if "uuid" in target.c else
-                   "code" if "code" in target.c and not target.c.code.nullable else None)
+        natural = natural_key(foreign_key.column.table)
         if natural is not None and foreign_key.column.name == "id":
+            target = foreign_key.column.table.alias()
             return (select(target.c[natural]).where(target.c.id == column).scalar_subquery()
                     .label(column.name))
     return type_coerce(column, NullType()).label(column.name)
@@ -128,9 +140,8 @@ def _with_children(session: Session, kind: Kind, rows: list) -> dict[str, str]:
         records[str(row_id if kind.key == "id" else record[kind.key])] = by_id[row_id] = record
     for child_name, parent in kind.children:
         child = _table(child_name)
-        order = [child.c.id] if "id" in child.c else list(child.c)
         for row in session.execute(select(child.c[parent], *_columns(child, kind.skip, parent))
-                                   .where(child.c[parent].in_(list(by_id))).order_by(*order)):
+                                   .where(child.c[parent].in_(list(by_id))).order_by(*child_order(child))):
             values = row._asdict()
             by_id[values.pop(parent)].setdefault(child_name, []).append(
                 {name: _plain(value) for name, value in values.items()})

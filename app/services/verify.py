@@ -24,15 +24,15 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.models import (AmendmentStatus, AuditEvent, FundPlan, PlanStatus, Project, ProjectAmendment, ProjectSignature,
+from app.models import (AmendmentStatus, FundPlan, PlanStatus, Project, ProjectAmendment, ProjectSignature,
                         ProjectStatus, Town, User, UserKey, UserRole)
 from app.errors import BangzhenError
-from app.services import audit, trust, verify_trust
+from app.services import audit, trust, verify_trust, verify_work
 from app.services.approval import signed_payload
 from app.services.content import project_contents
 from app.services.money import plans
@@ -44,7 +44,6 @@ NEEDED = {S.draft: set(), S.returned: set(), S.signed_once: None, S.double_signe
           S.approved: TOWN_SIGNERS | {UserRole.county_reviewer}}
 for _later in (S.planned, S.in_progress, S.completed, S.accepted):
     NEEDED[_later] = NEEDED[S.approved]
-BATCH = 2000
 
 Progress = Callable[[int, int, str], None]
 
@@ -111,59 +110,126 @@ def verify_database(session: Session, progress: Progress | None = None, *, db_pa
     if trusted_keys is None:
         trusted_keys = verify_trust.Trusted(check_root, {}, {})
     report.certificates = trusted_keys.certificates
-    events = audit._head(session)[0]
-    counted = None if progress is None else (lambda done: progress(done, events, "审计记录"))
-    facts = guarded("审计记录签名", lambda: verify_trust.check_events(session, trusted_keys, note, counted))
-    if facts is not None:
-        report.event_signatures = facts.signatures
-        guarded("登录锁定", lambda: verify_trust.check_locks(session, facts, note))
-    report.records = guarded("记录", lambda: verify_trust.check_records(session, note)) or 0
-    guarded("报账附件", lambda: verify_trust.check_attachments(session, note))
-    guarded("资金台账", lambda: verify_trust.check_ledger(session, note))
-    guarded("数据库结构", lambda: verify_trust.check_schema(session, note))
-    report.head = guarded("审计记录头", lambda: verify_trust.check_rollback(session, note, db_path, list(heads))) or (0, "")
-    guarded("项目签名", lambda: _verify_projects(session, report, trusted_keys, progress))
-    report.chain = guarded("审计链", lambda: audit.verify_chain(session)) or audit.ChainReport(0, None, "审计链无法读取。")
+    # The workers check the audit log, the records and the project signatures while this process replays
+    # the history and checks the rest; then their findings are confirmed and reported.
+    work = guarded("校验", lambda: verify_work.start(session, trusted_keys, verify_trust.ACTION_ROLES, db_path))
+    try:
+        signed_after = None if work is None else work.runner.context.signed_after
+        facts = guarded("审计记录", lambda: verify_trust.replay(session, trusted_keys, signed_after, note))
+        if facts is not None:
+            guarded("登录锁定", lambda: verify_trust.check_locks(session, facts, note))
+        guarded("报账附件", lambda: verify_trust.check_attachments(session, note))
+        guarded("资金台账", lambda: verify_trust.check_ledger(session, note))
+        guarded("数据库结构", lambda: verify_trust.check_schema(session, note))
+        signers = guarded("用户与密钥", lambda: Signers.read(session, trusted_keys)) or Signers({}, {}, set())
+        guarded("项目调整与资金安排", lambda: _check_others(session, signers, report))
+        projects = guarded("项目签名", lambda: _check_projects(session, report, signers,
+                                                            {} if facts is None else facts.audited))
+        if work is not None:
+            work.wait(None if progress is None else (lambda done, total: progress(done, total, "校验")))
+            chain = guarded("审计记录签名", lambda: verify_work.event_results(session, work, trusted_keys,
+                                                                       verify_trust.ACTION_ROLES, note))
+            if chain is not None:
+                report.event_signatures, report.chain = chain
+            report.head = guarded("审计记录头", lambda: verify_trust.check_rollback(
+                session, note, db_path, list(heads), lambda n: verify_work.hash_at(session, work, n))) or (0, "")
+            report.records = guarded("记录", lambda: verify_work.record_results(session, work, note)) or 0
+            if projects is not None:
+                guarded("项目签名", lambda: _confirm_projects(session, report, signers, work, projects))
+    finally:
+        if work is not None:
+            work.close()
+    if report.chain is None:
+        report.chain = audit.ChainReport(0, None, "审计链无法读取。")
     return report
 
 
-def _verify_projects(session: Session, report: VerifyReport, trusted_keys: verify_trust.Trusted,
-                     progress: Progress | None) -> None:
-    users = dict(session.execute(select(User.id, User.uuid)).all())
-    keys = {key_id: (user_id, public_key)
-            for key_id, user_id, public_key in session.execute(select(UserKey.id, UserKey.user_id, UserKey.public_key))}
-    trusted = set(trusted_keys.keys)
+@dataclass
+class Signers:
+    """Who can sign: user uuids by id, keys by id (user id, public key), and the keys the root certified."""
+    users: dict[int, str]
+    keys: dict[int, tuple[int, str]]
+    trusted: set[int]
+
+    @classmethod
+    def read(cls, session: Session, trusted_keys: verify_trust.Trusted) -> Signers:
+        return cls(dict(session.execute(select(User.id, User.uuid)).all()),
+                   {key_id: (user_id, public_key) for key_id, user_id, public_key
+                    in session.execute(select(UserKey.id, UserKey.user_id, UserKey.public_key))},
+                   set(trusted_keys.keys))
+
+
+def _check_others(session: Session, signers: Signers, report: VerifyReport) -> None:
+    _check_amendments(session, signers.users, signers.keys, signers.trusted, report)
+    _check_voided(session, signers.users, signers.keys, report)
+    _check_plans(session, signers.users, signers.keys, signers.trusted, report)
+
+
+def _check_projects(session: Session, report: VerifyReport, signers: Signers,
+                    audited: dict[str, str]) -> dict[int, tuple[str, int, list]]:
+    """The signing rules of every project from its current signatures and its audited status; returns
+    each project's (label, content version, signatures) for the Ed25519 checks (`_confirm_projects`)."""
     signatures: dict[int, list] = defaultdict(list)
-    for row in session.execute(select(ProjectSignature.project_id, ProjectSignature.user_id, ProjectSignature.key_id,
-                                      ProjectSignature.role, ProjectSignature.content_version,
-                                      ProjectSignature.signature).where(ProjectSignature.voided_at.is_(None),
-                                                                        ProjectSignature.amendment_id.is_(None))):
-        signatures[row.project_id].append(row)
-    _check_amendments(session, users, keys, trusted, report)
-    _check_voided(session, users, keys, report)
-    audited = _audited_status(session)
-    projects = session.execute(select(Project.id, Project.name, Town.name, Project.status, Project.content_version,
-                                      Project.uuid)
-                               .join(Town, Town.id == Project.town_id).order_by(Project.id)).all()
-    total = len(projects)
-    for start in range(0, total, BATCH):
-        batch = projects[start:start + BATCH]
-        contents = project_contents(session, [p[0] for p in batch])
-        for project_id, name, town, status, content_version, uuid in batch:
-            where = f"{name}（{town}）"
-            found = signatures.get(project_id, [])
-            report.signatures += len(found)
-            logged = audited.get(uuid, S.draft.value)
-            if logged != status.value:
-                report.problems.append(Problem(project_id, where, f"状态“{status.label}”与审计记录中的最后状态"
-                                               f"“{S(logged).label}”不符（状态被人为改动）。"))
-            for message in _check_project(contents[project_id], status, content_version, found, users, keys,
-                                          trusted):
-                report.problems.append(Problem(project_id, where, message))
-        report.projects += len(batch)
-        if progress is not None:
-            progress(report.projects, total, "签名")
-    _check_plans(session, users, keys, trusted, report)
+    for project_id, user_id, key_id, role, version, signature in session.execute(text(
+            "SELECT project_id, user_id, key_id, role, content_version, signature FROM project_signature "
+            "WHERE voided_at IS NULL AND amendment_id IS NULL")):
+        signatures[project_id].append(Signature(user_id, key_id, _enum(UserRole, role), version, signature))
+    checked = {}
+    for project_id, name, town, status, content_version, uuid in session.execute(text(
+            "SELECT project.id, project.name, town.name, project.status, project.content_version, project.uuid "
+            "FROM project JOIN town ON town.id = project.town_id ORDER BY project.id")):
+        status = _enum(ProjectStatus, status)
+        where = f"{name}（{town}）"
+        found = signatures.get(project_id, [])
+        report.signatures += len(found)
+        logged = audited.get(uuid, S.draft.value)
+        if logged != status.value:
+            report.problems.append(Problem(project_id, where, f"状态“{status.label}”与审计记录中的最后状态"
+                                           f"“{S(logged).label}”不符（状态被人为改动）。"))
+        for message in _check_project(status, content_version, found, signers):
+            report.problems.append(Problem(project_id, where, message))
+        report.projects += 1
+        checked[project_id] = (where, content_version, found)
+    return checked
+
+
+class Signature(NamedTuple):
+    user_id: int
+    key_id: int
+    role: UserRole
+    content_version: int
+    signature: str
+
+
+_ENUMS: dict[type, dict] = {}
+
+
+def _enum(kind: type, value: Any) -> Any:
+    """`kind(value)`, looked up (this runs for every project and signature); an unknown value raises as
+    `kind(value)` does, which `verify` reports as unreadable data."""
+    members = _ENUMS.setdefault(kind, {member.value: member for member in kind})
+    try:
+        return members[value]
+    except (KeyError, TypeError):
+        return kind(value)
+
+
+def _confirm_projects(session: Session, report: VerifyReport, signers: Signers, work: verify_work.Work,
+                      projects: dict[int, tuple[str, int, list]]) -> None:
+    """The workers checked each signature over SQLite's text of the content; a project they flagged is
+    checked again over the content the program builds, and only what fails then is reported."""
+    suspects = verify_work.project_suspects(work)
+    contents = project_contents(session, sorted(suspects & set(projects)))
+    for project_id, content in contents.items():
+        where, content_version, found = projects[project_id]
+        for row in found:
+            key = signers.keys.get(row.key_id)
+            if (key is not None and key[0] == row.user_id and row.key_id in signers.trusted
+                    and row.content_version == content_version
+                    and not signature_valid(key[1], signed_payload(content, content_version, row.role,
+                                                                   signers.users[row.user_id]), row.signature)):
+                report.problems.append(Problem(project_id, where, f"“{row.role.label}”的签名与项目当前内容不符"
+                                                                  "（签字后内容被改动，或签名被伪造）。"))
 
 
 def _check_amendments(session: Session, users: dict, keys: dict, trusted: set[int], report: VerifyReport) -> None:
@@ -210,19 +276,6 @@ def _check_plans(session: Session, users: dict, keys: dict, trusted: set[int], r
             report.problems.append(Problem(None, where, "签发后资金安排的内容被改动（项目、来源或金额与签名不符）。"))
 
 
-def _audited_status(session: Session) -> dict[str, str]:
-    """Each project's status as its last status-changing audit event left it (absent: 草稿)."""
-    last: dict[str, str] = {}
-    for entity_uuid, after_json in session.execute(
-            select(AuditEvent.entity_uuid, AuditEvent.after_json)
-            .where(AuditEvent.entity_type == "project", AuditEvent.after_json.like('%"status":%'))
-            .order_by(AuditEvent.id)).yield_per(10_000):
-        status = json.loads(after_json).get("status")
-        if isinstance(status, str):
-            last[entity_uuid] = status
-    return last
-
-
 def _check_voided(session: Session, users: dict, keys: dict, report: VerifyReport) -> None:
     """A voided signature still proves what was signed then: its stored content must carry it
     (that content is what "changed since signing" compares with)."""
@@ -240,22 +293,20 @@ def _check_voided(session: Session, users: dict, keys: dict, report: VerifyRepor
                                                              "（签字记录被改动）。"))
 
 
-def _check_project(content: dict, status: ProjectStatus, content_version: int, found: list, users: dict,
-                   keys: dict, trusted: set[int]) -> list[str]:
+def _check_project(status: ProjectStatus, content_version: int, found: list, signers: Signers) -> list[str]:
+    """The signing rules (each signature's key, certificate and version; who signed in which role);
+    the Ed25519 check of each signature is `_confirm_projects`'s."""
     problems = []
     roles = [row.role for row in found]
     for row in found:
         label = row.role.label
-        key = keys.get(row.key_id)
+        key = signers.keys.get(row.key_id)
         if key is None or key[0] != row.user_id:
             problems.append(f"“{label}”的签名所用密钥不属于签字人。")
-        elif row.key_id not in trusted:
+        elif row.key_id not in signers.trusted:
             problems.append(f"“{label}”的签名所用密钥没有根密钥的证书（不是本程序为签字人登记的密钥）。")
         elif row.content_version != content_version:
             problems.append(f"“{label}”的签名针对第 {row.content_version} 版内容，而项目现为第 {content_version} 版。")
-        elif not signature_valid(key[1], signed_payload(content, content_version, row.role, users[row.user_id]),
-                                 row.signature):
-            problems.append(f"“{label}”的签名与项目当前内容不符（签字后内容被改动，或签名被伪造）。")
     if len(set(roles)) != len(roles):
         problems.append("同一身份出现多个有效签名。")
     town_signers = {row.user_id for row in found if row.role in TOWN_SIGNERS}

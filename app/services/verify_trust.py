@@ -1,7 +1,7 @@
-"""The parts of `verify` that need no project content: the root and the keys and grants it certified,
-every audit event's signature and its actor's role at that moment, every checked record against its last
-signed event, the ledger's rules and separation of duties replayed from the signed history, lock
-counters, the schema, and rollback against heads seen outside the file.
+"""The parts of `verify` that run in the main process beside the workers (services.verify_work): the
+root and the keys and grants it certified, the ledger's rules and separation of duties replayed from
+the signed history, lock counters, attachments, the schema, and rollback against heads seen outside
+the file.
 
 Each check reads raw values and reports what it cannot read as a problem; nothing here may stop
 `verify` with an internal error, because a malformed row is exactly what an attacker would leave.
@@ -9,7 +9,6 @@ Each check reads raw values and reports what it cannot read as a problem; nothin
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -18,9 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models import Base, ProjectStatus, UserRole
-from app.services import audit, records, trust
-from app.services.crypto import signature_valid, unb64
-from app.services.signature_pool import SignaturePool
+from app.services import audit, trust, verify_work
+from app.services.crypto import signature_valid
 
 Report = Callable[..., None]   # (where, message, project id or None)
 MAY_SPEND = {s.value for s in ProjectStatus if s.may_spend}
@@ -137,70 +135,62 @@ def _role_label(value: Any) -> str:
 
 @dataclass
 class EventFacts:
-    """What the event walk learns for the later checks: wrong passwords per user uuid since the last
-    right one, and when the last of them was; and how many signatures it checked."""
-    events: int = 0
-    signatures: int = 0
+    """What the replay of the signed history learns: wrong passwords per user uuid since the last right
+    one and when the last of them was, and each project's status as its last status-changing event left
+    it (audited, from the events' `after` values, which events from before signing also carry)."""
     failures: dict[str, int] = field(default_factory=dict)
     last_failure: dict[str, str] = field(default_factory=dict)
+    audited: dict[str, str] = field(default_factory=dict)
 
 
-def check_events(session: Session, trusted: Trusted, report: Report,
-                 progress: Callable[[int], None] | None = None) -> EventFacts:
-    """Every event after the root's legacy count is signed by a trusted key of its actor (only a wrong
-    password goes unsigned, and then carries no record); payments are replayed against the project's
-    state in the signed history at that moment."""
+# The events the replay needs, with the few values it reads from their records taken out by SQLite.
+_OBJECT = "(CASE WHEN json_valid({0}) THEN json_type({0}) = 'object' ELSE 0 END)"  # SQLite's AND does not short-circuit
+_REPLAY = text(
+    "SELECT id, occurred_at, user_id, action, entity_type, entity_uuid, "
+    f" CASE WHEN {_OBJECT.format('record_json')} THEN "
+    "  CASE WHEN entity_type = 'project' THEN json_extract(record_json, '$.status') "
+    "   WHEN action = 'expenditure_added' THEN json_extract(record_json, '$.project_id') "
+    "   WHEN action = 'claim_paid' THEN json_extract(record_json, '$.filed_by_id') "
+    "   WHEN entity_type = 'setting' THEN json_extract(record_json, '$.value') END END, "
+    f" CASE WHEN action = 'expenditure_added' AND {_OBJECT.format('record_json')} "
+    "  THEN json_extract(record_json, '$.voucher_no') END, "
+    f" CASE WHEN {_OBJECT.format('after_json')} THEN "
+    "  CASE WHEN action = 'plan_edited' THEN json_extract(after_json, '$.project') "
+    "   WHEN entity_type = 'project' THEN "
+    "    CASE WHEN json_type(after_json, '$.status') = 'text' THEN json_extract(after_json, '$.status') END END END, "
+    f" {_OBJECT.format('record_json')} "
+    "FROM audit_event WHERE entity_type IN ('project', 'setting') "
+    " OR action IN ('expenditure_added', 'claim_paid', 'plan_edited', 'login_failed', 'user_locked', "
+    "  'user_login', 'password_changed', 'password_reset') ORDER BY id")
+
+
+def replay(session: Session, trusted: Trusted, signed_after: int | None, report: Report) -> EventFacts:
+    """Walk the signed history in order: payments are checked against the project's state at that
+    moment, and separation of duties against who drafted and signed it; wrong passwords are counted."""
+    assert set(audit.UNSIGNED_ACTIONS) == {"login_failed", "user_locked"}  # _REPLAY names them
     facts = EventFacts()
-    legacy = trusted.root.legacy_events if trusted.root is not None else 0
-    public: dict[int, bytes] = {}
-    status: dict[str, str] = {}
-    expected = session.execute(text("SELECT count(*) FROM audit_event")).scalar() or 0
-
-    def failed(tag: tuple[int, str]) -> None:
-        event_id, action = tag
-        report(f"审计记录第 {event_id} 条（{audit.ACTION_LABELS.get(action, action)}）",
-               "签名与记录内容不符（记录被改动，或审计链被重新计算）。")
-
-    pool = SignaturePool(expected, failed)
-    try:
-        _walk(session, trusted, report, progress, facts, legacy, public, status, pool)
-        pool.close()
-    finally:
-        pool.cancel()
-    facts.signatures = pool.checked
-    return facts
-
-
-def _walk(session: Session, trusted: Trusted, report: Report, progress, facts: EventFacts, legacy: int,
-          public: dict, status: dict, pool: SignaturePool) -> None:
     duties = Duties(dict(session.execute(text("SELECT uuid, id FROM user_account")).all()))
-    rows = session.execute(text("SELECT id, occurred_at, user_id, action, entity_type, entity_uuid, record_json, "
-                                "after_json, hash, key_id, signature FROM audit_event ORDER BY id")).yield_per(5000)
-    for position, row in enumerate(rows, start=1):
-        facts.events = position
-        where = f"审计记录第 {row.id} 条（{audit.ACTION_LABELS.get(row.action, row.action)}）"
-        if row.action in audit.UNSIGNED_ACTIONS:
-            facts.failures[row.entity_uuid] = facts.failures.get(row.entity_uuid, 0) + 1
-            facts.last_failure[row.entity_uuid] = str(row.occurred_at)
-        elif row.action in PASSWORD_ACTS and row.entity_type == "user":
-            facts.failures[row.entity_uuid] = 0
-        record = _json(row.record_json)
-        if row.record_json and not record:
-            report(where, "记录内容不是有效的数据。")
-        if position > legacy and trusted.root is not None:
-            _check_signature(row, trusted, public, where, report, pool)
-            _check_role(row, trusted, where, report)
-            duties.check(row, record, where, report)
-        if row.entity_type == "project" and record:
-            status[row.entity_uuid] = record.get("status")
-        elif row.entity_type == "expenditure" and row.action == "expenditure_added" and record:
-            state = status.get(str(record.get("project_id")))
+    status: dict[str, Any] = {}
+    for event_id, occurred_at, user_id, action, entity_type, entity_uuid, fact, voucher, after, has_record in \
+            session.execute(_REPLAY).yield_per(10_000):
+        if action in audit.UNSIGNED_ACTIONS:
+            facts.failures[entity_uuid] = facts.failures.get(entity_uuid, 0) + 1
+            facts.last_failure[entity_uuid] = str(occurred_at)
+        elif action in PASSWORD_ACTS and entity_type == "user":
+            facts.failures[entity_uuid] = 0
+        if entity_type == "project" and isinstance(after, str):
+            facts.audited[entity_uuid] = after
+        if signed_after is not None and event_id > signed_after:
+            duties.check(event_id, user_id, action, entity_type, entity_uuid, fact, after, report)
+        if entity_type == "project" and has_record:
+            status[entity_uuid] = fact
+        elif action == "expenditure_added" and entity_type == "expenditure" and has_record:
+            state = status.get(str(fact))
             if state not in MAY_SPEND:
                 label = ProjectStatus(state).label if state in {s.value for s in ProjectStatus} else "未知"
-                report(where, f"支出 {record.get('voucher_no', '')} 入账时，项目在签名历史中的状态为“{label}”，"
-                              "不允许支付（项目状态曾被临时改动）。")
-        if progress is not None and position % 5000 == 0:
-            progress(position)
+                report(verify_work.event_where(event_id, action),
+                       f"支出 {voucher or ''} 入账时，项目在签名历史中的状态为“{label}”，不允许支付（项目状态曾被临时改动）。")
+    return facts
 
 
 @dataclass
@@ -212,55 +202,34 @@ class Duties:
     signers: dict[str, set[int]] = field(default_factory=dict)
     relaxed: bool = False
 
-    def check(self, row: Any, record: dict, where: str, report: Report) -> None:
-        if row.entity_type == "setting" and row.entity_uuid == "duty_separation":
-            self.relaxed = record.get("value") == "relaxed"
-        elif row.entity_type == "project" and row.action == "project_created":
-            self.drafter[row.entity_uuid] = row.user_id
-        elif row.entity_type == "project" and row.action in ("project_signed", "project_approved", "project_amended"):
-            if row.action == "project_approved" and self.drafter.get(row.entity_uuid) == row.user_id:
-                self._refused(row, where, "审定了自己起草的项目", report)
-            self.signers.setdefault(row.entity_uuid, set()).add(row.user_id)
-        elif row.action == "expenditure_added":
-            project = str(record.get("project_id"))
-            if row.user_id in self._involved(project):
-                self._refused(row, where, "支付了自己起草或签署的项目的资金", report)
-        elif row.action == "claim_paid":
-            filer = self.user_ids.get(str(record.get("filed_by_id")))
-            if row.user_id == filer:
-                self._refused(row, where, "支付了自己提交的报账", report)
-        elif row.action == "plan_edited":
-            project = str(_json(row.after_json).get("project"))
-            if row.user_id in self._involved(project):
-                self._refused(row, where, "为自己起草或签署的项目安排了资金", report)
+    def check(self, event_id: int, user_id: int, action: str, entity_type: str, entity_uuid: str, fact: Any,
+              after: Any, report: Report) -> None:
+        """`fact` is the value the replay took from the event's record, `after` from its after-values."""
+        if entity_type == "setting" and entity_uuid == "duty_separation":
+            self.relaxed = fact == "relaxed"
+        elif entity_type == "project" and action == "project_created":
+            self.drafter[entity_uuid] = user_id
+        elif entity_type == "project" and action in ("project_signed", "project_approved", "project_amended"):
+            if action == "project_approved" and self.drafter.get(entity_uuid) == user_id:
+                self._refused(event_id, action, "审定了自己起草的项目", report)
+            self.signers.setdefault(entity_uuid, set()).add(user_id)
+        elif action == "expenditure_added":
+            if user_id in self._involved(str(fact)):
+                self._refused(event_id, action, "支付了自己起草或签署的项目的资金", report)
+        elif action == "claim_paid":
+            if user_id == self.user_ids.get(str(fact)):
+                self._refused(event_id, action, "支付了自己提交的报账", report)
+        elif action == "plan_edited":
+            if user_id in self._involved(str(after)):
+                self._refused(event_id, action, "为自己起草或签署的项目安排了资金", report)
 
     def _involved(self, project: str) -> set[int]:
         return self.signers.get(project, set()) | ({self.drafter[project]} if project in self.drafter else set())
 
-    def _refused(self, row: Any, where: str, what: str, report: Report) -> None:
+    def _refused(self, event_id: int, action: str, what: str, report: Report) -> None:
         if not self.relaxed:
-            report(where, f"操作人{what}，而当时本县设置不允许兼任（职责分离）。")
+            report(verify_work.event_where(event_id, action), f"操作人{what}，而当时本县设置不允许兼任（职责分离）。")
 
-
-def _json(value: Any) -> dict:
-    try:
-        parsed = json.loads(value) if value else {}
-    except (TypeError, ValueError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _check_role(row: Any, trusted: Trusted, where: str, report: Report) -> None:
-    """The actor held a role this act needs, by a grant the root certified, at the moment they signed."""
-    needed = ACTION_ROLES.get(row.action)
-    if needed is None:
-        return
-    at = str(row.occurred_at)
-    held = {role for role, since, until in trusted.grants.get(row.user_id, ()) if since <= at and (until is None or at < until)}
-    if not held & {role.value for role in needed}:
-        roles = "或".join(f"“{role.label}”" for role in sorted(needed, key=lambda r: r.value))
-        report(where, f"操作人{trusted.users.get(row.user_id, row.user_id)}当时没有{roles}角色的有效授权"
-                      "（授权是临时加上又删去的，或被改动过）。")
 
 
 def check_locks(session: Session, facts: EventFacts, report: Report) -> None:
@@ -284,64 +253,6 @@ def check_locks(session: Session, facts: EventFacts, report: Report) -> None:
                 report(str(name), f"账户应锁定至 {until:%Y-%m-%d %H:%M}（UTC），锁定却被解除或提前（被人为改动）。")
 
 
-def _check_signature(row: Any, trusted: Trusted, public: dict, where: str, report: Report,
-                     pool: SignaturePool) -> None:
-    if row.action in audit.UNSIGNED_ACTIONS:
-        if row.record_json or row.entity_type != "user" or row.entity_uuid is None:
-            report(where, "未签名的记录只能是密码错误，却带有记录内容（伪造的记录）。")
-        return
-    key = trusted.keys.get(row.key_id)
-    if not row.signature or key is None:
-        report(where, "没有签名，或签名所用密钥未经根密钥证书（记录被插入或伪造）。")
-        return
-    if key[0] != row.user_id:
-        report(where, "签名所用密钥不属于记录中的操作人。")
-        return
-    if row.key_id not in public:
-        try:
-            public[row.key_id] = unb64(key[1])
-        except ValueError:
-            public[row.key_id] = b""
-    try:
-        signature = unb64(row.signature)
-    except ValueError:
-        signature = b""
-    pool.add((row.id, row.action), public[row.key_id], signature, str(row.hash).encode())
-
-
-def check_records(session: Session, report: Report) -> int:
-    """Every checked row equals the record of its last signed event; every recorded entity still exists.
-    Rows and last events are both read in key order and merged, so memory stays flat at any size."""
-    compared = 0
-    for kind in records.KINDS.values():
-        last = session.execute(text(
-            "SELECT entity_uuid, record_json FROM audit_event WHERE id IN ("
-            " SELECT max(id) FROM audit_event WHERE entity_type = :type AND record_json != '' GROUP BY entity_uuid)"
-            " ORDER BY entity_uuid"), {"type": kind.entity_type})
-        events = iter(last)
-        event = next(events, None)
-        projects = ({uuid: (project_id, f"{name}（{town}）") for uuid, project_id, name, town in session.execute(text(
-            "SELECT project.uuid, project.id, project.name, town.name FROM project "
-            "LEFT JOIN town ON town.id = project.town_id"))} if kind.entity_type == "project" else {})
-        for key, record in records.all_snapshots(session, kind):
-            while event is not None and event.entity_uuid < key:
-                _missing(kind, event.entity_uuid, report)
-                event = next(events, None)
-            compared += 1
-            if event is not None and event.entity_uuid == key:
-                if event.record_json != record:
-                    project_id, where = projects.get(key, (None, _label(kind, key)))
-                    report(where, f"{KIND_LABELS[kind.entity_type]}记录与最后一次签名记录不符："
-                                  f"{_changed(event.record_json, record)}（数据库被直接改动）。", project_id)
-                event = next(events, None)
-            elif not (kind.entity_type == "setting" and key in records.UNSIGNED_SETTINGS):
-                report(_label(kind, key), "没有任何签名记录（不是经本程序录入的，是直接写进数据库的）。")
-        while event is not None:
-            _missing(kind, event.entity_uuid, report)
-            event = next(events, None)
-    return compared
-
-
 def check_attachments(session: Session, report: Report) -> None:
     """A claim's scanned vouchers are the bytes whose sha256 its signed record carries."""
     import hashlib
@@ -350,29 +261,6 @@ def check_attachments(session: Session, report: Report) -> None:
             "FROM claim_attachment JOIN claim ON claim.id = claim_attachment.claim_id")):
         if not isinstance(data, bytes) or hashlib.sha256(data).hexdigest() != digest:
             report(f"报账 {claim_uuid}", f"附件“{filename}”的内容与登记的校验值不符（附件被替换或改动）。")
-
-
-KIND_LABELS = {"project": "项目", "amendment": "项目调整", "publicity": "公示", "fund": "资金", "allocation": "下达",
-               "arrival": "到位", "plan": "资金安排", "claim": "报账", "expenditure": "支出", "asset": "资产",
-               "user": "用户", "setting": "设置", "city": "地级市", "county": "县", "town": "乡镇", "task_item": "任务清单",
-               "performance_target": "绩效目标值", "pairing": "帮扶关系"}
-
-
-def _label(kind: records.Kind, key: str) -> str:
-    return f"{KIND_LABELS[kind.entity_type]} {key}"
-
-
-def _missing(kind: records.Kind, key: str, report: Report) -> None:
-    report(_label(kind, key), "签名记录中有此记录，数据库中却没有（被删除了）。")
-
-
-def _changed(signed: str, now: str) -> str:
-    try:
-        before, after = json.loads(signed), json.loads(now)
-        fields = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-        return "改动了 " + "、".join(fields[:6]) + (" 等" if len(fields) > 6 else "")
-    except (ValueError, AttributeError):
-        return "内容不同"
 
 
 def check_ledger(session: Session, report: Report) -> None:
@@ -434,9 +322,11 @@ def check_schema(session: Session, report: Report) -> None:
             report("数据库结构", f"数据库中有本程序不会建立的表“{name}”。")
 
 
-def check_rollback(session: Session, report: Report, db_path: str | None, heads: list[str]) -> tuple[int, str]:
+def check_rollback(session: Session, report: Report, db_path: str | None, heads: list[str],
+                   hash_at: Callable[[int], str | None]) -> tuple[int, str]:
     """The newest head seen outside the file (the trust file, and heads typed from paper or packages)
-    must be in this file's history: an older copy put back has fewer events or a different history."""
+    must be in this file's history: an older copy put back has fewer events or a different history.
+    `hash_at(n)` is the stored hash of the n-th event."""
     count, last = audit._head(session)
     seen: list[tuple[int, str, str]] = []
     if db_path is not None:
@@ -456,8 +346,7 @@ def check_rollback(session: Session, report: Report, db_path: str | None, heads:
             continue
         if number == 0:
             continue
-        row = session.execute(text("SELECT hash FROM audit_event ORDER BY id LIMIT 1 OFFSET :n"),
-                              {"n": number - 1}).first()
-        if row is None or not str(row.hash).startswith(digest[:16]) or not digest:
+        stored = hash_at(number)
+        if stored is None or not str(stored).startswith(digest[:16]) or not digest:
             report("审计记录头", f"{where}中第 {number} 条审计记录的哈希与数据库不符：历史记录被改写过。")
     return count, last

@@ -19,11 +19,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, ClaimStatus, Expenditure, FundSource, Project, ProjectStatus, SupportMethod, User
-from app.services import approval, audit, database, security, verify
+from app.services import approval, audit, database, security, verify, verify_tasks, verify_work
 from app.services.crypto import public_key_text, sign_bytes
 from app.services.money import payments
 
 S = ProjectStatus
+
+
+@pytest.fixture(autouse=True)
+def on_every_core(monkeypatch):
+    """Each attack is checked the way a province is: on worker processes, in many small ranges (a small
+    database is otherwise checked in the calling process, which every other test of verify covers)."""
+    monkeypatch.setattr(verify_tasks, "INLINE_BELOW", 0)
+    monkeypatch.setattr(verify_work, "EVENT_RANGE", 50)
+    monkeypatch.setattr(verify_work, "PROJECT_RANGE", 4)
 
 
 # ---------------------------------------------------------------- the insider's tools

@@ -37,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Base, FundSource, Project, ProjectStatus
-from app.services import crypto, database, demo, security, signature_pool, verify, verify_trust
+from app.services import crypto, database, demo, security, verify, verify_tasks, verify_trust
 from app.services.money import payments
 
 EXAMPLES = int(os.environ.get("BANGZHEN_CELL_EXAMPLES", "40"))  # raise it for a long hunt
@@ -310,7 +310,7 @@ class Cells:
 
 
 class _RememberedKey:
-    """Ed25519PublicKey for verify_trust, remembering the (signature, message) pairs that verified:
+    """Ed25519PublicKey for verify_tasks, remembering the (signature, message) pairs that verified:
     verification is a pure function of its inputs, so a pair seen to hold holds again."""
     held: set[tuple[bytes, bytes, bytes]] = set()
 
@@ -363,7 +363,7 @@ def cells(demo_template, tmp_path_factory):
     finally:
         engine.dispose()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(signature_pool, "Ed25519PublicKey", _RememberedKey)
+        patch.setattr(verify_tasks, "Ed25519PublicKey", _RememberedKey)
         remembered = _remembered(crypto.signature_valid)
         patch.setattr(verify_trust, "signature_valid", remembered)
         patch.setattr(verify, "signature_valid", remembered)

@@ -1,0 +1,171 @@
+"""The queries with which SQLite itself writes what `verify` compares, so the comparison of millions of
+rows runs in C (services.verify_tasks runs them on every core).
+
+Each query produces the same text as a Python builder of the program, for the values the program
+stores: an event's hashed fields (audit._event_hash), a row's record (services.records) and a project's
+signed content (services.content.project_contents). They are derived from the same table metadata
+and column lists as those builders; anything they flag is confirmed by the builder before it is
+reported (see verify_tasks).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column
+
+from app.models import Base
+from app.services import records
+from app.services.content import INDICATOR_KEYS, SCALAR_COLUMNS
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _plain(expression: str, safe: bool) -> str:
+    """A value as the Python builders write it: a BLOB as lower-case hex (records._plain), else as stored;
+    the fast variant of a query leaves the type test out (services.verify_tasks._rows)."""
+    if not safe:
+        return expression
+    return f"(CASE WHEN typeof({expression}) = 'blob' THEN lower(hex({expression})) ELSE {expression} END)"
+
+
+def _object(pairs: list[tuple[str, str]]) -> str:
+    """json_object over (key, SQL expression) pairs in canonical (sorted) key order."""
+    return "json_object(" + ", ".join(f"{_literal(key)}, {value}" for key, value in sorted(pairs)) + ")"
+
+
+def _array(select: str) -> str:
+    """A JSON array of the JSON objects one ordered subquery yields, as embedded JSON."""
+    return f"json((SELECT json_group_array(json(o)) FROM ({select})))"
+
+
+# ---------------------------------------------------------------- records
+
+def _value(column: Column, alias: str, safe: bool) -> str:
+    """records._raw in SQL: the stored value, a foreign key as the referenced row's uuid (or code)."""
+    for foreign_key in column.foreign_keys:
+        target = foreign_key.column.table
+        natural = records.natural_key(target)
+        if natural is not None and foreign_key.column.name == "id":
+            inner = f"{alias}_{column.name}"
+            return _plain(f"(SELECT {inner}.{_quote(natural)} FROM {_quote(target.name)} {inner} "
+                          f"WHERE {inner}.id = {alias}.{_quote(column.name)})", safe)
+    return _plain(f"{alias}.{_quote(column.name)}", safe)
+
+
+def record_json(kind: records.Kind, safe: bool, alias: str = "t") -> str:
+    """The SQL text of `records.snapshots` for the row `alias` of `kind`'s table."""
+    table = Base.metadata.tables[kind.table]
+    pairs = [(column.name, _value(column, alias, safe)) for column in records.covered(table, kind.skip)]
+    empty = []
+    for child_name, parent in kind.children:
+        child = Base.metadata.tables[child_name]
+        columns = records.covered(child, kind.skip, parent)
+        order = ", ".join(f"c.{_quote(c.name)}" for c in records.child_order(child))
+        objects = _object([(column.name, _value(column, "c", safe)) for column in columns])
+        pairs.append((child_name, _array(f"SELECT {objects} AS o FROM {_quote(child_name)} c "
+                                         f"WHERE c.{_quote(parent)} = {alias}.id ORDER BY {order}")))
+        empty.append(child_name)
+    text = _object(pairs)
+    # The Python builder leaves a child list out when there are no children. In canonical JSON a key with
+    # an empty list is `"name":[]` after a comma or a brace; that text cannot occur inside a string.
+    for name in empty:
+        after_comma, first = _literal(f',"{name}":[]'), _literal('{"' + name + '":[],')
+        text = f"replace(replace({text}, {after_comma}, ''), {first}, '{{')"
+    return text
+
+
+def _key(kind: records.Kind, alias: str) -> str:
+    table = Base.metadata.tables[kind.table]
+    column = f"{alias}.{_quote(kind.key)}"
+    return column if table.c[kind.key].type.python_type is str else f"CAST({column} AS TEXT)"
+
+
+def _bounds(column: str, low: bool, high: bool) -> str:
+    """Key bounds [:low, :high); an open end has none, so the ranges cover keys of any type."""
+    return "".join((f" AND {column} >= :low" if low else "", f" AND {column} < :high" if high else ""))
+
+
+def _last_events(kind: records.Kind, low: bool, high: bool) -> str:
+    return (f"WITH last AS (SELECT entity_uuid AS key, max(id) AS event_id FROM audit_event "
+            f"WHERE entity_type = {_literal(kind.entity_type)} AND record_json != ''"
+            f"{_bounds('entity_uuid', low, high)} GROUP BY entity_uuid) ")
+
+
+def records_changed(kind: records.Kind, low: bool = False, high: bool = False) -> tuple[str, str]:
+    """(key, 1 if it has a signed record) of each row of `kind` (keys in [:low, :high)) whose record
+    differs from its last signed one, or that has none."""
+    key = _key(kind, "t")
+    return tuple(_last_events(kind, low, high) +
+                 f"SELECT {key}, a.id IS NOT NULL FROM {_quote(kind.table)} t "
+                 f"LEFT JOIN last ON last.key = {key} LEFT JOIN audit_event a ON a.id = last.event_id "
+                 f"WHERE a.record_json IS NOT {record_json(kind, safe)}{_bounds(key, low, high)}"
+                 for safe in (False, True))
+
+
+def records_missing(kind: records.Kind, low: bool = False, high: bool = False) -> tuple[str, str]:
+    """Keys of `kind` (in [:low, :high)) with a signed record but no row (one query, no JSON: safe as is)."""
+    query = (_last_events(kind, low, high) +
+             f"SELECT last.key FROM last WHERE NOT EXISTS (SELECT 1 FROM {_quote(kind.table)} t "
+             f"WHERE {_key(kind, 't')} = last.key)")
+    return query, query
+
+
+# ---------------------------------------------------------------- events
+
+def _iso(column: str) -> str:
+    """A stored UTC time as `datetime.isoformat()` writes the aware value (no fraction when it is zero)."""
+    return (f"(substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || "
+            f"CASE WHEN substr({column}, 20) IN ('', '.000000') THEN '' ELSE substr({column}, 20) END || '+00:00')")
+
+
+_HASHED = ("prev_hash", "occurred_at", "user_id", "action", "entity_type", "entity_uuid", "reason", "before_json",
+           "after_json")
+
+
+def events(safe: bool) -> str:
+    """Each event with :low ≤ id ≤ :high, with the text audit._event_hash hashes."""
+    fields = ", ".join(_iso("occurred_at") if name == "occurred_at" else _plain(name, safe) for name in _HASHED)
+    return ("SELECT id, prev_hash, hash, user_id, key_id, signature, action, occurred_at, entity_type, entity_uuid, "
+            "CASE WHEN record_json = '' THEN 0 WHEN json_valid(record_json) THEN json_type(record_json) != 'object' "
+            "ELSE 1 END, record_json != '', "
+            f"CASE WHEN record_json = '' THEN json_array({fields}) "
+            f"ELSE json_array({fields}, {_plain('record_json', safe)}) END "
+            "FROM audit_event WHERE id BETWEEN :low AND :high ORDER BY id")
+
+
+# ---------------------------------------------------------------- project content
+
+def project_contents(safe: bool) -> str:
+    """(id, content version, signed content as canonical JSON) of projects with :low ≤ id ≤ :high."""
+    pairs = [(name, _plain(f"p.{_quote(name)}", safe)) for name in SCALAR_COLUMNS]
+    indicators = _object([(key, _plain(f"i.{_quote(key)}", safe)) for key in INDICATOR_KEYS])
+    pairs += [
+        ("uuid", "p.uuid"),
+        ("town", "(SELECT code FROM town WHERE town.id = p.town_id)"),
+        ("fund", "(SELECT uuid FROM fund WHERE fund.id = p.fund_id)"),
+        ("task_item", "(SELECT city.code || '/' || task_item.year || '/' || task_item.position FROM task_item "
+                      "JOIN city ON city.id = task_item.city_id WHERE task_item.id = p.task_item_id)"),
+        ("indicators", _array(f"SELECT {indicators} AS o FROM project_indicator i WHERE i.project_id = p.id "
+                              "ORDER BY i.position, i.id")),
+        ("villages", "json((SELECT json_group_array(name) FROM (SELECT village.name FROM project_village "
+                     "JOIN village ON village.id = project_village.village_id "
+                     "WHERE project_village.project_id = p.id ORDER BY village.name)))"),
+    ]
+    return f"SELECT p.id, p.content_version, {_object(pairs)} FROM project p WHERE p.id BETWEEN :low AND :high"
+
+
+def project_signatures() -> str:
+    """The current signatures (not voided, not of a 项目调整) of projects with :low ≤ id ≤ :high."""
+    return ("SELECT project_id, user_id, key_id, role, content_version, signature FROM project_signature "
+            "WHERE voided_at IS NULL AND amendment_id IS NULL AND project_id BETWEEN :low AND :high ORDER BY project_id")
+
+
+def all_queries() -> dict[str, tuple[str, str]]:
+    """The fixed queries, each as (fast, safe) (services.verify_tasks._rows)."""
+    return {"events": (events(False), events(True)), "project_contents": (project_contents(False), project_contents(True)),
+            "project_signatures": (project_signatures(), project_signatures())}
