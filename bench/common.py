@@ -39,7 +39,7 @@ def row_counts(path: Path) -> tuple[int, int, int, int] | None:
 
 
 def remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", ".lock"):
+    for suffix in ("", "-wal", "-shm", ".lock", ".trust.json"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 

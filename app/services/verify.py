@@ -17,16 +17,21 @@
 - Nothing in the schema the migrations did not make (triggers, views, indexes).
 
 A malformed value is reported as a problem, never a crash. `report.problems` lists them in Chinese.
+
+On a big database the work runs on every core (services.verify_work): worker processes check ranges of
+the audit log, the records and the project signatures, reading the file themselves, while this process
+replays the signed history and checks the rest; progress and 取消 cover both.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, Callable
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import (AmendmentStatus, FundPlan, PlanStatus, Project, ProjectAmendment, ProjectSignature,
@@ -90,6 +95,12 @@ def verify_database(session: Session, progress: Progress | None = None, *, db_pa
                     root: str | None = None, heads: tuple[str, ...] = ()) -> VerifyReport:
     """Check everything; `db_path` finds the trust file beside the database, `root` is a fingerprint typed
     from the paper 密钥登记表 and `heads` audit heads ("count:hash") seen on paper or in packages."""
+    with verify_work.mapped(session):
+        return _verify(session, progress, db_path, root, heads)
+
+
+def _verify(session: Session, progress: Progress | None, db_path: str | None, root: str | None,
+            heads: tuple[str, ...]) -> VerifyReport:
     report = VerifyReport()
 
     def note(where: str, message: str, project_id: int | None = None) -> None:
@@ -113,20 +124,28 @@ def verify_database(session: Session, progress: Progress | None = None, *, db_pa
     # The workers check the audit log, the records and the project signatures while this process replays
     # the history and checks the rest; then their findings are confirmed and reported.
     work = guarded("校验", lambda: verify_work.start(session, trusted_keys, verify_trust.ACTION_ROLES, db_path))
+    counted = None if progress is None else (lambda done, total: progress(done, total, "已核对"))
+
+    def between() -> None:  # the progress bar moves, and 取消 works, while this process checks its part
+        if work is not None:
+            work.report(counted)
+
     try:
         signed_after = None if work is None else work.runner.context.signed_after
         facts = guarded("审计记录", lambda: verify_trust.replay(session, trusted_keys, signed_after, note))
+        between()
         if facts is not None:
             guarded("登录锁定", lambda: verify_trust.check_locks(session, facts, note))
         guarded("报账附件", lambda: verify_trust.check_attachments(session, note))
         guarded("资金台账", lambda: verify_trust.check_ledger(session, note))
         guarded("数据库结构", lambda: verify_trust.check_schema(session, note))
+        between()
         signers = guarded("用户与密钥", lambda: Signers.read(session, trusted_keys)) or Signers({}, {}, set())
         guarded("项目调整与资金安排", lambda: _check_others(session, signers, report))
-        projects = guarded("项目签名", lambda: _check_projects(session, report, signers,
-                                                            {} if facts is None else facts.audited))
+        between()
+        guarded("项目签名", lambda: _check_projects(session, report, signers, {} if facts is None else facts.audited))
         if work is not None:
-            work.wait(None if progress is None else (lambda done, total: progress(done, total, "校验")))
+            work.wait(counted)
             chain = guarded("审计记录签名", lambda: verify_work.event_results(session, work, trusted_keys,
                                                                        verify_trust.ACTION_ROLES, note))
             if chain is not None:
@@ -134,8 +153,7 @@ def verify_database(session: Session, progress: Progress | None = None, *, db_pa
             report.head = guarded("审计记录头", lambda: verify_trust.check_rollback(
                 session, note, db_path, list(heads), lambda n: verify_work.hash_at(session, work, n))) or (0, "")
             report.records = guarded("记录", lambda: verify_work.record_results(session, work, note)) or 0
-            if projects is not None:
-                guarded("项目签名", lambda: _confirm_projects(session, report, signers, work, projects))
+            guarded("项目签名", lambda: _confirm_projects(session, report, signers, work))
     finally:
         if work is not None:
             work.close()
@@ -165,71 +183,60 @@ def _check_others(session: Session, signers: Signers, report: VerifyReport) -> N
     _check_plans(session, signers.users, signers.keys, signers.trusted, report)
 
 
-def _check_projects(session: Session, report: VerifyReport, signers: Signers,
-                    audited: dict[str, str]) -> dict[int, tuple[str, int, list]]:
-    """The signing rules of every project from its current signatures and its audited status; returns
-    each project's (label, content version, signatures) for the Ed25519 checks (`_confirm_projects`)."""
-    signatures: dict[int, list] = defaultdict(list)
-    for project_id, user_id, key_id, role, version, signature in session.execute(text(
-            "SELECT project_id, user_id, key_id, role, content_version, signature FROM project_signature "
-            "WHERE voided_at IS NULL AND amendment_id IS NULL")):
-        signatures[project_id].append(Signature(user_id, key_id, _enum(UserRole, role), version, signature))
-    checked = {}
-    for project_id, name, town, status, content_version, uuid in session.execute(text(
-            "SELECT project.id, project.name, town.name, project.status, project.content_version, project.uuid "
-            "FROM project JOIN town ON town.id = project.town_id ORDER BY project.id")):
-        status = _enum(ProjectStatus, status)
-        where = f"{name}（{town}）"
-        found = signatures.get(project_id, [])
+_PROJECTS = ("SELECT p.id, p.status, p.content_version, p.uuid, s.id, s.user_id, s.key_id, s.role, s.content_version "
+             "FROM project p JOIN town ON town.id = p.town_id LEFT JOIN project_signature s ON s.project_id = p.id "
+             "AND s.voided_at IS NULL AND s.amendment_id IS NULL ORDER BY p.id")
+
+
+def _check_projects(session: Session, report: VerifyReport, signers: Signers, audited: dict[str, str]) -> None:
+    """The signing rules of every project from its current signatures, and its status against the signed
+    history (the Ed25519 check of each signature is the workers', `_confirm_projects`)."""
+    for project_id, rows in groupby(verify_work.raw_rows(session, _PROJECTS), key=itemgetter(0)):
+        rows = list(rows)
+        _, status, content_version, uuid = rows[0][:4]
+        found = [row[5:] for row in rows if row[4] is not None]
         report.signatures += len(found)
+        problems = _check_project(status, content_version, found, signers)
         logged = audited.get(uuid, S.draft.value)
-        if logged != status.value:
-            report.problems.append(Problem(project_id, where, f"状态“{status.label}”与审计记录中的最后状态"
-                                           f"“{S(logged).label}”不符（状态被人为改动）。"))
-        for message in _check_project(status, content_version, found, signers):
-            report.problems.append(Problem(project_id, where, message))
+        if logged != status:
+            problems.insert(0, f"状态“{_label(ProjectStatus, status)}”与审计记录中的最后状态"
+                               f"“{_label(ProjectStatus, logged)}”不符（状态被人为改动）。")
+        if problems:
+            where = _project_where(session, project_id)
+            report.problems.extend(Problem(project_id, where, message) for message in problems)
         report.projects += 1
-        checked[project_id] = (where, content_version, found)
-    return checked
 
 
-class Signature(NamedTuple):
-    user_id: int
-    key_id: int
-    role: UserRole
-    content_version: int
-    signature: str
+def _project_where(session: Session, project_id: int) -> str:
+    name, town = session.execute(select(Project.name, Town.name).join(Town, Town.id == Project.town_id)
+                                 .where(Project.id == project_id)).one()
+    return f"{name}（{town}）"
 
 
-_ENUMS: dict[type, dict] = {}
-
-
-def _enum(kind: type, value: Any) -> Any:
-    """`kind(value)`, looked up (this runs for every project and signature); an unknown value raises as
-    `kind(value)` does, which `verify` reports as unreadable data."""
-    members = _ENUMS.setdefault(kind, {member.value: member for member in kind})
+def _label(kind: type, value: Any) -> str:
     try:
-        return members[value]
-    except (KeyError, TypeError):
-        return kind(value)
+        return kind(value).label
+    except ValueError:
+        return f"未知（{value}）"
 
 
-def _confirm_projects(session: Session, report: VerifyReport, signers: Signers, work: verify_work.Work,
-                      projects: dict[int, tuple[str, int, list]]) -> None:
+def _confirm_projects(session: Session, report: VerifyReport, signers: Signers, work: verify_work.Work) -> None:
     """The workers checked each signature over SQLite's text of the content; a project they flagged is
     checked again over the content the program builds, and only what fails then is reported."""
-    suspects = verify_work.project_suspects(work)
-    contents = project_contents(session, sorted(suspects & set(projects)))
-    for project_id, content in contents.items():
-        where, content_version, found = projects[project_id]
-        for row in found:
-            key = signers.keys.get(row.key_id)
-            if (key is not None and key[0] == row.user_id and row.key_id in signers.trusted
-                    and row.content_version == content_version
-                    and not signature_valid(key[1], signed_payload(content, content_version, row.role,
-                                                                   signers.users[row.user_id]), row.signature)):
-                report.problems.append(Problem(project_id, where, f"“{row.role.label}”的签名与项目当前内容不符"
-                                                                  "（签字后内容被改动，或签名被伪造）。"))
+    suspects = sorted(verify_work.project_suspects(work))
+    for project_id, content in project_contents(session, suspects).items():
+        content_version = session.get(Project, project_id).content_version
+        for user_id, key_id, role, version, signature in session.execute(
+                select(ProjectSignature.user_id, ProjectSignature.key_id, ProjectSignature.role,
+                       ProjectSignature.content_version, ProjectSignature.signature)
+                .where(ProjectSignature.project_id == project_id, ProjectSignature.voided_at.is_(None),
+                       ProjectSignature.amendment_id.is_(None))):
+            key = signers.keys.get(key_id)
+            if (key is not None and key[0] == user_id and key_id in signers.trusted and version == content_version
+                    and not signature_valid(key[1], signed_payload(content, content_version, role,
+                                                                   signers.users[user_id]), signature)):
+                report.problems.append(Problem(project_id, _project_where(session, project_id),
+                                               f"“{role.label}”的签名与项目当前内容不符（签字后内容被改动，或签名被伪造）。"))
 
 
 def _check_amendments(session: Session, users: dict, keys: dict, trusted: set[int], report: VerifyReport) -> None:
@@ -293,31 +300,35 @@ def _check_voided(session: Session, users: dict, keys: dict, report: VerifyRepor
                                                              "（签字记录被改动）。"))
 
 
-def _check_project(status: ProjectStatus, content_version: int, found: list, signers: Signers) -> list[str]:
-    """The signing rules (each signature's key, certificate and version; who signed in which role);
-    the Ed25519 check of each signature is `_confirm_projects`'s."""
+TOWN_ROLES = frozenset(role.value for role in TOWN_SIGNERS)
+NEEDED_ROLES = {status.value: None if roles is None else frozenset(role.value for role in roles)
+                for status, roles in NEEDED.items()}
+
+
+def _check_project(status: str, content_version: int, found: list[tuple], signers: Signers) -> list[str]:
+    """The signing rules, on stored values: each signature's (user id, key id, role, content version) has a
+    key of its signer with the root's certificate, for the current version; who signed in which role."""
     problems = []
-    roles = [row.role for row in found]
-    for row in found:
-        label = row.role.label
-        key = signers.keys.get(row.key_id)
-        if key is None or key[0] != row.user_id:
-            problems.append(f"“{label}”的签名所用密钥不属于签字人。")
-        elif row.key_id not in signers.trusted:
-            problems.append(f"“{label}”的签名所用密钥没有根密钥的证书（不是本程序为签字人登记的密钥）。")
-        elif row.content_version != content_version:
-            problems.append(f"“{label}”的签名针对第 {row.content_version} 版内容，而项目现为第 {content_version} 版。")
+    roles = [role for _, _, role, _ in found]
+    for user_id, key_id, role, version in found:
+        key = signers.keys.get(key_id)
+        if key is None or key[0] != user_id:
+            problems.append(f"“{_label(UserRole, role)}”的签名所用密钥不属于签字人。")
+        elif key_id not in signers.trusted:
+            problems.append(f"“{_label(UserRole, role)}”的签名所用密钥没有根密钥的证书（不是本程序为签字人登记的密钥）。")
+        elif version != content_version:
+            problems.append(f"“{_label(UserRole, role)}”的签名针对第 {version} 版内容，而项目现为第 {content_version} 版。")
     if len(set(roles)) != len(roles):
         problems.append("同一身份出现多个有效签名。")
-    town_signers = {row.user_id for row in found if row.role in TOWN_SIGNERS}
-    if len(town_signers) < len([r for r in roles if r in TOWN_SIGNERS]):
+    town_signers = [user_id for user_id, _, role, _ in found if role in TOWN_ROLES]
+    if len(set(town_signers)) < len(town_signers):
         problems.append("双签出自同一人。")
-    needed = NEEDED.get(status)
-    if status is S.signed_once:
-        if len(found) != 1 or roles[0] not in TOWN_SIGNERS:
-            problems.append(f"状态为“{status.label}”，但有效签名为 {len(found)} 个。")
+    needed = NEEDED_ROLES.get(status)
+    if status == S.signed_once.value:
+        if len(found) != 1 or roles[0] not in TOWN_ROLES:
+            problems.append(f"状态为“{_label(ProjectStatus, status)}”，但有效签名为 {len(found)} 个。")
     elif needed is not None and set(roles) != needed:
-        missing = "、".join(r.label for r in needed - set(roles)) or "无"
-        extra = "、".join(r.label for r in set(roles) - needed) or "无"
-        problems.append(f"状态为“{status.label}”，但签名不符：缺少 {missing}；多出 {extra}。")
+        missing = "、".join(_label(UserRole, r) for r in sorted(needed - set(roles))) or "无"
+        extra = "、".join(_label(UserRole, r) for r in sorted(set(roles) - needed, key=str)) or "无"
+        problems.append(f"状态为“{_label(ProjectStatus, status)}”，但签名不符：缺少 {missing}；多出 {extra}。")
     return problems

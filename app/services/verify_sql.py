@@ -115,6 +115,13 @@ def records_missing(kind: records.Kind, low: bool = False, high: bool = False) -
     return query, query
 
 
+def records_count(kind: records.Kind, low: bool = False, high: bool = False) -> tuple[str, str]:
+    """How many rows of `kind` have keys in [:low, :high)."""
+    key = _key(kind, "t")
+    query = f"SELECT count(*) FROM {_quote(kind.table)} t WHERE 1{_bounds(key, low, high)}"
+    return query, query
+
+
 # ---------------------------------------------------------------- events
 
 def _iso(column: str) -> str:
@@ -131,8 +138,7 @@ def events(safe: bool) -> str:
     """Each event with :low ≤ id ≤ :high, with the text audit._event_hash hashes."""
     fields = ", ".join(_iso("occurred_at") if name == "occurred_at" else _plain(name, safe) for name in _HASHED)
     return ("SELECT id, prev_hash, hash, user_id, key_id, signature, action, occurred_at, entity_type, entity_uuid, "
-            "CASE WHEN record_json = '' THEN 0 WHEN json_valid(record_json) THEN json_type(record_json) != 'object' "
-            "ELSE 1 END, record_json != '', "
+            "record_json != '', "
             f"CASE WHEN record_json = '' THEN json_array({fields}) "
             f"ELSE json_array({fields}, {_plain('record_json', safe)}) END "
             "FROM audit_event WHERE id BETWEEN :low AND :high ORDER BY id")

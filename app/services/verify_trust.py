@@ -143,22 +143,17 @@ class EventFacts:
     audited: dict[str, str] = field(default_factory=dict)
 
 
-# The events the replay needs, with the few values it reads from their records taken out by SQLite.
-_OBJECT = "(CASE WHEN json_valid({0}) THEN json_type({0}) = 'object' ELSE 0 END)"  # SQLite's AND does not short-circuit
-_REPLAY = text(
+# The events the replay needs, with the one value it reads from each record (and from the `after` values of
+# a plan edit or a project event) taken out by SQLite.
+_REPLAY = (
     "SELECT id, occurred_at, user_id, action, entity_type, entity_uuid, "
-    f" CASE WHEN {_OBJECT.format('record_json')} THEN "
-    "  CASE WHEN entity_type = 'project' THEN json_extract(record_json, '$.status') "
-    "   WHEN action = 'expenditure_added' THEN json_extract(record_json, '$.project_id') "
-    "   WHEN action = 'claim_paid' THEN json_extract(record_json, '$.filed_by_id') "
-    "   WHEN entity_type = 'setting' THEN json_extract(record_json, '$.value') END END, "
-    f" CASE WHEN action = 'expenditure_added' AND {_OBJECT.format('record_json')} "
-    "  THEN json_extract(record_json, '$.voucher_no') END, "
-    f" CASE WHEN {_OBJECT.format('after_json')} THEN "
-    "  CASE WHEN action = 'plan_edited' THEN json_extract(after_json, '$.project') "
-    "   WHEN entity_type = 'project' THEN "
-    "    CASE WHEN json_type(after_json, '$.status') = 'text' THEN json_extract(after_json, '$.status') END END END, "
-    f" {_OBJECT.format('record_json')} "
+    " CASE WHEN json_valid(record_json) THEN json_extract(record_json, CASE WHEN entity_type = 'project' THEN "
+    "  '$.status' WHEN action = 'expenditure_added' THEN '$.project_id' WHEN action = 'claim_paid' THEN "
+    "  '$.filed_by_id' WHEN entity_type = 'setting' THEN '$.value' END) END, "
+    " CASE WHEN action = 'plan_edited' AND json_valid(after_json) THEN json_extract(after_json, '$.project') "
+    "  WHEN entity_type = 'project' AND json_valid(after_json) THEN "
+    "   CASE WHEN json_type(after_json, '$.status') = 'text' THEN json_extract(after_json, '$.status') END END, "
+    " CASE WHEN json_valid(record_json) THEN json_type(record_json) = 'object' ELSE 0 END "  # AND would not short-circuit
     "FROM audit_event WHERE entity_type IN ('project', 'setting') "
     " OR action IN ('expenditure_added', 'claim_paid', 'plan_edited', 'login_failed', 'user_locked', "
     "  'user_login', 'password_changed', 'password_reset') ORDER BY id")
@@ -171,8 +166,8 @@ def replay(session: Session, trusted: Trusted, signed_after: int | None, report:
     facts = EventFacts()
     duties = Duties(dict(session.execute(text("SELECT uuid, id FROM user_account")).all()))
     status: dict[str, Any] = {}
-    for event_id, occurred_at, user_id, action, entity_type, entity_uuid, fact, voucher, after, has_record in \
-            session.execute(_REPLAY).yield_per(10_000):
+    for event_id, occurred_at, user_id, action, entity_type, entity_uuid, fact, after, has_record in \
+            verify_work.raw_rows(session, _REPLAY):
         if action in audit.UNSIGNED_ACTIONS:
             facts.failures[entity_uuid] = facts.failures.get(entity_uuid, 0) + 1
             facts.last_failure[entity_uuid] = str(occurred_at)
@@ -188,6 +183,8 @@ def replay(session: Session, trusted: Trusted, signed_after: int | None, report:
             state = status.get(str(fact))
             if state not in MAY_SPEND:
                 label = ProjectStatus(state).label if state in {s.value for s in ProjectStatus} else "未知"
+                voucher = session.execute(text("SELECT json_extract(record_json, '$.voucher_no') FROM audit_event "
+                                               "WHERE id = :id"), {"id": event_id}).scalar()
                 report(verify_work.event_where(event_id, action),
                        f"支出 {voucher or ''} 入账时，项目在签名历史中的状态为“{label}”，不允许支付（项目状态曾被临时改动）。")
     return facts
@@ -275,10 +272,13 @@ def check_ledger(session: Session, report: Report) -> None:
     for project_id, source, amount in session.execute(text(
             "SELECT project_id, source, sum(amount) FROM expenditure GROUP BY project_id, source")):
         paid[(project_id, source)] = _int(amount)
-    names = dict(session.execute(text("SELECT id, name FROM project")).all())
+
+    def names(project_id: Any) -> Any:
+        name = session.execute(text("SELECT name FROM project WHERE id = :id"), {"id": project_id}).scalar()
+        return project_id if name is None else name
     for (project_id, source), amount in sorted(paid.items(), key=lambda item: (str(item[0][0]), str(item[0][1]))):
         if source is not None and amount > arranged.get((project_id, source), 0):
-            report(f"项目 {names.get(project_id, project_id)}",
+            report(f"项目 {names(project_id)}",
                    f"{_source_label(source)}净支付 {amount / 100:.2f} 元，超过资金安排的 "
                    f"{arranged.get((project_id, source), 0) / 100:.2f} 元。")
     totals_paid: dict[Any, int] = defaultdict(int)
@@ -289,7 +289,7 @@ def check_ledger(session: Session, report: Report) -> None:
         totals_arranged[project_id] += amount
     for project_id, amount in totals_paid.items():
         if project_id in totals_arranged and amount > totals_arranged[project_id]:
-            report(f"项目 {names.get(project_id, project_id)}",
+            report(f"项目 {names(project_id)}",
                    f"净支付合计 {amount / 100:.2f} 元，超过资金安排合计 {totals_arranged[project_id] / 100:.2f} 元。")
 
 
