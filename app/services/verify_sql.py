@@ -90,28 +90,25 @@ def _bounds(column: str, low: bool, high: bool) -> str:
     return "".join((f" AND {column} >= :low" if low else "", f" AND {column} < :high" if high else ""))
 
 
-def _last_events(kind: records.Kind, low: bool, high: bool) -> str:
-    return (f"WITH last AS (SELECT entity_uuid AS key, max(id) AS event_id FROM audit_event "
-            f"WHERE entity_type = {_literal(kind.entity_type)} AND record_json != ''"
-            f"{_bounds('entity_uuid', low, high)} GROUP BY entity_uuid) ")
-
-
 def records_changed(kind: records.Kind, low: bool = False, high: bool = False) -> tuple[str, str]:
-    """(key, 1 if it has a signed record) of each row of `kind` (keys in [:low, :high)) whose record
-    differs from its last signed one, or that has none."""
+    """(key, 1 if its row is gone) of each entity of `kind` (keys in [:low, :high)) whose row differs from
+    the record of its last signed event. The events are read in key order from their index and each
+    row is looked up by its key (the other way round, SQLite would first index the events itself)."""
+    return tuple(
+        f"WITH last AS (SELECT entity_uuid AS key, max(id), record_json AS signed FROM audit_event "  # the max row's
+        f"WHERE entity_type = {_literal(kind.entity_type)} AND record_json != ''"
+        f"{_bounds('entity_uuid', low, high)} GROUP BY entity_uuid) "
+        f"SELECT last.key, t.rowid IS NULL FROM last LEFT JOIN {_quote(kind.table)} t ON {_key(kind, 't')} = last.key "
+        f"WHERE last.signed IS NOT {record_json(kind, safe)}"
+        for safe in (False, True))
+
+
+def records_unsigned(kind: records.Kind, low: bool = False, high: bool = False) -> tuple[str, str]:
+    """Keys of the rows of `kind` (in [:low, :high)) that no signed event has a record of (no JSON: safe as is)."""
     key = _key(kind, "t")
-    return tuple(_last_events(kind, low, high) +
-                 f"SELECT {key}, a.id IS NOT NULL FROM {_quote(kind.table)} t "
-                 f"LEFT JOIN last ON last.key = {key} LEFT JOIN audit_event a ON a.id = last.event_id "
-                 f"WHERE a.record_json IS NOT {record_json(kind, safe)}{_bounds(key, low, high)}"
-                 for safe in (False, True))
-
-
-def records_missing(kind: records.Kind, low: bool = False, high: bool = False) -> tuple[str, str]:
-    """Keys of `kind` (in [:low, :high)) with a signed record but no row (one query, no JSON: safe as is)."""
-    query = (_last_events(kind, low, high) +
-             f"SELECT last.key FROM last WHERE NOT EXISTS (SELECT 1 FROM {_quote(kind.table)} t "
-             f"WHERE {_key(kind, 't')} = last.key)")
+    query = (f"SELECT {key} FROM {_quote(kind.table)} t WHERE NOT EXISTS (SELECT 1 FROM audit_event e "
+             f"WHERE e.entity_type = {_literal(kind.entity_type)} AND e.entity_uuid = {key} AND e.record_json != '')"
+             f"{_bounds(key, low, high)}")
     return query, query
 
 

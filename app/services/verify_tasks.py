@@ -159,11 +159,13 @@ def events(context: Context, low: int, high: int) -> EventRange:
     return result
 
 
-def records(context: Context, changed: Query, missing: Query, count: Query, params: dict) -> tuple[list, list, int]:
+def records(context: Context, changed: Query, unsigned: Query, count: Query, params: dict) -> tuple[list, list, int]:
     """([(key, has a signed record)] of rows whose record differs from their last signed one or have
     none, [key] of signed records whose row is gone, rows compared), for one kind and key range."""
-    return ([(str(key), bool(signed)) for key, signed in _rows(context, changed, params)],
-            [str(key) for (key,) in _rows(context, missing, params)], _rows(context, count, params)[0][0])
+    differ = _rows(context, changed, params)
+    return ([(str(key), True) for key, gone in differ if not gone] +
+            [(str(key), False) for (key,) in _rows(context, unsigned, params)],
+            [str(key) for key, gone in differ if gone], _rows(context, count, params)[0][0])
 
 
 def project_signatures(context: Context, low: int, high: int) -> tuple[list[int], int]:

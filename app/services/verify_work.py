@@ -101,7 +101,7 @@ def start(session: Session, trusted: Any, action_roles: dict[str, set[UserRole]]
             ranges = [(None, None)]
         for low, high in ranges:
             queries = [query(kind, low is not None, high is not None) for query in
-                       (verify_sql.records_changed, verify_sql.records_missing, verify_sql.records_count)]
+                       (verify_sql.records_changed, verify_sql.records_unsigned, verify_sql.records_count)]
             work.records.append((kind, work.runner.submit("records", *queries, {"low": low, "high": high},
                                                           weight=max(1, rows // len(ranges)))))
     return work
