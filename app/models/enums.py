@@ -24,6 +24,14 @@ class LabeledEnum(str, Enum):
         return self.label
 
     @classmethod
+    def label_of(cls, value: object) -> str:
+        """The label of a stored value, or the value itself when it is none of ours (an edited row)."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return str(value)
+
+    @classmethod
     def from_label(cls, text: str) -> LabeledEnum:
         """Accept the Chinese label or the English identifier."""
         text = text.strip()

@@ -60,7 +60,7 @@ def show_value(entity_type: str, key: str, value: Any, names: dict[str, str] | N
         return _EMPTY
     if entity_type == "project":
         if key == "status":
-            return _label(ProjectStatus, value)
+            return ProjectStatus.label_of(value)
         if key in FIELD_LABELS:
             return display(key, value, names)
     elif entity_type == "expenditure" and key == "amount":
@@ -121,13 +121,6 @@ def summary(entity_type: str, before_json: str, after_json: str) -> str:
     return text + (f"；…（共 {len(shown)} 项）" if len(shown) > SUMMARY_PARTS else "")
 
 
-def _label(enum_cls, value: Any) -> str:
-    try:
-        return enum_cls(value).label
-    except ValueError:
-        return str(value)
-
-
 def _grant(grant: str) -> str:
     role, _, region = grant.partition("@")
-    return f"{_label(UserRole, role)}（{region}）" if region else _label(UserRole, role)
+    return f"{UserRole.label_of(role)}（{region}）" if region else UserRole.label_of(role)

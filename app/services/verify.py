@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -199,8 +199,8 @@ def _check_projects(session: Session, report: VerifyReport, signers: Signers, au
         problems = _check_project(status, content_version, found, signers)
         logged = audited.get(uuid, S.draft.value)
         if logged != status:
-            problems.insert(0, f"状态“{_label(ProjectStatus, status)}”与审计记录中的最后状态"
-                               f"“{_label(ProjectStatus, logged)}”不符（状态被人为改动）。")
+            problems.insert(0, f"状态“{ProjectStatus.label_of(status)}”与审计记录中的最后状态"
+                               f"“{ProjectStatus.label_of(logged)}”不符（状态被人为改动）。")
         if problems:
             where = _project_where(session, project_id)
             report.problems.extend(Problem(project_id, where, message) for message in problems)
@@ -211,13 +211,6 @@ def _project_where(session: Session, project_id: int) -> str:
     name, town = session.execute(select(Project.name, Town.name).join(Town, Town.id == Project.town_id)
                                  .where(Project.id == project_id)).one()
     return f"{name}（{town}）"
-
-
-def _label(kind: type, value: Any) -> str:
-    try:
-        return kind(value).label
-    except ValueError:
-        return f"未知（{value}）"
 
 
 def _confirm_projects(session: Session, report: VerifyReport, signers: Signers, work: verify_work.Work) -> None:
@@ -313,11 +306,11 @@ def _check_project(status: str, content_version: int, found: list[tuple], signer
     for user_id, key_id, role, version in found:
         key = signers.keys.get(key_id)
         if key is None or key[0] != user_id:
-            problems.append(f"“{_label(UserRole, role)}”的签名所用密钥不属于签字人。")
+            problems.append(f"“{UserRole.label_of(role)}”的签名所用密钥不属于签字人。")
         elif key_id not in signers.trusted:
-            problems.append(f"“{_label(UserRole, role)}”的签名所用密钥没有根密钥的证书（不是本程序为签字人登记的密钥）。")
+            problems.append(f"“{UserRole.label_of(role)}”的签名所用密钥没有根密钥的证书（不是本程序为签字人登记的密钥）。")
         elif version != content_version:
-            problems.append(f"“{_label(UserRole, role)}”的签名针对第 {version} 版内容，而项目现为第 {content_version} 版。")
+            problems.append(f"“{UserRole.label_of(role)}”的签名针对第 {version} 版内容，而项目现为第 {content_version} 版。")
     if len(set(roles)) != len(roles):
         problems.append("同一身份出现多个有效签名。")
     town_signers = [user_id for user_id, _, role, _ in found if role in TOWN_ROLES]
@@ -326,9 +319,9 @@ def _check_project(status: str, content_version: int, found: list[tuple], signer
     needed = NEEDED_ROLES.get(status)
     if status == S.signed_once.value:
         if len(found) != 1 or roles[0] not in TOWN_ROLES:
-            problems.append(f"状态为“{_label(ProjectStatus, status)}”，但有效签名为 {len(found)} 个。")
+            problems.append(f"状态为“{ProjectStatus.label_of(status)}”，但有效签名为 {len(found)} 个。")
     elif needed is not None and set(roles) != needed:
-        missing = "、".join(_label(UserRole, r) for r in sorted(needed - set(roles))) or "无"
-        extra = "、".join(_label(UserRole, r) for r in sorted(set(roles) - needed, key=str)) or "无"
-        problems.append(f"状态为“{_label(ProjectStatus, status)}”，但签名不符：缺少 {missing}；多出 {extra}。")
+        missing = "、".join(UserRole.label_of(r) for r in sorted(needed - set(roles))) or "无"
+        extra = "、".join(UserRole.label_of(r) for r in sorted(set(roles) - needed, key=str)) or "无"
+        problems.append(f"状态为“{ProjectStatus.label_of(status)}”，但签名不符：缺少 {missing}；多出 {extra}。")
     return problems

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.models import Base, ProjectStatus, UserRole
+from app.models import Base, FundSource, ProjectStatus, UserRole
 from app.services import audit, trust, verify_work
 from app.services.crypto import signature_valid
 
@@ -121,16 +121,9 @@ def check_keys_and_grants(session: Session, root: Any, report: Report) -> Truste
                 (str(grant.role), str(grant.valid_from), None if grant.valid_to is None else str(grant.valid_to)))
         elif root is not None:
             report(trusted.users.get(grant.user_id, f"用户 {grant.user_id}"),
-                   f"授权“{_role_label(grant.role)}（{grant.region_code}）”没有根密钥的证书，或证书与授权内容不符"
+                   f"授权“{UserRole.label_of(grant.role)}（{grant.region_code}）”没有根密钥的证书，或证书与授权内容不符"
                    "（角色、区域或期限被改动）。")
     return trusted
-
-
-def _role_label(value: Any) -> str:
-    try:
-        return UserRole(value).label
-    except ValueError:
-        return str(value)
 
 
 @dataclass
@@ -279,7 +272,7 @@ def check_ledger(session: Session, report: Report) -> None:
     for (project_id, source), amount in sorted(paid.items(), key=lambda item: (str(item[0][0]), str(item[0][1]))):
         if source is not None and amount > arranged.get((project_id, source), 0):
             report(f"项目 {names(project_id)}",
-                   f"{_source_label(source)}净支付 {amount / 100:.2f} 元，超过资金安排的 "
+                   f"{FundSource.label_of(source)}净支付 {amount / 100:.2f} 元，超过资金安排的 "
                    f"{arranged.get((project_id, source), 0) / 100:.2f} 元。")
     totals_paid: dict[Any, int] = defaultdict(int)
     totals_arranged: dict[Any, int] = defaultdict(int)
@@ -298,14 +291,6 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
-
-
-def _source_label(value: Any) -> str:
-    from app.models import FundSource
-    try:
-        return FundSource(value).label
-    except ValueError:
-        return str(value)
 
 
 def check_schema(session: Session, report: Report) -> None:
