@@ -21,7 +21,7 @@ from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
 from app.cli.common import (Passwords, acting, held_output, login, number, print_warnings, release, require_reader,
                             unit)
-from app.services import database, demo, generate, refdata, regions, stats, town_categories
+from app.services import database, demo, generate, refdata, regions, stats, town_categories, villages
 from app.services.paths import default_db_path
 
 log = logging.getLogger("bangzhen")
@@ -88,6 +88,7 @@ def cmd_town_show(args: argparse.Namespace) -> None:
         print(f"  镇类别：{town.category.label if town.category else '未设置'}")
         print(f"  帮扶类型：{town.helper_type.label if town.helper_type else '未设置'}")
         print(f"  帮扶单位：{town.helper_unit or '未设置'}")
+        print(f"  行政村：{'、'.join(v.name for v in town.villages) or '未录入'}")
 
 
 def cmd_town_set_category(args: argparse.Namespace) -> None:
@@ -98,6 +99,13 @@ def cmd_town_set_category(args: argparse.Namespace) -> None:
         result = town_categories.set_town_category(session, admin, args.code, category, helper, args.helper_unit)
         print(f"{result.town.full_name}：{category.label if category else '已清除镇类别'}")
         print_warnings(result.warnings)
+
+
+def cmd_town_add_villages(args: argparse.Namespace) -> None:
+    with unit(args) as session:
+        admin, _ = login(session, args, Passwords())
+        added = villages.add_villages(session, admin, args.code, args.names)
+    print(f"已新增行政村 {len(added)} 个：{'、'.join(v.name for v in added)}。")
 
 
 def cmd_town_import_categories(args: argparse.Namespace) -> None:
@@ -147,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--quiet", action="store_true", help="不显示进度")
     command("stats", cmd_stats, "显示各表记录数")
 
-    town = commands.add_parser("town", help="乡镇：查看、设置镇类别").add_subparsers(
+    town = commands.add_parser("town", help="乡镇：查看、设置镇类别、录入行政村").add_subparsers(
         dest="town_command", required=True, metavar="子命令", parser_class=ChineseArgumentParser)
     show = command("show", cmd_town_show, "查看乡镇信息", town)
     show.add_argument("code", help="乡镇 9 位区划代码")
@@ -158,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     setcat.add_argument("--helper-type", default="", help="珠三角帮扶 / 省直中直驻粤单位帮扶 / 属地市自行帮扶 / "
                                                         "属地县（市、区）自行组团帮扶")
     setcat.add_argument("--helper-unit", default="", help="帮扶单位，如“深圳市福田区”")
+    vil = acting(command("add-villages", cmd_town_add_villages, "录入乡镇的行政村（系统管理员）", town), "管理员密码")
+    vil.add_argument("code", help="乡镇 9 位区划代码")
+    vil.add_argument("names", nargs="+", help="行政村名称，可写多个")
     imp = acting(command("import-categories", cmd_town_import_categories,
                          "从 CSV 批量设置镇类别（系统管理员；表头：town_code,category,helper_type,helper_unit）", town),
                  "管理员密码")

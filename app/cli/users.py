@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.cli.common import Passwords, acting, as_user, group, login, number, unit
 from app.models import User, UserRole
 from app.models.types import utcnow
-from app.services import approval, audit, database, refdata, security, settings, text, verify
+from app.services import approval, audit, database, refdata, regions, security, settings, text, verify
 from app.services.errors import InputError
 
 
@@ -119,6 +119,8 @@ def cmd_verify(args: argparse.Namespace) -> None:
 
 def cmd_setting_list(args: argparse.Namespace) -> None:
     with unit(args) as session:
+        home = settings.get_setting(session, settings.HOME_REGION)
+        print(f"{settings.HOME_REGION}\t本地区：{regions.find_region(session, home).name if home else '未设置（全省）'}")
         for key, spec in settings.COUNTY_SETTINGS.items():
             value = settings.get_setting(session, key)
             shown = spec.choices.get(value, value) if spec.choices else value
@@ -130,6 +132,13 @@ def cmd_setting_set(args: argparse.Namespace) -> None:
         admin, _ = login(session, args, Passwords())
         settings.change_setting(session, admin, args.key, args.value)
     print(f"已修改设置 {args.key}。")
+
+
+def cmd_setting_home(args: argparse.Namespace) -> None:
+    with unit(args) as session:
+        admin, _ = login(session, args, Passwords())
+        name = settings.set_home_region(session, admin, args.code)
+    print(f"本地区已设为{name}（{args.code.strip()}）。")
 
 
 def cmd_audit(args: argparse.Namespace) -> None:
@@ -242,3 +251,6 @@ def add_commands(commands, command, parser_class) -> None:
     set_ = acting(command("set", cmd_setting_set, "修改设置（须系统管理员）", setting), "管理员密码")
     set_.add_argument("key", help="设置名（见 setting list）")
     set_.add_argument("value", help="新值，如 阻止 / 提醒 / 10")
+    home = acting(command("home", cmd_setting_home, "设置本地区（本单位所在的市、县或乡镇；须该地区的系统管理员）",
+                          setting), "管理员密码")
+    home.add_argument("code", help="区划代码：地市 4 位、县区 6 位、乡镇 9 位，全省为 44")

@@ -56,7 +56,8 @@ ACTION_LABELS = {
     "amendment_signed": "项目调整签字", "amendment_returned": "退回项目调整", "amendment_withdrawn": "撤回项目调整",
     "amendment_approved": "审定项目调整", "project_amended": "项目调整生效", "publicity_recorded": "登记公示",
     "root_created": "建立根密钥", "root_replaced": "更换根密钥", "recovery_sheet_made": "制作根密钥恢复单",
-    "root_recovered": "用恢复单恢复根密钥", "record_adopted": "接管记录"
+    "root_recovered": "用恢复单恢复根密钥", "record_adopted": "接管记录", "records_extended": "扩充核对内容",
+    "village_added": "新增行政村"
 }
 
 

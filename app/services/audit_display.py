@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Money, ProjectStatus, UserRole
 from app.services.content import FIELD_LABELS, display, reference_names
-from app.services.settings import COUNTY_SETTINGS
+from app.services.settings import COUNTY_SETTINGS, HOME_REGION
 
 _MISSING = object()
 _EMPTY = "（空）"
@@ -27,7 +27,10 @@ LABELS: dict[str, dict[str, str]] = {
     "expenditure": {"amount": "金额", "spent_on": "支出日期", "payee": "收款单位（人）", "voucher_no": "凭证号",
                     "purpose": "用途", "project": "项目（UUID）", "reversal_of": "冲销的原支出（UUID）"},
     "user": {"username": "用户名", "display_name": "姓名", "grants": "角色", "public_key": "签名公钥"},
-    "setting": {key: spec.label for key, spec in COUNTY_SETTINGS.items()},
+    "setting": {HOME_REGION: "本地区"} | {key: spec.label for key, spec in COUNTY_SETTINGS.items()},
+    "village": {"town": "乡镇（代码）", "name": "行政村名称"},
+    "installation": {"fingerprint": "根密钥指纹", "legacy_events": "旧版本的未签名记录数",
+                     "record_layout": "核对内容版本", "records": "签认的记录数"},
 }
 # Identifiers and keys: in the details pane, not in the one-line summary.
 NOT_SUMMARISED = {"uuid", "town", "fund", "task_item", "content_version", "project", "reversal_of", "public_key"}

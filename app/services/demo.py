@@ -33,7 +33,8 @@ from app.services.money import factor, funds, payments, plans
 from app.services.drafting import task_item_key
 from app.services.errors import InputError
 from app.services.town_categories import set_town_category
-from app.services.settings import DEMO_DATABASE, HOME_REGION, set_setting
+from app.services.villages import add_villages
+from app.services.settings import DEMO_DATABASE, set_home_region, set_setting
 
 DEMO_COUNTY_CODE = "441624"  # 河源市和平县
 FUND_NAME = "2023年乡村振兴驻镇帮镇扶村资金（和平县）"
@@ -146,8 +147,7 @@ def create_demo(session: Session, seed: int = 2023) -> County:
     town_people, town_villages = {}, {}
     for index, town in enumerate(towns):
         _categorise(session, people["admin"], town, index)
-        town_villages[town.id] = [Village(town=town, name=name) for name in rng.sample(VILLAGE_NAMES, 4)]
-        session.add_all(town_villages[town.id])
+        town_villages[town.id] = add_villages(session, people["admin"], town.code, rng.sample(VILLAGE_NAMES, 4))
         team = _work_team(town, rng)
         session.add(team)
         session.flush()
@@ -167,7 +167,7 @@ def create_demo(session: Session, seed: int = 2023) -> County:
     _amend(session, town_people[running[1].town_id], running[1], approve=False)
     for project in running[2:5]:  # the year's last claims, waiting for county finance (支付审核)
         _waiting_claim(session, town_people[project.town_id]["officer"], project)
-    set_setting(session, HOME_REGION, DEMO_COUNTY_CODE)
+    set_home_region(session, people["admin"], DEMO_COUNTY_CODE)
     set_setting(session, DEMO_DATABASE, "1")
     session.flush()
     return county

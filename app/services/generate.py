@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.models import (AssetType, ConstructionNature, Project, ProjectSignature, ProjectStatus, PurposeCategory,
                         SupportMethod, Town, TownCategory, TownKind, UserRole)
 from app.models.types import utcnow
-from app.services import approval, audit, refdata, security
+from app.services import approval, audit, records, refdata, security
 from app.services.audit import canonical_json
 from app.services.content import project_contents
 from app.services.database import translate_errors, unit_of_work
@@ -196,9 +196,12 @@ def _sign_projects(engine: Engine, town_ids: list[int], progress: Progress | Non
                                  "content_version": 1, "content_json": content_json,
                                  "signature": security.sign_bytes(private_key, payload), "signed_at": utcnow(),
                                  "void_reason": ""})
-                    events.append((user_id, "project_signed", "project", content["uuid"], role.label, None,
-                                   {"status": reached.value, "content_version": 1}))
+                    events.append([user_id, "project_signed", "project", content["uuid"], role.label, None,
+                                   {"status": reached.value, "content_version": 1}, ""])
             session.execute(table.insert(), rows)
+            signed = _records(session, [contents[pid]["uuid"] for pid in batch])
+            for event in reversed(events):  # a project's last signing event carries its record, all signatures in
+                event[-1] = signed.pop(event[3], "")
             audit.append_many(session, events, keys)
             done += len(rows)
             if progress:
@@ -209,6 +212,14 @@ def _sign_projects(engine: Engine, town_ids: list[int], progress: Progress | Non
             for uuid, status, town_id in session.execute(select(Project.uuid, Project.status, Project.town_id).where(
                 Project.status.in_([ProjectStatus.returned, ProjectStatus.cancelled])))), keys)
         return done
+
+
+def _records(session: Session, uuids: list[str]) -> dict[str, str]:
+    kind = records.KINDS["project"]
+    found: dict[str, str] = {}
+    for start in range(0, len(uuids), records.BATCH):
+        found |= records.snapshots(session, kind, uuids[start:start + records.BATCH])
+    return found
 
 
 def _signers(session: Session, town_ids: list[int]) -> tuple[dict[tuple[int, UserRole], tuple], tuple]:

@@ -7,18 +7,19 @@ record of its entity: a changed cell, an inserted row or a deleted one shows, wh
 
 A record is the row's columns as SQLite stores them (no parsing, so a malformed value is compared,
 never crashes), foreign keys replaced by the referenced row's uuid where it has one, plus its child
-rows (a plan's lines, a user's grants and keys, a project's indicators and villages). Columns that
-change without a signed act are left out: a user's failed-login counter and lock (checked against the
-unsigned failure events instead), the root's certificates on keys and grants (they prove themselves)
-and a claim attachment's bytes (checked against their sha256).
+rows (a plan's lines, a user's grants and keys, a project's indicators, villages and signatures).
+Columns that change without a signed act are left out: a user's failed-login counter and lock (checked
+against the unsigned failure events instead), the root's certificates on keys and grants and a
+signature's copy of the content it signed (they prove themselves) and a claim attachment's bytes
+(checked against their sha256). What records cover has grown with versions: see services.adoption.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
-from sqlalchemy import Column, String, Table, cast, select, type_coerce
+from sqlalchemy import Column, String, Table, cast, select, text, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.sqltypes import NullType
 
@@ -28,14 +29,26 @@ from app.services.canonical import canonical_json
 BATCH = 500  # keys per query: bounded parameter lists
 
 
+class Child(NamedTuple):
+    """Rows of `table` that belong to their parent's record: those whose `parent` column holds the
+    parent's id and, when `where` is given, that meet it (SQL, with the child table written `{c}`)."""
+    table: str
+    parent: str
+    where: str = ""
+
+    def condition(self, alias: str) -> str:
+        return self.where.format(c=alias)
+
+
 @dataclass(frozen=True)
 class Kind:
-    """One checked kind of entity: the audit `entity_type`, its table, the column the events name it by,
-    its child tables (table, column pointing at the parent) and the columns not covered."""
+    """One checked kind of entity: the audit `entity_type`, its Chinese name, its table, the column the
+    events name it by, its child tables and the columns not covered."""
     entity_type: str
+    label: str  # in messages
     table: str
     key: str = "uuid"
-    children: tuple[tuple[str, str], ...] = ()
+    children: tuple[Child, ...] = ()
     skip: frozenset[str] = field(default_factory=frozenset)
 
     def key_column(self, table: Table):
@@ -44,34 +57,44 @@ class Kind:
         return column if isinstance(column.type, String) else cast(column, String)
 
 
+# A signature on a pending 项目调整 belongs to the amendment (signing, returning, withdrawing and approving
+# it are recorded on the amendment); every other signature with the project's id, voided ones included,
+# to the project, so when and why it was signed or voided, and on which project, are in a record too.
+# (One pointing at an amendment that does not exist is the project's: it must be in some record.)
+_OWN_SIGNATURE = ("{c}.amendment_id IS NULL OR NOT EXISTS "
+                  "(SELECT 1 FROM project_amendment a WHERE a.id = {c}.amendment_id)")
+
 KINDS: dict[str, Kind] = {kind.entity_type: kind for kind in (
-    Kind("project", "project", children=(("project_indicator", "project_id"), ("project_village", "project_id"))),
-    # A 项目调整's signatures (signing, returning, withdrawing and approving it are each recorded on the
-    # amendment). A project's own signatures cannot be a child of the project: they share `project_id`
-    # with its pending amendment's, whose signing records the amendment, not the project.
-    Kind("amendment", "project_amendment", children=(("project_signature", "amendment_id"),)),
-    Kind("publicity", "publicity"),
-    Kind("fund", "fund", children=(("fund_income", "fund_id"),)),
-    Kind("allocation", "allocation"),
-    Kind("arrival", "arrival"),
-    Kind("plan", "fund_plan", children=(("plan_line", "plan_id"), ("plan_town", "plan_id"))),
-    Kind("claim", "claim", children=(("claim_attachment", "claim_id"),), skip=frozenset({"data"})),
-    Kind("expenditure", "expenditure"),
-    Kind("asset", "asset"),
-    Kind("user", "user_account", children=(("role_grant", "user_id"), ("user_key", "user_id")),
+    # The signed content a signature keeps (content_json) proves itself: verify checks each signature
+    # over it. Left out, a project's record stays small.
+    Kind("project", "项目", "project", children=(Child("project_indicator", "project_id"),
+                                         Child("project_village", "project_id"),
+                                         Child("project_signature", "project_id", _OWN_SIGNATURE)),
+         skip=frozenset({"content_json"})),
+    Kind("amendment", "项目调整", "project_amendment", children=(Child("project_signature", "amendment_id"),)),
+    Kind("publicity", "公示", "publicity"),
+    Kind("fund", "资金", "fund", children=(Child("fund_income", "fund_id"),)),
+    Kind("allocation", "下达", "allocation"),
+    Kind("arrival", "到位", "arrival"),
+    Kind("plan", "资金安排", "fund_plan", children=(Child("plan_line", "plan_id"), Child("plan_town", "plan_id"))),
+    Kind("claim", "报账", "claim", children=(Child("claim_attachment", "claim_id"),), skip=frozenset({"data"})),
+    Kind("expenditure", "支出", "expenditure"),
+    Kind("asset", "资产", "asset"),
+    Kind("user", "用户", "user_account", children=(Child("role_grant", "user_id"), Child("user_key", "user_id")),
          skip=frozenset({"failed_logins", "locked_until", "certificate"})),
-    Kind("setting", "setting", key="key"),
+    Kind("setting", "设置", "setting", key="key"),
     # The reference data: adopted with everything else when the root is made, changed only by signed acts.
-    Kind("city", "city", key="code"),
-    Kind("county", "county", key="code"),
-    Kind("town", "town", key="code"),
-    Kind("task_item", "task_item", key="id"),
-    Kind("performance_target", "performance_target", key="id"),
-    Kind("pairing", "pairing", key="id"),
+    Kind("city", "地级市", "city", key="code"),
+    Kind("county", "县", "county", key="code"),
+    Kind("town", "乡镇", "town", key="code"),
+    Kind("task_item", "任务清单", "task_item", key="id"),
+    Kind("performance_target", "绩效目标值", "performance_target", key="id"),
+    Kind("pairing", "帮扶关系", "pairing", key="id"),
+    Kind("village", "行政村", "village", key="id"),
 )}
 # Settings the program keeps for itself, changed by no one's act: the audit head (checked by the chain)
-# and what the installation was made as.
-UNSIGNED_SETTINGS = ("audit_head", "demo_database", "home_region_code")
+# and whether the installation was made as the demo (it only offers the published demo passwords).
+UNSIGNED_SETTINGS = ("audit_head", "demo_database")
 
 
 def _table(name: str) -> Table:
@@ -138,12 +161,15 @@ def _with_children(session: Session, kind: Kind, rows: list) -> dict[str, str]:
         row_id = values.pop("id")
         record = {name: _plain(value) for name, value in values.items()}
         records[str(row_id if kind.key == "id" else record[kind.key])] = by_id[row_id] = record
-    for child_name, parent in kind.children:
-        child = _table(child_name)
-        for row in session.execute(select(child.c[parent], *_columns(child, kind.skip, parent))
-                                   .where(child.c[parent].in_(list(by_id))).order_by(*child_order(child))):
+    for child in kind.children:
+        table = _table(child.table)
+        query = (select(table.c[child.parent], *_columns(table, kind.skip, child.parent))
+                 .where(table.c[child.parent].in_(list(by_id))))
+        if child.where:
+            query = query.where(text(f"({child.condition(child.table)})"))
+        for row in session.execute(query.order_by(*child_order(table))):
             values = row._asdict()
-            by_id[values.pop(parent)].setdefault(child_name, []).append(
+            by_id[values.pop(child.parent)].setdefault(child.table, []).append(
                 {name: _plain(value) for name, value in values.items()})
     return {key: canonical_json(record) for key, record in records.items()}
 

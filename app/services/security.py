@@ -112,7 +112,7 @@ ACTION_LABELS = {
     Action.accept_project: "组织验收", Action.cancel_draft: "终止未审定的项目", Action.cancel_approved: "终止已审定的项目",
     Action.spend: "支付（录入支出）", Action.reverse_expenditure: "红字冲销", Action.manage_users: "管理用户",
     Action.change_settings: "修改设置", Action.arrange_funds: "编制年度资金安排", Action.file_claim: "报账",
-    Action.record_publicity: "登记公示", Action.manage_regions: "设置乡镇类别和财政体制",
+    Action.record_publicity: "登记公示", Action.manage_regions: "设置乡镇类别、行政村和财政体制",
 }
 
 # Who issues and receives money at each level (下达, 到位): finance of the province, a city, a county.

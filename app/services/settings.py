@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import Setting, User, UserRole
 from app.services import audit, security
 from app.services.errors import InputError
+from app.services.regions import find_region
 
 HOME_REGION = "home_region_code"  # the region this installation works for; the window opens on it
 ALLOCATION_CHECK = "allocation_check"      # a 资金安排 beyond what reached the county: "stop" or "warn"
@@ -61,6 +62,23 @@ def set_setting(session: Session, key: str, value: str) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+def set_home_region(session: Session, admin: User, code: str) -> str:
+    """The region this installation works for, set by an administrator of it (and of the one it
+    replaces): it decides whose administrators may change the rules, so it is a signed act. Returns
+    the region's name."""
+    region = find_region(session, code)
+    security.require(session, admin, security.Action.change_settings, region.code)
+    before = get_setting(session, HOME_REGION)
+    if before == region.code:
+        return region.name
+    if before:
+        security.require(session, admin, security.Action.change_settings, before)
+    set_setting(session, HOME_REGION, region.code)
+    audit.record(session, admin, "setting_changed", "setting", HOME_REGION,
+                 before={HOME_REGION: before}, after={HOME_REGION: region.code})
+    return region.name
 
 
 def change_setting(session: Session, admin: User, key: str, value: str) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, RoleGrant, RootSeal, TrustRoot, User, UserKey, UserRole
 from app.models.types import utcnow
-from app.services import audit, keyring, records
+from app.services import adoption, audit, keyring
 from app.services.canonical import canonical_json
 from app.services.crypto import public_key_text, seal_private_key, sign_bytes, signature_valid, unb64, unseal_private_key
 from app.services.errors import InputError
@@ -147,9 +147,10 @@ def establish(session: Session, admin: User, sealing_key: bytes) -> TrustRoot:
     session.add(RootSeal(root_id=root.id, user_id=admin.id, sealed=seal_private_key(private_key, sealing_key)))
     keyring.hold(root.public_key, private_key)
     _certify_everyone(session, private_key)
-    adopt_unrecorded(session, admin)
+    adoption.adopt_unrecorded(session, admin)
     audit.record(session, admin, "root_created", "installation", root.installation,
-                 after={"fingerprint": fingerprint(root.public_key), "legacy_events": root.legacy_events})
+                 after={"fingerprint": fingerprint(root.public_key), "legacy_events": root.legacy_events,
+                        "record_layout": adoption.LAYOUT})
     note_root(session, root)
     return root
 
@@ -198,24 +199,6 @@ def replace_root(session: Session, admin: User, sealing_key: bytes, reason: str,
     return root
 
 
-def adopt_unrecorded(session: Session, admin: User) -> int:
-    """Every checked record without a signed event gets one ("record_adopted", signed by `admin`): the
-    reference data, rows written by an older version and rows of the bulk generator."""
-    opened = keyring.signer(admin)
-    if opened is None:
-        raise InputError("系统管理员的签名密钥未解开，请重新登录。", "adopt without key")
-    session.flush()
-    adopted = 0
-    for kind in records.KINDS.values():
-        recorded = set(session.scalars(select(AuditEvent.entity_uuid).distinct().where(
-            AuditEvent.entity_type == kind.entity_type, AuditEvent.record_json != "")))
-        events = ((admin.id, "record_adopted", kind.entity_type, key, "升级前或批量生成的记录", None, None, record)
-                  for key, record in records.all_snapshots(session, kind)
-                  if key not in recorded and not (kind.entity_type == "setting" and key in records.UNSIGNED_SETTINGS))
-        adopted += audit.append_many(session, events, {admin.id: (opened[0].id, opened[1])})
-    return adopted
-
-
 def unlock(session: Session, user: User, sealing_key: bytes) -> None:
     """At an administrator's login: open the root sealed for them (or make it, in a database without one)."""
     if not is_admin(user):
@@ -227,6 +210,7 @@ def unlock(session: Session, user: User, sealing_key: bytes) -> None:
     seal = session.scalar(select(RootSeal).where(RootSeal.root_id == root.id, RootSeal.user_id == user.id))
     if seal is not None:
         keyring.hold(root.public_key, unseal_private_key(seal.sealed, sealing_key))
+    adoption.extend(session, user)  # once, after an upgrade that made records cover more
 
 
 def seal_recovery(session: Session, opened: tuple[TrustRoot, Ed25519PrivateKey], code_hash: str,

@@ -117,6 +117,8 @@ def _verify(session: Session, progress: Progress | None, db_path: str | None, ro
 
     check_root = guarded("根密钥", lambda: verify_trust.check_root(session, note, db_path, root))
     report.root_fingerprint = "" if check_root is None else trust.fingerprint(check_root.public_key)
+    if check_root is not None:
+        guarded("记录", lambda: verify_trust.check_layout(session, note))
     trusted_keys = guarded("密钥与授权", lambda: verify_trust.check_keys_and_grants(session, check_root, note))
     if trusted_keys is None:
         trusted_keys = verify_trust.Trusted(check_root, {}, {})

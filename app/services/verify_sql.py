@@ -62,14 +62,15 @@ def record_json(kind: records.Kind, safe: bool, alias: str = "t") -> str:
     table = Base.metadata.tables[kind.table]
     pairs = [(column.name, _value(column, alias, safe)) for column in records.covered(table, kind.skip)]
     empty = []
-    for child_name, parent in kind.children:
-        child = Base.metadata.tables[child_name]
-        columns = records.covered(child, kind.skip, parent)
-        order = ", ".join(f"c.{_quote(c.name)}" for c in records.child_order(child))
+    for child in kind.children:
+        child_table = Base.metadata.tables[child.table]
+        columns = records.covered(child_table, kind.skip, child.parent)
+        order = ", ".join(f"c.{_quote(c.name)}" for c in records.child_order(child_table))
         objects = _object([(column.name, _value(column, "c", safe)) for column in columns])
-        pairs.append((child_name, _array(f"SELECT {objects} AS o FROM {_quote(child_name)} c "
-                                         f"WHERE c.{_quote(parent)} = {alias}.id ORDER BY {order}")))
-        empty.append(child_name)
+        extra = f" AND ({child.condition('c')})" if child.where else ""
+        pairs.append((child.table, _array(f"SELECT {objects} AS o FROM {_quote(child.table)} c "
+                                          f"WHERE c.{_quote(child.parent)} = {alias}.id{extra} ORDER BY {order}")))
+        empty.append(child.table)
     text = _object(pairs)
     # The Python builder leaves a child list out when there are no children. In canonical JSON a key with
     # an empty list is `"name":[]` after a comma or a brace; that text cannot occur inside a string.

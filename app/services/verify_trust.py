@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models import Base, FundSource, ProjectStatus, UserRole
-from app.services import audit, trust, verify_work
+from app.services import adoption, audit, trust, verify_work
 from app.services.crypto import signature_valid
 
 Report = Callable[..., None]   # (where, message, project id or None)
@@ -43,7 +43,7 @@ ACTION_ROLES: dict[str, set[UserRole]] = {
     **dict.fromkeys(("setting_changed", "user_created", "password_reset", "user_enabled", "user_disabled",
                      "role_granted", "role_revoked",
                      "town_category_set", "county_direct_changed", "root_created", "root_replaced", "record_adopted",
-                     "recovery_sheet_made", "root_recovered"),
+                     "records_extended", "village_added", "recovery_sheet_made", "root_recovered"),
                     {R.admin}),
 }
 # Acts that show the user typed the right password: the failed-login count starts again after them.
@@ -291,6 +291,14 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def check_layout(session: Session, report: Report) -> None:
+    """Records kept at an older layout are extended at the first administrator login after the upgrade;
+    until then every project with signatures differs from its record, and this says why."""
+    if adoption.layout(session) < adoption.LAYOUT:
+        report("记录", "本数据库由旧版本建立，新版本增加的核对内容（项目签字的时间与作废原因、行政村、本地区设置）"
+                     "尚未签认：请系统管理员登录一次，程序签认后再核验。在此之前，项目记录与签字有关的差异由此而来。")
 
 
 def check_schema(session: Session, report: Report) -> None:

@@ -30,10 +30,6 @@ PROJECT_RANGE = 2_000      # project ids per task
 SPLIT_ABOVE = 20_000       # rows of a kind above which it is checked in key ranges
 PREFIXES = "123456789abcdef"  # uuid key ranges: [open, "1"), ["1", "2"), ..., ["f", open)
 
-KIND_LABELS = {"project": "项目", "amendment": "项目调整", "publicity": "公示", "fund": "资金", "allocation": "下达",
-               "arrival": "到位", "plan": "资金安排", "claim": "报账", "expenditure": "支出", "asset": "资产",
-               "user": "用户", "setting": "设置", "city": "地级市", "county": "县", "town": "乡镇", "task_item": "任务清单",
-               "performance_target": "绩效目标值", "pairing": "帮扶关系"}
 EVENT_MESSAGES = {
     "unsigned_forged": "未签名的记录只能是密码错误，却带有记录内容（伪造的记录）。",
     "no_key": "没有签名，或签名所用密钥未经根密钥证书（记录被插入或伪造）。",
@@ -241,7 +237,7 @@ def record_results(session: Session, work: Work, report: Report) -> int:
                 report(_label(kind, key), "没有任何签名记录（不是经本程序录入的，是直接写进数据库的）。")
             else:
                 project_id, where = projects.get(key, (None, _label(kind, key)))
-                report(where, f"{KIND_LABELS[kind.entity_type]}记录与最后一次签名记录不符："
+                report(where, f"{kind.label}记录与最后一次签名记录不符："
                               f"{_changed(what[1], what[2])}（数据库被直接改动）。", project_id)
     return compared
 
@@ -261,16 +257,29 @@ def _project_labels(session: Session, uuids: list[str]) -> dict[str, tuple[int, 
 
 
 def _label(kind: records.Kind, key: str) -> str:
-    return f"{KIND_LABELS[kind.entity_type]} {key}"
+    return f"{kind.label} {key}"
 
 
 def _changed(signed: str, now: str) -> str:
     try:
-        before, after = json.loads(signed), json.loads(now)
-        fields = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        fields = list(_fields(json.loads(signed), json.loads(now)))
         return "改动了 " + "、".join(fields[:6]) + (" 等" if len(fields) > 6 else "")
     except (ValueError, AttributeError, TypeError):
         return "内容不同"
+
+
+def _fields(before: dict, after: dict) -> Iterator[str]:
+    """The changed keys; in a child list of as many rows as before, the changed columns ("child.column")."""
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) \
+                and all(isinstance(row, dict) for row in old + new):
+            yield from sorted({f"{key}.{column}" for was, now in zip(old, new)
+                               for column in set(was) | set(now) if was.get(column) != now.get(column)})
+        else:
+            yield key
 
 
 # ---------------------------------------------------------------- projects

@@ -40,6 +40,24 @@ def test_demo_generate_and_town_commands(tmp_path):
     assert "巩固提升镇" in show.stdout and "和平县大坝镇" in show.stdout
 
 
+def test_villages_and_home_region_from_the_command_line(demo_path):
+    db = str(demo_path)
+    added = bangzhen("town", "add-villages", "441624101", "新丰村", "上坪村", "--db", db, "--as", "admin",
+                     stdin="demo1234\n")
+    assert added.returncode == 0 and "已新增行政村 2 个" in added.stdout, added.stderr
+    assert "新丰村" in bangzhen("town", "show", "441624101", "--db", db).stdout
+    before = digest(demo_path)
+    assert_refused(bangzhen("town", "add-villages", "441624101", "新丰村", "--db", db, "--as", "admin",
+                            stdin="demo1234\n"), "已有或重复填写了行政村“新丰村”")
+    assert_refused(bangzhen("setting", "home", "441625", "--db", db, "--as", "县审核", stdin="demo1234\n"),
+                   "没有权限修改设置")
+    assert digest(demo_path) == before
+    home = bangzhen("setting", "home", "4416", "--db", db, "--as", "admin", stdin="demo1234\n")
+    assert home.returncode == 0 and "河源市" in home.stdout, home.stderr
+    assert "本地区：河源市" in bangzhen("setting", "list", "--db", db).stdout
+    assert bangzhen("verify", "--db", db).returncode == 0
+
+
 def test_missing_corrupt_and_foreign_files(tmp_path):
     missing = tmp_path / "none.sqlite"
     assert_refused(bangzhen("stats", "--db", str(missing)), "不存在")

@@ -86,7 +86,7 @@ def test_factor_method_plan_claims_and_assets(db, tmp_path):
 
 def test_direct_province_county_is_set_by_the_administrator(db):
     assert_refused(bangzhen("county", "set-direct", "441622", "--db", db, "--as", "县财政", stdin=PW),
-                   "没有权限设置乡镇类别和财政体制")
+                   "没有权限设置乡镇类别、行政村和财政体制")
     assert "财政省直管县" in ok(bangzhen("county", "set-direct", "441622", "--db", db, "--as", "admin", stdin=PW))
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT direct_province FROM county WHERE code = '441622'").fetchone() == (1,)

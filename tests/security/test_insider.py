@@ -304,6 +304,18 @@ def test_replaced_root_is_caught_by_the_trust_file_and_the_paper_fingerprint(dem
     ("UPDATE town SET category = 'pilot_demo' WHERE code = '441624103'", "乡镇 441624103"),
     ("UPDATE town SET category = 'key_support' WHERE code = '440103001'", "乡镇 440103001"),
     ("UPDATE task_item SET name = name || '（改）' WHERE id = (SELECT min(id) FROM task_item)", "改动了 name"),
+    # the home region decides whose administrators set the rules; villages which towns' projects name which
+    ("DELETE FROM setting WHERE key = 'home_region_code'", "设置 home_region_code：签名记录中有此记录"),
+    ("INSERT INTO village (town_id, name) SELECT town_id, '新造村' FROM village LIMIT 1", "没有任何签名记录"),
+    ("DELETE FROM village WHERE id = (SELECT max(id) FROM village)", "签名记录中有此记录，数据库中却没有"),
+    # a project's voided signatures are its history on the 审批表: neither forged, removed nor hidden
+    # behind an amendment that does not exist
+    ("INSERT INTO project_signature (project_id, amendment_id, user_id, key_id, role, content_version, content_json, "
+     "signature, signed_at, voided_at, void_reason) SELECT project_id, 9999, user_id, key_id, role, content_version, "
+     "content_json, signature, signed_at, voided_at, '伪造' FROM project_signature WHERE voided_at IS NOT NULL "
+     "AND amendment_id IS NULL LIMIT 1", "改动了 project_signature"),
+    ("DELETE FROM project_signature WHERE id = (SELECT min(id) FROM project_signature WHERE voided_at IS NOT NULL "
+     "AND amendment_id IS NULL)", "改动了 project_signature"),
 ])
 def test_every_table_is_verified(demo_path, statement, fragment):
     with _sql(demo_path) as conn:

@@ -68,7 +68,7 @@ def test_only_the_administrator_sets_categories_and_it_is_audited(engine, admin)
     with unit_of_work(engine) as session:
         clerk = security.create_user(session, session.get(User, admin), "clerk", "经办", "clerk password 1",
                                      [(UserRole.town_officer, "441624101")], kdf=security.DEMO_KDF).id
-    with pytest.raises(security.PermissionDenied, match="设置乡镇类别和财政体制"):
+    with pytest.raises(security.PermissionDenied, match="设置乡镇类别、行政村和财政体制"):
         _set(engine, clerk, "441624101", TownCategory.key_support)
     _set(engine, admin, "441624101", TownCategory.consolidation, HelperType.local_county, "和平县")
     with unit_of_work(engine) as session:
