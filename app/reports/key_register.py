@@ -20,12 +20,10 @@ from sqlalchemy.orm import Session
 from app.models import User
 from app.services import audit, trust
 from app.services.errors import InputError
-from app.services.paths import FONT_PATH
+from app.reports.pdf import FONT, page_number, register_font
 from app.services.regions import PROVINCE_CODE, find_region
 from app.services.security import grants_in_force
 from app.services.settings import HOME_REGION, get_setting
-
-FONT = "WenQuanYi"
 
 
 @dataclass(frozen=True)
@@ -72,15 +70,6 @@ def _beijing(moment: datetime) -> str:
     return moment.astimezone(timezone(timedelta(hours=8))).strftime("%Y年%m月%d日 %H:%M")
 
 
-def _register_font() -> None:
-    """WenQuanYi Micro Hei as a TrueType font (subfont 0 of the .ttc), so the PDF embeds it."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
-
-
 def write_pdf(register: KeyRegister, path: Path) -> Path:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -88,17 +77,11 @@ def write_pdf(register: KeyRegister, path: Path) -> Path:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    _register_font()
+    register_font()
     title = ParagraphStyle("title", fontName=FONT, fontSize=20, leading=30, alignment=1, spaceAfter=4 * mm)
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
     small = ParagraphStyle("small", fontName=FONT, fontSize=9, leading=13)
     big = ParagraphStyle("big", fontName=FONT, fontSize=17, leading=26, alignment=1)
-
-    def page_number(canvas, document) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 10)
-        canvas.drawCentredString(A4[0] / 2, 15 * mm, f"— {document.page} —")
-        canvas.restoreState()
 
     story = [Paragraph("帮镇扶村台账 密钥登记表", title),
              Paragraph(f"单位：{register.unit}", body),
@@ -146,7 +129,7 @@ def write_recovery_pdf(unit: str, installation: str, root_fingerprint: str, code
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-    _register_font()
+    register_font()
     title = ParagraphStyle("title", fontName=FONT, fontSize=20, leading=30, alignment=1, spaceAfter=6 * mm)
     body = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=18)
     big = ParagraphStyle("big", fontName=FONT, fontSize=20, leading=32, alignment=1)

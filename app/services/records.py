@@ -57,10 +57,11 @@ class Kind:
         return column if isinstance(column.type, String) else cast(column, String)
 
 
-# A signature on a pending 项目调整 belongs to the amendment (signing, returning, withdrawing and approving
-# it are recorded on the amendment); every other signature with the project's id, voided ones included,
-# to the project, so when and why it was signed or voided, and on which project, are in a record too.
-# (One pointing at an amendment that does not exist is the project's: it must be in some record.)
+# A signature on a 项目调整 belongs to the amendment's record (signing, returning, withdrawing and
+# approving it are recorded on the amendment; approval moves its signatures to the project). Every other
+# signature with the project's id, voided ones included, belongs to the project's, so when and why it
+# was signed or voided, and on which project, are in a record too. (One pointing at an amendment that
+# does not exist is the project's: every signature must be in some record.)
 _OWN_SIGNATURE = ("{c}.amendment_id IS NULL OR NOT EXISTS "
                   "(SELECT 1 FROM project_amendment a WHERE a.id = {c}.amendment_id)")
 

@@ -1,0 +1,126 @@
+"""The figures the regional returns (表1-1, 表2-2) print, per region one level below the scope, computed
+from the allocation chain and the ledger.
+
+For a province or a city, a row is a city (in the fixed order the seeds print, RETURNS.md §2.0) or a
+county (and a town that hangs off its city directly, as in 东莞 and 中山):
+- 乡镇个数: the towns of the region the programme helps (重点帮扶镇 and 巩固提升镇: the 901 of 2021; a
+  先行示范镇 is helped by its own PRD city, not by this money);
+- 预算数: what the scope's own level issued of the fund into the region (allocations whose parent is
+  the scope's, or the fund's first ones when the scope issues the fund), never summed with what the
+  region passed on, so nothing is counted twice;
+- 支出数: the fund's own payments on the region's projects up to the 基准日, net of reversals.
+For a county a row is a town its plans in force reach: its share against what it has paid
+(services.ledger.town_ledger, the same figures the ledger window shows).
+
+A level above sees only the payments its own database holds; figures a lower level reports in an
+exchange package are the exchange issue's part and are not used here yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Allocation, City, County, Expenditure, Fund, Money, Project, Town, TownCategory
+from app.services.ledger import town_ledger
+from app.services.money.funds import fund_sources
+from app.services.projects import sum_fen
+from app.services.regions import RegionRef
+
+# The order the province's returns list the 13 helped cities in (RETURNS.md §2.0), by NBS code:
+# 汕头, 韶关, 河源, 梅州, 汕尾, 阳江, 湛江, 茂名, 肇庆, 清远, 潮州, 揭阳, 云浮. Other cities follow by code.
+CITY_ORDER = ("4405", "4402", "4416", "4414", "4415", "4417", "4408", "4409", "4412", "4418", "4451", "4452", "4453")
+HELPED = (TownCategory.key_support, TownCategory.consolidation)
+
+
+@dataclass(frozen=True)
+class RegionFigures:
+    code: str
+    name: str
+    towns: int | None   # None for a town's own row
+    budget: Money
+    spent: Money
+
+
+def region_figures(session: Session, scope: RegionRef, fund: Fund, as_of: date) -> list[RegionFigures]:
+    """One line per region below `scope` that the fund reaches or the programme helps, in print order."""
+    if scope.level == "county":
+        return [RegionFigures("", line.name, None, line.allocated, line.spent)
+                for line in town_ledger(session, fund.id, scope, as_of)]
+    if scope.level == "town":
+        return []
+    towns = session.execute(select(Town.id, Town.code, Town.city_id, Town.county_id, Town.category)
+                            .where(*_within(scope))).all()
+    child_of_town = {town_id: _child(scope, code, city_id, county_id) for town_id, code, city_id, county_id, _ in towns}
+    names = _names(session, scope)
+    helped: dict[str, int] = {}
+    for town_id, _, _, _, category in towns:
+        if category in HELPED:
+            helped[child_of_town[town_id]] = helped.get(child_of_town[town_id], 0) + 1
+    budget = _issued(session, scope, fund, child_of_town)
+    spent: dict[str, int] = {}
+    own = list(fund_sources(fund))
+    for town_id, total in session.execute(
+            select(Project.town_id, sum_fen(Expenditure.amount)).join(Project, Project.id == Expenditure.project_id)
+            .where(Expenditure.fund_id == fund.id, Expenditure.source.in_(own), Expenditure.spent_on <= as_of)
+            .group_by(Project.town_id)):
+        child = child_of_town.get(town_id)
+        if child is not None:
+            spent[child] = spent.get(child, 0) + total
+    codes = set(helped) | set(budget) | set(spent)
+    return [RegionFigures(code, names[code], helped.get(code, 0), Money(budget.get(code, 0)), Money(spent.get(code, 0)))
+            for code in sorted(codes, key=lambda c: _order(scope, c))]
+
+
+def _within(scope: RegionRef) -> tuple:
+    if scope.level == "city":
+        return (Town.city_id == scope.id,)
+    return ()
+
+
+def _child(scope: RegionRef, town_code: str, city_id: int, county_id: int | None) -> str:
+    """The code of the region one level below `scope` that holds the town."""
+    if scope.level == "province":
+        return town_code[:4]
+    return town_code[:6] if county_id is not None else town_code
+
+
+def _names(session: Session, scope: RegionRef) -> dict[str, str]:
+    if scope.level == "province":
+        return dict(session.execute(select(City.code, City.name)).all())
+    names = dict(session.execute(select(County.code, County.name).where(County.city_id == scope.id)).all())
+    names.update(session.execute(select(Town.code, Town.name).where(Town.city_id == scope.id,
+                                                                     Town.county_id.is_(None))).all())
+    return names
+
+
+def _order(scope: RegionRef, code: str) -> tuple:
+    if scope.level == "province" and code in CITY_ORDER:
+        return (0, CITY_ORDER.index(code), code)
+    return (1, 0, code)
+
+
+def _issued(session: Session, scope: RegionRef, fund: Fund, child_of_town: dict[int, str]) -> dict[str, int]:
+    """Fen the scope's level issued of `fund` into each region below it."""
+    rows = session.execute(select(Allocation.id, Allocation.parent_id, Allocation.amount, Allocation.town_id,
+                                  func.coalesce(City.code, County.code, Town.code))
+                           .outerjoin(City, City.id == Allocation.city_id)
+                           .outerjoin(County, County.id == Allocation.county_id)
+                           .outerjoin(Town, Town.id == Allocation.town_id)
+                           .where(Allocation.fund_id == fund.id)).all()
+    target = {allocation_id: code for allocation_id, _, _, _, code in rows}
+    issued: dict[str, int] = {}
+    for _, parent_id, amount, town_id, code in rows:
+        issuer = fund.region_code if parent_id is None else target.get(parent_id)
+        if issuer != scope.code:
+            continue
+        if town_id is not None:
+            child = child_of_town.get(town_id)
+        else:  # a city's or a county's allocation
+            child = code[:4] if scope.level == "province" else code[:6]
+        if child is not None and child.startswith(scope.code):
+            issued[child] = issued.get(child, 0) + amount.fen
+    return issued

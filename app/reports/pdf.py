@@ -1,0 +1,130 @@
+"""A `Table` as an A4 PDF (reportlab): the WenQuanYi font embedded, margins after GB/T 9704, a bold
+title, the heading block, the header rows repeated on every page, merged cells, long text wrapped
+inside its cell, totals shaded, page numbers "— n —", then 说明 and signature lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.reports.table import SUBTOTAL, TOTAL, Table, cell_text
+from app.services.paths import FONT_PATH
+
+FONT = "WenQuanYi"
+
+
+def register_font() -> None:
+    """WenQuanYi Micro Hei as a TrueType font (subfont 0 of the .ttc), so the PDF embeds it."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+
+
+def page_number(canvas, document) -> None:
+    """"— n —" centred at the foot of every page."""
+    from reportlab.lib.units import mm
+
+    canvas.saveState()
+    canvas.setFont(FONT, 10)
+    canvas.drawCentredString(document.pagesize[0] / 2, 15 * mm, f"— {document.page} —")
+    canvas.restoreState()
+
+
+def _bold_title(text: str, size: float, width: float):
+    """A centred title drawn filled and stroked: the font has no bold face of its own."""
+    from reportlab.platypus import Flowable
+
+    class Title(Flowable):
+        def wrap(self, available_width, available_height):
+            self.lines = _split(text, size, width)
+            return width, len(self.lines) * size * 1.5 + size * 0.5
+
+        def draw(self):
+            canvas = self.canv
+            canvas.saveState()
+            canvas.setFont(FONT, size)
+            canvas.setLineWidth(size / 40)
+            for n, line in enumerate(self.lines):
+                text_object = canvas.beginText()
+                text_object.setTextRenderMode(2)
+                text_object.setFont(FONT, size)
+                line_width = canvas.stringWidth(line, FONT, size)
+                text_object.setTextOrigin((width - line_width) / 2, (len(self.lines) - n - 1) * size * 1.5 + size * 0.6)
+                text_object.textLine(line)
+                canvas.drawText(text_object)
+            canvas.restoreState()
+
+    return Title()
+
+
+def _split(text: str, size: float, width: float) -> list[str]:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, line = [], ""
+    for char in text:
+        if line and stringWidth(line + char, FONT, size) > width:
+            lines.append(line)
+            line = ""
+        line += char
+    return lines + [line]
+
+
+def write_pdf(table: Table, path: Path) -> Path:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import Table as PdfTable
+    from reportlab.platypus import TableStyle
+
+    register_font()
+    page = landscape(A4) if table.landscape else A4
+    margins = (dict(leftMargin=37 * mm, rightMargin=35 * mm, topMargin=28 * mm, bottomMargin=26 * mm)
+               if table.landscape else dict(leftMargin=28 * mm, rightMargin=26 * mm, topMargin=37 * mm,
+                                            bottomMargin=35 * mm))
+    width = page[0] - margins["leftMargin"] - margins["rightMargin"]
+    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
+    right = ParagraphStyle("right", parent=body, alignment=2)
+    size = 9 if len(table.columns) <= 8 else 8
+    cell = ParagraphStyle("cell", fontName=FONT, fontSize=size, leading=size * 1.3, alignment=1)
+    number = ParagraphStyle("number", parent=cell, alignment=2)
+
+    total_width = sum(column.width for column in table.columns)
+    widths = [width * column.width / total_width for column in table.columns]
+    rows = [[Paragraph(_escape(text), cell) if text else "" for text in header] for header in table.header]
+    for body_row in table.rows:
+        rows.append([Paragraph(_escape(cell_text(value, column)), number if column.right_aligned(value) else cell)
+                     for value, column in zip(body_row.cells, table.columns)])
+    header_rows = len(table.header)
+    style = [("FONT", (0, 0), (-1, -1), FONT, size), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BACKGROUND", (0, 0), (-1, header_rows - 1),
+                                                      colors.HexColor("#EEEEEE"))]
+    for n, body_row in enumerate(table.rows):
+        if body_row.kind in (TOTAL, SUBTOTAL):
+            style.append(("BACKGROUND", (0, header_rows + n), (-1, header_rows + n), colors.HexColor("#F4F4F4")))
+    for merge in table.merges:
+        style.append(("SPAN", (merge.col, merge.row), (merge.col + merge.cols - 1, merge.row + merge.rows - 1)))
+    grid = PdfTable(rows, colWidths=widths, repeatRows=header_rows)
+    grid.setStyle(TableStyle(style))
+
+    story = [_bold_title(table.title, 16, width), Spacer(1, 2 * mm)]
+    story += [Paragraph(_escape(line), body) for line in table.heading]
+    if table.unit:
+        story.append(Paragraph(_escape(table.unit), right))
+    story += [Spacer(1, 1 * mm), grid]
+    if table.notes:
+        story.append(Spacer(1, 3 * mm))
+        story += [Paragraph(_escape(note), body) for note in table.notes]
+    if table.signatures:
+        signed = PdfTable([[Paragraph(_escape(line), body) for line in table.signatures]],
+                          colWidths=[width / len(table.signatures)] * len(table.signatures))
+        story += [Spacer(1, 8 * mm), signed]
+    document = SimpleDocTemplate(str(path), pagesize=page, title=table.title, author="帮镇扶村台账", **margins)
+    document.build(story, onFirstPage=page_number, onLaterPages=page_number)
+    return path
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
