@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything Bangzhen needs on Debian/Ubuntu (as root or with sudo), then run it:
 #   ./dev.sh run [--db FILE]   start the program (a demo database is created on first start)
-#   ./dev.sh test [PYTEST ARGS] run the whole test suite (offscreen Qt); fails if no test ran
+#   ./dev.sh test [PYTEST ARGS] run the whole test suite (offscreen Qt, LibreOffice for the xlsx
+#                               check); fails if no test ran
 #   ./dev.sh setup             only set up
 # Idempotent: system packages are installed only when missing, the virtualenv (.venv) only
 # re-installed when pyproject.toml changes.
@@ -17,6 +18,8 @@ SYSTEM_PACKAGES=(
   libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1 libxcb-glx0 libxkbcommon-x11-0
   poppler-utils fonts-wqy-microhei
 )
+# Only for the tests: LibreOffice opens the exported xlsx the way another spreadsheet program would.
+TEST_PACKAGES=(libreoffice-calc-nogui)
 VENV=.venv
 
 say() { printf '\033[1m[bangzhen]\033[0m %s\n' "$*" >&2; }
@@ -50,7 +53,7 @@ setup_system() {
     say "不是 Debian/Ubuntu 系统：请自行安装 Python ≥ 3.11 与 Qt 6 运行库。"; return 0
   fi
   local missing=() entry name choice
-  for entry in "${SYSTEM_PACKAGES[@]}"; do
+  for entry in "${SYSTEM_PACKAGES[@]}" "$@"; do
     choice=""
     for name in ${entry//|/ }; do installed "$name" && { choice=ok; break; }; done
     [ -n "$choice" ] && continue
@@ -118,6 +121,6 @@ command=${1:-run}
 case "$command" in
   setup) setup ;;
   run) setup; exec "$VENV/bin/python" -m app "$@" ;;
-  test) setup; run_tests "$@" ;;
+  test) setup_system "${TEST_PACKAGES[@]}"; setup_venv; run_tests "$@" ;;
   *) echo "用法：./dev.sh run|test|setup" >&2; exit 2 ;;
 esac

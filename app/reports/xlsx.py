@@ -30,6 +30,16 @@ def _value(value, column: Column):
     return value
 
 
+def _column_at(table: Table, fraction: float) -> int:
+    """The 1-based column in which `fraction` of the table's width falls."""
+    total, reached = sum(column.width for column in table.columns), 0
+    for n, column in enumerate(table.columns, 1):
+        if reached >= fraction * total:
+            return n
+        reached += column.width
+    return len(table.columns)
+
+
 def write_xlsx(table: Table, path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -59,6 +69,8 @@ def write_xlsx(table: Table, path: Path) -> Path:
         sheet.cell(row, width).alignment = Alignment(horizontal="right")
     first = row + 1
 
+    for r in range(first, first + len(table.header) + len(table.rows)):
+        sheet.row_dimensions[r].height = 20
     for r, cells in enumerate(table.header):
         for c, text in enumerate(cells):
             cell = sheet.cell(first + r, c + 1, text or None)
@@ -84,10 +96,10 @@ def write_xlsx(table: Table, path: Path) -> Path:
         sheet.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         sheet.row_dimensions[row].height = 15 * (1 + len(note) // max(1, sum(c.width for c in table.columns)))
-    if table.signatures:  # spread over the width, one after another
+    if table.signatures:  # spread evenly over the printed width
         row += 2
         for n, line in enumerate(table.signatures):
-            sheet.cell(row, 1 + n * width // len(table.signatures), line).font = plain
+            sheet.cell(row, _column_at(table, n / len(table.signatures)), line).font = plain
 
     for c, column in enumerate(table.columns):
         sheet.column_dimensions[get_column_letter(c + 1)].width = column.width * 2.2 + 2

@@ -9,9 +9,9 @@ A record is the row's columns as SQLite stores them (no parsing, so a malformed 
 never crashes), foreign keys replaced by the referenced row's uuid where it has one, plus its child
 rows (a plan's lines, a user's grants and keys, a project's indicators, villages and signatures).
 Columns that change without a signed act are left out: a user's failed-login counter and lock (checked
-against the unsigned failure events instead), the root's certificates on keys and grants and a
-signature's copy of the content it signed (they prove themselves) and a claim attachment's bytes
-(checked against their sha256). What records cover has grown with versions: see services.adoption.
+against the unsigned failure events instead), the root's certificates on keys and grants and what a
+project signature says about itself (they prove themselves) and a claim attachment's bytes (checked
+against their sha256). What records cover has grown with versions: see services.adoption.
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ BATCH = 500  # keys per query: bounded parameter lists
 
 class Child(NamedTuple):
     """Rows of `table` that belong to their parent's record: those whose `parent` column holds the
-    parent's id and, when `where` is given, that meet it (SQL, with the child table written `{c}`)."""
+    parent's id and, when `where` is given, that meet it (SQL, with the child table written `{c}`);
+    `skip`: columns of these rows the record leaves out (besides the kind's)."""
     table: str
     parent: str
     where: str = ""
+    skip: frozenset[str] = frozenset()
 
     def condition(self, alias: str) -> str:
         return self.where.format(c=alias)
@@ -65,13 +67,15 @@ class Kind:
 _OWN_SIGNATURE = ("{c}.amendment_id IS NULL OR NOT EXISTS "
                   "(SELECT 1 FROM project_amendment a WHERE a.id = {c}.amendment_id)")
 
+# What a project signature proves itself is left out of the project's record (it stays small, and verify
+# reads less): verify checks every signature, voided or standing, by its signer's key over the content,
+# version, role and signer it names. Left in: when and why it was signed or voided.
+_SELF_PROVING = frozenset({"content_json", "signature", "user_id", "key_id", "role", "content_version"})
+
 KINDS: dict[str, Kind] = {kind.entity_type: kind for kind in (
-    # The signed content a signature keeps (content_json) proves itself: verify checks each signature
-    # over it. Left out, a project's record stays small.
     Kind("project", "项目", "project", children=(Child("project_indicator", "project_id"),
                                          Child("project_village", "project_id"),
-                                         Child("project_signature", "project_id", _OWN_SIGNATURE)),
-         skip=frozenset({"content_json"})),
+                                         Child("project_signature", "project_id", _OWN_SIGNATURE, _SELF_PROVING))),
     Kind("amendment", "项目调整", "project_amendment", children=(Child("project_signature", "amendment_id"),)),
     Kind("publicity", "公示", "publicity"),
     Kind("fund", "资金", "fund", children=(Child("fund_income", "fund_id"),)),
@@ -164,7 +168,7 @@ def _with_children(session: Session, kind: Kind, rows: list) -> dict[str, str]:
         records[str(row_id if kind.key == "id" else record[kind.key])] = by_id[row_id] = record
     for child in kind.children:
         table = _table(child.table)
-        query = (select(table.c[child.parent], *_columns(table, kind.skip, child.parent))
+        query = (select(table.c[child.parent], *_columns(table, kind.skip | child.skip, child.parent))
                  .where(table.c[child.parent].in_(list(by_id))))
         if child.where:
             query = query.where(text(f"({child.condition(child.table)})"))

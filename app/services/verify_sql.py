@@ -64,7 +64,7 @@ def record_json(kind: records.Kind, safe: bool, alias: str = "t") -> str:
     empty = []
     for child in kind.children:
         child_table = Base.metadata.tables[child.table]
-        columns = records.covered(child_table, kind.skip, child.parent)
+        columns = records.covered(child_table, kind.skip | child.skip, child.parent)
         order = ", ".join(f"c.{_quote(c.name)}" for c in records.child_order(child_table))
         objects = _object([(column.name, _value(column, "c", safe)) for column in columns])
         extra = f" AND ({child.condition('c')})" if child.where else ""

@@ -1,0 +1,52 @@
+"""表1-1 专项资金分配情况表 (`allocation`, RETURNS.md §2.1) and 表2-2 专项资金支出情况表 (`spending`, §2.5):
+per region below the scope, 乡镇个数, 预算数 and, in 表2-2, 支出数 up to the 基准日 and 支出率 (half-up,
+2 decimals), 合计 first. Amounts print with the fewest decimals (at most 2) as seed 000 does: 23285.9,
+16651, 5.07. The figures are app.reports.figures'."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.models import Money, rate
+from app.reports.figures import region_figures
+from app.reports.request import Request, as_of, date_text, fund_of, regional_scope
+from app.reports.table import AMOUNT, COUNT, RATE, TEXT, TOTAL, Column, Merge, Row, Table
+from app.services.regions import RegionRef
+
+
+def _region_label(scope: RegionRef) -> str:
+    return {"province": "地市", "city": "县（市、区）", "county": "乡镇"}[scope.level]
+
+
+def _regional(session: Session, request: Request, *, name: str, title: str, spending: bool) -> Table:
+    """表1-1 and 表2-2: 序号 | region | [乡镇个数] | 预算数 [| 支出数 | 支出率], 合计 first."""
+    scope, fund, day = regional_scope(session, request), fund_of(session, request), as_of(request)
+    lines = region_figures(session, scope, fund, day)
+    with_towns = scope.level != "county"
+    amount = Column(AMOUNT, 9, 2, minimal=True)
+    columns = [Column(COUNT, 3, centred=True), Column(TEXT, 8)] + ([Column(COUNT, 6)] if with_towns else []) + [amount]
+    header = ["序号", _region_label(scope)] + (["乡镇个数（个）"] if with_towns else []) + ["预算数（万元）"]
+    if spending:
+        columns += [amount, Column(RATE, 6)]
+        header += ["支出数（万元）", "支出率"]
+
+    def cells(first: list, line_towns: int | None, budget: Money, spent: Money) -> list:
+        row = first + ([line_towns] if with_towns else []) + [budget]
+        return row + ([spent, rate(spent, budget)] if spending else [])
+
+    budget, spent = Money.total(line.budget for line in lines), Money.total(line.spent for line in lines)
+    rows = [Row(cells(["合计", ""], sum(line.towns or 0 for line in lines), budget, spent), TOTAL)]
+    rows += [Row(cells([n, line.name], line.towns, line.budget, line.spent)) for n, line in enumerate(lines, 1)]
+    heading = [f"资金名称：{fund.name}", f"填报单位：{scope.name}"]
+    if spending:
+        heading.append(f"基准日：{date_text(day)}")
+    return Table(name, title.format(year=request.year), columns, [header], rows,
+                 merges=[Merge(1, 0, cols=2)], heading=heading)
+
+
+def build_allocation(session: Session, request: Request) -> Table:
+    return _regional(session, request, name="allocation", title="表1-1 {year}年专项资金分配情况表", spending=False)
+
+
+def build_spending(session: Session, request: Request) -> Table:
+    return _regional(session, request, name="spending", title="表2-2 {year}年专项资金支出情况表", spending=True)

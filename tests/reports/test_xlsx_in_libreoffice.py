@@ -1,0 +1,34 @@
+"""The xlsx a return writes opens cleanly in another spreadsheet program: LibreOffice (headless) converts
+it to PDF, and the text of that PDF carries the title, the heading and the figures as the program
+computed them. Skipped, saying why, where LibreOffice is not installed (`apt install
+libreoffice-calc-nogui`)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from app.reports.export import export
+from app.reports.returns import RETURNS, Request
+from app.reports.table import cell_text
+from app.services import database
+
+SOFFICE = shutil.which("soffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: apt install libreoffice-calc-nogui")
+def test_spending_xlsx_converts_in_libreoffice(demo_engine, tmp_path):
+    with database.unit_of_work(demo_engine) as session:
+        table = RETURNS["spending"].build(session, Request("441624", 2023))
+    xlsx = export(table, tmp_path / "spending.xlsx")
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(xlsx)], check=True, capture_output=True, timeout=180)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "spending.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert table.title in text and "资金名称：" in text and "单位：万元" in text
+    total = next(line for line in text.splitlines() if "合计" in line).split()
+    assert total[-3:] == [cell_text(value, column) for value, column in zip(table.rows[0].cells[2:], table.columns[2:])]
+    for row in table.rows[1:]:
+        assert row.cells[1] in text
