@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.reports.table import SUBTOTAL, TOTAL, Table, cell_text
+from app.reports.table import SUBTOTAL, TOTAL, Merge, Table, cell_text
 from app.services.paths import FONT_PATH
 
 FONT = "WenQuanYi"
@@ -71,13 +71,11 @@ def _split(text: str, size: float, width: float) -> list[str]:
 
 
 def write_pdf(table: Table, path: Path) -> Path:
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
     from reportlab.platypus import Table as PdfTable
-    from reportlab.platypus import TableStyle
 
     register_font()
     page = landscape(A4) if table.landscape else A4
@@ -87,28 +85,18 @@ def write_pdf(table: Table, path: Path) -> Path:
     width = page[0] - margins["leftMargin"] - margins["rightMargin"]
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
     right = ParagraphStyle("right", parent=body, alignment=2)
-    size = 9 if len(table.columns) <= 8 else 8
+    size = 9 if len(table.columns) <= 8 else 8 if len(table.columns) <= 10 else 7.5
     cell = ParagraphStyle("cell", fontName=FONT, fontSize=size, leading=size * 1.3, alignment=1)
     number = ParagraphStyle("number", parent=cell, alignment=2)
 
     total_width = sum(column.width for column in table.columns)
     widths = [width * column.width / total_width for column in table.columns]
-    rows = [[Paragraph(_escape(text), cell) if text else "" for text in header] for header in table.header]
+    cells = [[(text, cell) for text in header] for header in table.header]
     for body_row in table.rows:
-        rows.append([Paragraph(_escape(cell_text(value, column)), number if column.right_aligned(value) else cell)
-                     for value, column in zip(body_row.cells, table.columns)])
-    header_rows = len(table.header)
-    style = [("FONT", (0, 0), (-1, -1), FONT, size), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BACKGROUND", (0, 0), (-1, header_rows - 1),
-                                                      colors.HexColor("#EEEEEE"))]
-    for n, body_row in enumerate(table.rows):
-        if body_row.kind in (TOTAL, SUBTOTAL):
-            style.append(("BACKGROUND", (0, header_rows + n), (-1, header_rows + n), colors.HexColor("#F4F4F4")))
-    for merge in table.merges:
-        style.append(("SPAN", (merge.col, merge.row), (merge.col + merge.cols - 1, merge.row + merge.rows - 1)))
-    grid = PdfTable(rows, colWidths=widths, repeatRows=header_rows)
-    grid.setStyle(TableStyle(style))
-
+        cells.append([(cell_text(value, column), number if column.right_aligned(value) else cell)
+                      for value, column in zip(body_row.cells, table.columns)])
+    kinds = ["header"] * len(table.header) + [body_row.kind for body_row in table.rows]
+    grid = _grid_class()(cells, kinds, list(table.merges), len(table.header), widths, size)
     story = [_bold_title(table.title, 16, width), Spacer(1, 2 * mm)]
     story += [Paragraph(_escape(line), body) for line in table.heading]
     if table.unit:
@@ -124,6 +112,74 @@ def write_pdf(table: Table, path: Path) -> Path:
     document = SimpleDocTemplate(str(path), pagesize=page, title=table.title, author="帮镇扶村台账", **margins)
     document.build(story, onFirstPage=page_number, onLaterPages=page_number)
     return path
+
+
+_GRID = None
+
+
+def _grid_class():
+    """The reportlab Table the returns are drawn with (made once, on first use: reportlab loads lazily)."""
+    global _GRID
+    if _GRID is None:
+        _GRID = _make_grid_class()
+    return _GRID
+
+
+def _make_grid_class():
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    class Grid(Table):
+        """A table whose merged cells may run over a page break, as the seeds print them: reportlab will not
+        split a table inside a merge, so this table splits itself, merges each part on its own page and
+        prints a merged value again at the top of the continuation; the header rows start every page."""
+
+        def __init__(self, cells, kinds, merges, header_rows, widths, size):
+            self.cells, self.kinds, self.merges = cells, kinds, merges
+            self.header_rows, self.widths, self.size = header_rows, widths, size
+            super().__init__([[Paragraph(_escape(text), style) if text else "" for text, style in row] for row in cells],
+                             colWidths=widths, repeatRows=header_rows)
+            style = [("FONT", (0, 0), (-1, -1), FONT, size), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                     ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                     ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#EEEEEE"))]
+            style += [("BACKGROUND", (0, n), (-1, n), colors.HexColor("#F4F4F4"))
+                      for n, kind in enumerate(kinds) if kind in (TOTAL, SUBTOTAL)]
+            style += [("SPAN", (m.col, m.row), (m.col + m.cols - 1, m.row + m.rows - 1)) for m in merges]
+            self.setStyle(TableStyle(style))
+
+        def split(self, available_width, available_height):
+            self.wrap(available_width, available_height)
+            fit, used = 0, 0.0
+            for height in self._rowHeights:
+                if used + height > available_height:
+                    break
+                used, fit = used + height, fit + 1
+            if fit >= len(self.cells):
+                return [self]
+            while fit > self.header_rows:  # a clipped merge may need more room than its rows: check
+                first = self._part(self.header_rows, fit)
+                if first.wrap(available_width, available_height)[1] <= available_height:
+                    return [first, self._part(fit, len(self.cells))]
+                fit -= 1
+            return []
+
+        def _part(self, start: int, end: int):
+            """The header rows and body rows [start, end), merges clipped to them."""
+            head = self.header_rows
+            rows = [list(row) for row in self.cells[:head] + self.cells[start:end]]
+            merges = [m for m in self.merges if m.row < head]
+            for m in self.merges:
+                top, bottom = max(m.row, start), min(m.row + m.rows, end)
+                if m.row < head or top >= bottom:
+                    continue
+                row = head + top - start
+                merges.append(Merge(row, m.col, bottom - top, m.cols))
+                if m.row < start:  # a merge continued from the page before: its value again
+                    rows[row][m.col] = self.cells[m.row][m.col]
+            return Grid(rows, self.kinds[:head] + self.kinds[start:end], merges, head, self.widths, self.size)
+
+    return Grid
 
 
 def _escape(text: str) -> str:
