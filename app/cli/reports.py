@@ -24,9 +24,10 @@ def cmd_report(args: argparse.Namespace) -> None:
     spec = find_return(args.name)
     request = Request(args.scope, args.year, args.fund, parse_date(args.as_of) if args.as_of else None)
     with unit(args) as session:
-        table = spec.build(session, request)
-    written = export(table, args.out, args.format)
-    print(f"已导出{table.title}：{written}（{len(table.rows)} 行）")
+        tables = spec.tables(session, request)
+    written = export(tables, args.out, args.format)
+    count = f"{len(tables)} 张表，" if len(tables) > 1 else ""
+    print(f"已导出{tables[0].title}：{written}（{count}{sum(len(t.rows) for t in tables)} 行）")
 
 
 def add_commands(commands, command, parser_class) -> None:

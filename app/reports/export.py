@@ -21,7 +21,7 @@ def format_of(path: Path, given: str | None) -> str:
     return fmt
 
 
-def export(table: Table, path: Path, fmt: str | None = None) -> Path:
+def export(table: Table | list[Table], path: Path, fmt: str | None = None) -> Path:
     from app.reports.pdf import write_pdf
     from app.reports.xlsx import write_xlsx
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.reports.table import SUBTOTAL, TOTAL, Merge, Table, cell_text
+from app.reports.table import HEADING, SUBTOTAL, TOTAL, Merge, Table, cell_text
 from app.services.paths import FONT_PATH
 
 FONT = "WenQuanYi"
@@ -70,30 +70,49 @@ def _split(text: str, size: float, width: float) -> list[str]:
     return lines + [line]
 
 
-def write_pdf(table: Table, path: Path) -> Path:
+def write_pdf(tables: Table | list[Table], path: Path) -> Path:
+    """One document; several tables (one per city, say) each start on a new page. The page is A4 in the
+    first table's orientation."""
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-    from reportlab.platypus import Table as PdfTable
+    from reportlab.platypus import PageBreak, SimpleDocTemplate
 
     register_font()
-    page = landscape(A4) if table.landscape else A4
+    tables = [tables] if isinstance(tables, Table) else tables
+    page = landscape(A4) if tables[0].landscape else A4
     margins = (dict(leftMargin=37 * mm, rightMargin=35 * mm, topMargin=28 * mm, bottomMargin=26 * mm)
-               if table.landscape else dict(leftMargin=28 * mm, rightMargin=26 * mm, topMargin=37 * mm,
-                                            bottomMargin=35 * mm))
+               if tables[0].landscape else dict(leftMargin=28 * mm, rightMargin=26 * mm, topMargin=37 * mm,
+                                                bottomMargin=35 * mm))
     width = page[0] - margins["leftMargin"] - margins["rightMargin"]
+    story = []
+    for n, table in enumerate(tables):
+        story += ([PageBreak()] if n else []) + _story(table, width)
+    document = SimpleDocTemplate(str(path), pagesize=page, title=tables[0].title, author="帮镇扶村台账", **margins)
+    document.build(story, onFirstPage=page_number, onLaterPages=page_number)
+    return path
+
+
+def _story(table: Table, width: float) -> list:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Spacer
+    from reportlab.platypus import Table as PdfTable
+
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
     right = ParagraphStyle("right", parent=body, alignment=2)
     size = 9 if len(table.columns) <= 8 else 8 if len(table.columns) <= 10 else 7.5
     cell = ParagraphStyle("cell", fontName=FONT, fontSize=size, leading=size * 1.3, alignment=1)
+    left = ParagraphStyle("left", parent=cell, alignment=0)
     number = ParagraphStyle("number", parent=cell, alignment=2)
+
+    def style_of(value, column) -> ParagraphStyle:
+        return number if column.right_aligned(value) else left if column.left_aligned else cell
 
     total_width = sum(column.width for column in table.columns)
     widths = [width * column.width / total_width for column in table.columns]
     cells = [[(text, cell) for text in header] for header in table.header]
     for body_row in table.rows:
-        cells.append([(cell_text(value, column), number if column.right_aligned(value) else cell)
+        cells.append([(cell_text(value, column), style_of(value, column))
                       for value, column in zip(body_row.cells, table.columns)])
     kinds = ["header"] * len(table.header) + [body_row.kind for body_row in table.rows]
     grid = _grid_class()(cells, kinds, list(table.merges), len(table.header), widths, size)
@@ -109,9 +128,7 @@ def write_pdf(table: Table, path: Path) -> Path:
         signed = PdfTable([[Paragraph(_escape(line), body) for line in table.signatures]],
                           colWidths=[width / len(table.signatures)] * len(table.signatures))
         story += [Spacer(1, 8 * mm), signed]
-    document = SimpleDocTemplate(str(path), pagesize=page, title=table.title, author="帮镇扶村台账", **margins)
-    document.build(story, onFirstPage=page_number, onLaterPages=page_number)
-    return path
+    return story
 
 
 _GRID = None
@@ -141,10 +158,10 @@ def _make_grid_class():
                              colWidths=widths, repeatRows=header_rows)
             style = [("FONT", (0, 0), (-1, -1), FONT, size), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                      ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                     ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                     ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#EEEEEE"))]
-            style += [("BACKGROUND", (0, n), (-1, n), colors.HexColor("#F4F4F4"))
-                      for n, kind in enumerate(kinds) if kind in (TOTAL, SUBTOTAL)]
+                     ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
+            shade = {"header": "#EEEEEE", HEADING: "#EEEEEE", TOTAL: "#F4F4F4", SUBTOTAL: "#F4F4F4"}
+            style += [("BACKGROUND", (0, n), (-1, n), colors.HexColor(shade[kind]))
+                      for n, kind in enumerate(kinds) if kind in shade]
             style += [("SPAN", (m.col, m.row), (m.col + m.cols - 1, m.row + m.rows - 1)) for m in merges]
             self.setStyle(TableStyle(style))
 

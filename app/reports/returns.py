@@ -8,7 +8,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from app.reports import pairing, regional, task_list
+from app.reports import pairing, regional, targets, task_list
 from app.reports.request import Request
 from app.reports.table import Table
 from app.services.errors import InputError
@@ -18,12 +18,17 @@ from app.services.errors import InputError
 class Return:
     name: str
     label: str
-    build: Callable[[Session, Request], Table]
+    build: Callable[[Session, Request], Table | list[Table]]
+
+    def tables(self, session: Session, request: Request) -> list[Table]:
+        built = self.build(session, request)
+        return [built] if isinstance(built, Table) else built
 
 
 RETURNS = {r.name: r for r in (
     Return("allocation", "表1-1 专项资金分配情况表", regional.build_allocation),
     Return("pairing", "表1-2 全省乡村振兴驻镇帮镇扶村任务安排表", pairing.build_pairing),
+    Return("targets", "绩效目标表（附件2，每市一张）", targets.build_targets),
     Return("spending", "表2-2 专项资金支出情况表", regional.build_spending),
     Return("task-list", "任务清单（附件1）及关联项目", task_list.build_task_list),
 )}

@@ -29,6 +29,7 @@ class Column:
     decimals: int = 2
     minimal: bool = False
     centred: bool = False
+    left_aligned: bool = False  # long text (a target's or a task's wording) reads better from the left
 
     def right_aligned(self, value: Any) -> bool:
         return self.kind in (COUNT, AMOUNT, RATE) and not self.centred and not isinstance(value, str)
@@ -43,7 +44,7 @@ class Merge:
     cols: int = 1
 
 
-BODY, SUBTOTAL, TOTAL = "body", "subtotal", "total"
+BODY, SUBTOTAL, TOTAL, HEADING = "body", "subtotal", "total", "heading"  # HEADING: a header row inside the body
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,24 @@ class Table:
     notes: list[str] = field(default_factory=list)     # 说明, below the table
     signatures: list[str] = field(default_factory=lambda: ["填表人：", "审核人：", "负责人："])
     landscape: bool = False
+    sheet: str = ""   # the xlsx sheet's name when a return has several tables (default: the title)
 
     def text_grid(self) -> list[list[str]]:
         """Header and body rows, every cell as printed."""
         return [list(row) for row in self.header] + [[cell_text(value, column) for value, column
                                                      in zip(row.cells, self.columns)] for row in self.rows]
+
+
+def runs(keys: list, columns: tuple[int, ...], first_row: int) -> list[Merge]:
+    """A vertical merge in each of `columns` over every run of equal `keys` longer than one row; the
+    rows' keys are given in order from grid row `first_row`."""
+    merges, start = [], 0
+    for n in range(1, len(keys) + 1):
+        if n == len(keys) or keys[n] != keys[start]:
+            if n - start > 1:
+                merges += [Merge(first_row + start, column, rows=n - start) for column in columns]
+            start = n
+    return merges
 
 
 def amount_value(value: Money, column: Column) -> Decimal:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.models import AMOUNT_COLUMNS, City, Expenditure, Money, Project, ProjectStatus, TaskItem, Town
 from app.reports.figures import CITY_ORDER
 from app.reports.request import Request, as_of
-from app.reports.table import AMOUNT, COUNT, TEXT, Column, Merge, Row, Table
+from app.reports.table import AMOUNT, COUNT, TEXT, Column, Row, Table, runs
 from app.services.errors import InputError
 from app.services.projects import sum_fen
 from app.services.regions import find_region
@@ -64,23 +64,11 @@ def build_task_list(session: Session, request: Request) -> Table:
             count, amount, spent = linked.get(item.id, (0, 0, 0))
             cells += [count, Money(amount), Money(spent)]
         rows.append(Row(cells))
-    merges += _runs(items, lambda i: i[1], (0, 1))
-    merges += _runs(items, lambda i: (i[1], i[0].department), (2,))
-    merges += _runs(items, lambda i: (i[1], i[0].department, i[0].purpose_text), (3,))
+    merges += runs([code for _, code, _ in items], (0, 1), first_row=1)
+    merges += runs([(code, item.department) for item, code, _ in items], (2,), first_row=1)
+    merges += runs([(code, item.department, item.purpose_text) for item, code, _ in items], (3,), first_row=1)
     title = f"{request.year}年省级乡村振兴驻镇帮镇扶村资金（省级巩固拓展脱贫攻坚成果同乡村振兴有效衔接资金）任务清单"
     return Table("task-list", title, columns, [header], rows, merges=merges, unit="", signatures=[], landscape=True)
-
-
-def _runs(items: list, key, columns: tuple[int, ...]) -> list[Merge]:
-    """A vertical merge in each of `columns` over every run of rows with the same `key` (body rows after
-    the one header row)."""
-    merges, start = [], 0
-    for n in range(1, len(items) + 1):
-        if n == len(items) or key(items[n]) != key(items[start]):
-            if n - start > 1:
-                merges += [Merge(1 + start, column, rows=n - start) for column in columns]
-            start = n
-    return merges
 
 
 def _linked(session: Session, scope, task_ids: list[int], request: Request) -> dict[int, tuple[int, int, int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.models import Money
-from app.reports.table import AMOUNT, COUNT, RATE, TOTAL, SUBTOTAL, Column, Table, amount_value, rate_value
+from app.reports.table import AMOUNT, COUNT, HEADING, RATE, SUBTOTAL, TOTAL, Column, Table, amount_value, rate_value
 
 FONT_NAME = "宋体"
 
@@ -40,14 +40,37 @@ def _column_at(table: Table, fraction: float) -> int:
     return len(table.columns)
 
 
-def write_xlsx(table: Table, path: Path) -> Path:
+def write_xlsx(tables: Table | list[Table], path: Path) -> Path:
+    """One sheet per table (a return of several tables, such as one per city, keeps them together)."""
     from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    names: set[str] = set()
+    for table in [tables] if isinstance(tables, Table) else tables:
+        _write_sheet(book.create_sheet(_sheet_name(table.sheet or table.title, names)), table)
+    first = tables if isinstance(tables, Table) else tables[0]
+    book.properties.creator = "帮镇扶村台账"
+    book.properties.title = first.title
+    book.save(path)
+    return path
+
+
+def _sheet_name(wanted: str, used: set[str]) -> str:
+    """At most 31 characters, none of those Excel forbids, unique in the book."""
+    name = "".join("－" if char in '[]:*?/\\' else char for char in wanted)[:31]
+    n = 2
+    while name in used:
+        name = f"{name[:27]}（{n}）"
+        n += 1
+    used.add(name)
+    return name
+
+
+def _write_sheet(sheet, table: Table) -> None:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table.title[:31].replace("/", "／")
     width = len(table.columns)
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -77,13 +100,14 @@ def write_xlsx(table: Table, path: Path) -> Path:
             cell.font, cell.alignment, cell.border = bold, centre, border
     body_start = first + len(table.header)
     for r, body in enumerate(table.rows):
-        font = bold if body.kind in (TOTAL, SUBTOTAL) else plain
+        font = bold if body.kind in (TOTAL, SUBTOTAL, HEADING) else plain
         for c, (value, column) in enumerate(zip(body.cells, table.columns)):
             cell = sheet.cell(body_start + r, c + 1, _value(value, column))
             cell.font, cell.border = font, border
             cell.number_format = _number_format(column) if not isinstance(value, str) else "@"
             right = column.right_aligned(value)
-            cell.alignment = Alignment(horizontal="right" if right else "center", vertical="center", wrap_text=not right)
+            horizontal = "right" if right else "left" if column.left_aligned else "center"
+            cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=not right)
     for merge in table.merges:
         sheet.merge_cells(start_row=first + merge.row, start_column=merge.col + 1,
                           end_row=first + merge.row + merge.rows - 1, end_column=merge.col + merge.cols)
@@ -103,8 +127,9 @@ def write_xlsx(table: Table, path: Path) -> Path:
 
     for c, column in enumerate(table.columns):
         sheet.column_dimensions[get_column_letter(c + 1)].width = column.width * 2.2 + 2
-    sheet.freeze_panes = sheet.cell(body_start, 1)
-    sheet.print_title_rows = f"{first}:{body_start - 1}"
+    if table.header:
+        sheet.freeze_panes = sheet.cell(body_start, 1)
+        sheet.print_title_rows = f"{first}:{body_start - 1}"
     sheet.print_area = f"A1:{get_column_letter(width)}{row}"
     setup = sheet.page_setup
     setup.paperSize = sheet.PAPERSIZE_A4
@@ -115,7 +140,3 @@ def write_xlsx(table: Table, path: Path) -> Path:
     sheet.page_margins.left, sheet.page_margins.right = 28 / 25.4, 26 / 25.4
     sheet.page_margins.top, sheet.page_margins.bottom = 37 / 25.4, 35 / 25.4
     sheet.oddFooter.center.text = "— &P —"
-    book.properties.creator = "帮镇扶村台账"
-    book.properties.title = table.title
-    book.save(path)
-    return path
