@@ -71,15 +71,16 @@ def _split(text: str, size: float, width: float) -> list[str]:
 
 
 def write_pdf(tables: Table | list[Table], path: Path) -> Path:
-    """One document; several tables (one per city, say) each start on a new page. The page is A4 in the
-    first table's orientation."""
-    from reportlab.lib.pagesizes import A4, landscape
+    """One document; several tables (one per city, say) each start on a new page. The paper and its
+    orientation are the first table's."""
+    from reportlab.lib.pagesizes import A3, A4, landscape
     from reportlab.lib.units import mm
     from reportlab.platypus import PageBreak, SimpleDocTemplate
 
     register_font()
     tables = [tables] if isinstance(tables, Table) else tables
-    page = landscape(A4) if tables[0].landscape else A4
+    paper = A3 if tables[0].paper == "A3" else A4
+    page = landscape(paper) if tables[0].landscape else paper
     margins = (dict(leftMargin=37 * mm, rightMargin=35 * mm, topMargin=28 * mm, bottomMargin=26 * mm)
                if tables[0].landscape else dict(leftMargin=28 * mm, rightMargin=26 * mm, topMargin=37 * mm,
                                                 bottomMargin=35 * mm))

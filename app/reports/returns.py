@@ -8,7 +8,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from app.reports import pairing, regional, targets, task_list
+from app.reports import library, pairing, regional, targets, task_list
 from app.reports.request import Request
 from app.reports.table import Table
 from app.services.errors import InputError
@@ -31,6 +31,9 @@ RETURNS = {r.name: r for r in (
     Return("targets", "绩效目标表（附件2，每市一张）", targets.build_targets),
     Return("spending", "表2-2 专项资金支出情况表", regional.build_spending),
     Return("task-list", "任务清单（附件1）及关联项目", task_list.build_task_list),
+    Return("project-library", "项目库清单（按乡镇）", library.build_project_library),
+    Return("progress", "项目实施进度表", library.build_progress),
+    Return("assets", "扶贫项目资产台账", library.build_assets),
 )}
 
 

@@ -66,6 +66,7 @@ class Table:
     notes: list[str] = field(default_factory=list)     # 说明, below the table
     signatures: list[str] = field(default_factory=lambda: ["填表人：", "审核人：", "负责人："])
     landscape: bool = False
+    paper: str = "A4"  # or "A3", for a list too wide for A4
     sheet: str = ""   # the xlsx sheet's name when a return has several tables (default: the title)
 
     def text_grid(self) -> list[list[str]]:

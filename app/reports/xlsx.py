@@ -132,7 +132,7 @@ def _write_sheet(sheet, table: Table) -> None:
         sheet.print_title_rows = f"{first}:{body_start - 1}"
     sheet.print_area = f"A1:{get_column_letter(width)}{row}"
     setup = sheet.page_setup
-    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.paperSize = sheet.PAPERSIZE_A3 if table.paper == "A3" else sheet.PAPERSIZE_A4
     setup.orientation = "landscape" if table.landscape else "portrait"
     setup.fitToWidth, setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
