@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         self.history_action = a("本项目的审计记录(&H)…", self.show_history, "Ctrl+H")
         self.audit_action = a("审计日志(&A)…", self.show_audit_log)
         self.verify_action = a("校验签名和审计链(&V)…", self.verify)
+        self.reports_action = a("报表中心(&R)…", self.open_reports, "Ctrl+P")
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
@@ -209,6 +210,9 @@ class MainWindow(QMainWindow):
 
         town_menu = self.menuBar().addMenu("乡镇(&T)")
         town_menu.addAction(self.category_action)
+
+        report_menu = self.menuBar().addMenu("报表(&R)")
+        report_menu.addAction(self.reports_action)
 
         audit_menu = self.menuBar().addMenu("审计(&A)")
         audit_menu.addActions([self.history_action, self.audit_action])
@@ -600,6 +604,11 @@ class MainWindow(QMainWindow):
         from app.ui.assets_dialog import AssetsDialog
 
         AssetsDialog(self.engine, self._region_code(), self).exec()
+
+    def open_reports(self) -> None:
+        from app.ui.report_centre import ReportCentre
+
+        ReportCentre(self.engine, self._region_code(), self).exec()
 
     # -- audit ----------------------------------------------------------------------------------------
     def show_history(self) -> None:

@@ -1,0 +1,119 @@
+"""报表中心 on the demo database, driven through its widgets: the choices start where the user works,
+the preview shows the return as it prints (header, merges, figures), an export is written in the
+background and read back, the folder can be opened, and a request that cannot be answered says why."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtCore import QDate, QTimer
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from app.reports.request import Request
+from app.reports.returns import RETURNS
+from app.services import security
+from app.services.database import unit_of_work
+from app.ui.login import Login
+from app.ui.report_centre import ReportCentre
+from app.ui.startup import open_main_window
+
+
+def _choose(dialog: ReportCentre, name: str, region: str, day: date) -> None:
+    dialog.returns.setCurrentIndex(dialog.returns.findData(name))
+    dialog.region.setCurrentIndex(dialog.region.findData(region))
+    dialog.as_of.setDate(QDate(day.year, day.month, day.day))
+
+
+def test_preview_shows_the_return_as_it_prints(qtbot, demo_engine):
+    dialog = ReportCentre(demo_engine, "441624101")
+    qtbot.addWidget(dialog)
+    assert dialog.region.currentData() == "441624" and dialog.year.value() == 2023  # the town's county; the fund's year
+    assert dialog.as_of.date() == QDate(2023, 12, 31)
+    _choose(dialog, "spending", "441624", date(2023, 9, 30))
+    op = dialog.preview()
+    qtbot.waitUntil(lambda: op.done, timeout=15000)
+    with unit_of_work(demo_engine) as session:
+        expected = RETURNS["spending"].tables(session, Request("441624", 2023, None, date(2023, 9, 30)))[0].text_grid()
+    view = dialog.pages.widget(0)
+    shown = [[view.item(r, c).text() for c in range(view.columnCount())] for r in range(view.rowCount())]
+    assert shown == expected and shown[1][0] == "合计"
+    assert view.columnSpan(1, 0) == 2  # 合计 spans 序号 and 乡镇
+    assert "18 行" in dialog.status.text()
+
+
+def test_export_in_the_background_then_open_the_folder(qtbot, demo_engine, tmp_path, monkeypatch):
+    target = tmp_path / "分配情况表.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    dialog = ReportCentre(demo_engine, "441624")
+    qtbot.addWidget(dialog)
+    _choose(dialog, "allocation", "4416", date(2023, 12, 31))
+
+    def open_folder():  # polled: the message box comes up once the background export is done
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            poll.stop()
+            assert str(target) in box.text()
+            next(b for b in box.buttons() if "打开所在文件夹" in b.text()).click()
+    poll = QTimer()
+    poll.timeout.connect(open_folder)
+    poll.start(50)
+    op = dialog.export("xlsx")
+    qtbot.waitUntil(lambda: op.done and dialog.last_export is not None, timeout=15000)
+    qtbot.waitUntil(lambda: opened == [str(tmp_path)], timeout=5000)
+    sheet = load_workbook(target).active
+    assert sheet["A1"].value == "表1-1 2023年专项资金分配情况表"
+    assert any(row[1] == "和平县" for row in sheet.iter_rows(values_only=True))
+
+
+def test_a_request_that_cannot_be_answered_is_explained(qtbot, demo_engine, monkeypatch):
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
+    dialog = ReportCentre(demo_engine, "441624")
+    qtbot.addWidget(dialog)
+    dialog.year.setValue(2022)  # no fund that year
+    assert dialog.fund.count() == 1
+    op = dialog.preview()
+    qtbot.waitUntil(lambda: op.done, timeout=15000)
+    assert shown and "2022 年没有资金" in shown[0] and dialog.pages.count() == 0
+
+
+@pytest.mark.parametrize("name", list(RETURNS))
+def test_every_return_previews_on_the_demo(qtbot, demo_engine, name, monkeypatch):
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
+    dialog = ReportCentre(demo_engine, "44" if name == "pairing" else "441624")
+    qtbot.addWidget(dialog)
+    dialog.returns.setCurrentIndex(dialog.returns.findData(name))
+    op = dialog.preview()
+    qtbot.waitUntil(lambda: op.done, timeout=30000)
+    assert not shown and dialog.pages.count() >= 1 and dialog.pages.widget(0).rowCount() > 1
+
+
+def test_the_report_menu_opens_it_on_the_selected_region(qtbot, demo_path):
+    def as_admin(engine) -> Login:
+        with unit_of_work(engine) as session:
+            return Login.of(security.find_user(session, "admin"))
+
+    window = open_main_window(QApplication.instance(), demo_path, sign_in=as_admin)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "报表(&R)")
+        assert [a.text() for a in menu.actions()] == ["报表中心(&R)…"]
+        seen: list[str] = []
+
+        def answer():
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, ReportCentre)
+            seen.append(dialog.region.currentData())
+            dialog.reject()
+        QTimer.singleShot(0, answer)
+        window.reports_action.trigger()
+        assert seen == ["441624"]
+    finally:
+        window.release()
