@@ -26,12 +26,25 @@ def export(table: Table | list[Table], path: Path, fmt: str | None = None) -> Pa
     from app.reports.xlsx import write_xlsx
 
     fmt = format_of(path, fmt)
+    return _write(lambda target: (write_xlsx if fmt == "xlsx" else write_pdf)(table, target), path, fmt)
+
+
+def export_sheets(sheets: list, path: Path) -> Path:
+    """双签审批表 (services.approval_sheets), one page each, as one PDF."""
+    from app.reports.approval_sheet import write_sheets
+
+    if not sheets:
+        raise InputError("没有要打印审批表的项目。", "no sheets")
+    return _write(lambda target: write_sheets(sheets, target), path, "pdf")
+
+
+def _write(write, path: Path, fmt: str) -> Path:
     path = path if path.suffix.lower() == f".{fmt}" else path.with_name(f"{path.name}.{fmt}")
     if not path.parent.is_dir():
         raise InputError(f"文件夹“{path.parent}”不存在，请先建立或另选位置。", f"no folder {path.parent}")
     partial = path.with_name(f".{path.name}.part")
     try:
-        (write_xlsx if fmt == "xlsx" else write_pdf)(table, partial)
+        write(partial)
         os.replace(partial, path)
     except PermissionError:
         raise InputError(f"无法写入“{path}”：没有权限，或文件正被其他程序（如 Excel、WPS）打开。请关闭后重试。",

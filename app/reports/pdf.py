@@ -31,7 +31,7 @@ def page_number(canvas, document) -> None:
     canvas.restoreState()
 
 
-def _bold_title(text: str, size: float, width: float):
+def bold_title(text: str, size: float, width: float):
     """A centred title drawn filled and stroked: the font has no bold face of its own."""
     from reportlab.platypus import Flowable
 
@@ -117,16 +117,16 @@ def _story(table: Table, width: float) -> list:
                       for value, column in zip(body_row.cells, table.columns)])
     kinds = ["header"] * len(table.header) + [body_row.kind for body_row in table.rows]
     grid = _grid_class()(cells, kinds, list(table.merges), len(table.header), widths, size)
-    story = [_bold_title(table.title, 16, width), Spacer(1, 2 * mm)]
-    story += [Paragraph(_escape(line), body) for line in table.heading]
+    story = [bold_title(table.title, 16, width), Spacer(1, 2 * mm)]
+    story += [Paragraph(escape(line), body) for line in table.heading]
     if table.unit:
-        story.append(Paragraph(_escape(table.unit), right))
+        story.append(Paragraph(escape(table.unit), right))
     story += [Spacer(1, 1 * mm), grid]
     if table.notes:
         story.append(Spacer(1, 3 * mm))
-        story += [Paragraph(_escape(note), body) for note in table.notes]
+        story += [Paragraph(escape(note), body) for note in table.notes]
     if table.signatures:
-        signed = PdfTable([[Paragraph(_escape(line), body) for line in table.signatures]],
+        signed = PdfTable([[Paragraph(escape(line), body) for line in table.signatures]],
                           colWidths=[width / len(table.signatures)] * len(table.signatures))
         story += [Spacer(1, 8 * mm), signed]
     return story
@@ -155,7 +155,7 @@ def _make_grid_class():
         def __init__(self, cells, kinds, merges, header_rows, widths, size):
             self.cells, self.kinds, self.merges = cells, kinds, merges
             self.header_rows, self.widths, self.size = header_rows, widths, size
-            super().__init__([[Paragraph(_escape(text), style) if text else "" for text, style in row] for row in cells],
+            super().__init__([[Paragraph(escape(text), style) if text else "" for text, style in row] for row in cells],
                              colWidths=widths, repeatRows=header_rows)
             style = [("FONT", (0, 0), (-1, -1), FONT, size), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                      ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
@@ -200,5 +200,5 @@ def _make_grid_class():
     return Grid
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -29,7 +29,7 @@ from app.services.security import Action
 from app.services.settings import HOME_REGION, get_setting
 from app.ui.ledger_view import PROJECT_MODE, LedgerView
 from app.ui.login import ChangePasswordDialog, Login, sign_in
-from app.ui.ops import run_now, stop_background_ops
+from app.ui.ops import BackgroundOp, run_now, stop_background_ops
 from app.ui.project_model import ProjectTableModel, WorkListModel
 from app.ui.project_view import sheet_html
 from app.ui.region_tree import RegionTree
@@ -179,6 +179,8 @@ class MainWindow(QMainWindow):
         self.audit_action = a("审计日志(&A)…", self.show_audit_log)
         self.verify_action = a("校验签名和审计链(&V)…", self.verify)
         self.reports_action = a("报表中心(&R)…", self.open_reports, "Ctrl+P")
+        self.sheet_action = a("打印本项目双签审批表(&S)…", self.print_sheet, "Ctrl+Shift+P")
+        self.check_sheet_action = a("核对纸质审批表(&V)…", self.check_sheet)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
@@ -213,6 +215,8 @@ class MainWindow(QMainWindow):
 
         report_menu = self.menuBar().addMenu("报表(&R)")
         report_menu.addAction(self.reports_action)
+        report_menu.addSeparator()
+        report_menu.addActions([self.sheet_action, self.check_sheet_action])
 
         audit_menu = self.menuBar().addMenu("审计(&A)")
         audit_menu.addActions([self.history_action, self.audit_action])
@@ -609,6 +613,20 @@ class MainWindow(QMainWindow):
         from app.ui.report_centre import ReportCentre
 
         ReportCentre(self.engine, self._region_code(), self).exec()
+
+    def print_sheet(self) -> BackgroundOp | None:
+        from app.ui.report_centre import save_sheets
+
+        project_id = self.current_project_id()
+        if project_id is None:
+            QMessageBox.information(self, APP_NAME, "请先在列表中选择一个项目。")
+            return None
+        return save_sheets(self, self.engine, [project_id])
+
+    def check_sheet(self) -> None:
+        from app.ui.report_centre import check_printed_sheet
+
+        check_printed_sheet(self, self.engine)
 
     # -- audit ----------------------------------------------------------------------------------------
     def show_history(self) -> None:

@@ -1,7 +1,9 @@
 """报表中心: pick a return, the region it is for, the year, the fund and the 基准日; preview it as it will
 print (header rows and merged cells included) and export it as xlsx or PDF. Building and writing run
 in the background (services may read a province's worth of rows) with progress and 取消; after an
-export the folder can be opened. Everything the returns print comes from `app.reports`."""
+export the folder can be opened. Everything the returns print comes from `app.reports`.
+
+Also here: saving projects' 双签审批表 as PDF, and checking a printed one's code against the data."""
 
 from __future__ import annotations
 
@@ -11,19 +13,20 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QTableWidget,
+                               QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 from sqlalchemy import Engine, func, select
 
 from app import APP_NAME
 from app.models import Fund
-from app.reports.export import export
+from app.reports.export import export, export_sheets
 from app.reports.request import Request, as_of
 from app.reports.returns import RETURNS
 from app.reports.table import HEADING, SUBTOTAL, TOTAL, Table
+from app.services.approval_sheets import approval_sheet, check_sheet
 from app.services.database import unit_of_work
 from app.services.regions import PROVINCE_CODE, region_tree
-from app.ui.ops import BackgroundOp
+from app.ui.ops import BackgroundOp, run_now
 
 AUTO_FUND = "（本年度唯一的资金）"
 
@@ -151,12 +154,45 @@ class ReportCentre(QDialog):
         path, tables = result
         self.last_export = path
         self._show(tables)
-        box = QMessageBox(QMessageBox.Icon.Information, APP_NAME, f"已导出：{path}", parent=self)
-        open_folder = box.addButton("打开所在文件夹(&O)", QMessageBox.ButtonRole.ActionRole)
-        box.addButton("关闭", QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        if box.clickedButton() is open_folder:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+        _offer_folder(self, path)
+
+
+def save_sheets(parent: QWidget, engine: Engine, project_ids: list[int]) -> BackgroundOp | None:
+    """Ask where, then write the projects' 双签审批表 as one PDF in the background."""
+    wanted, _ = QFileDialog.getSaveFileName(parent, "保存双签审批表", str(Path.home() / "双签审批表.pdf"), "PDF 文件 (*.pdf)")
+    if not wanted:
+        return None
+
+    def write(session, progress):
+        sheets = []
+        for n, project_id in enumerate(project_ids):
+            progress(n, len(project_ids), "生成")
+            sheets.append(approval_sheet(session, project_id))
+        return export_sheets(sheets, Path(wanted))
+
+    def done(path: Path) -> None:
+        _offer_folder(parent, path)
+
+    return BackgroundOp(parent, engine, write, success=done, label="正在生成双签审批表…").start()
+
+
+def check_printed_sheet(parent: QWidget, engine: Engine) -> None:
+    """Type (or scan into the box) a printed sheet's code and say whether it matches the data."""
+    code, ok = QInputDialog.getText(parent, "核对纸质审批表", "审批表上的校验码（以 BZSHEET1 开头，扫码枪可直接扫入）：")
+    if not ok or not code.strip():
+        return
+    result = run_now(parent, engine, lambda session: check_sheet(session, code))
+    if result:
+        (QMessageBox.information if result.matches else QMessageBox.warning)(parent, "核对纸质审批表", result.message)
+
+
+def _offer_folder(parent: QWidget, path: Path) -> None:
+    box = QMessageBox(QMessageBox.Icon.Information, APP_NAME, f"已导出：{path}", parent=parent)
+    open_folder = box.addButton("打开所在文件夹(&O)", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("关闭", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is open_folder:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
 
 
 def _grid(table: Table) -> QTableWidget:
