@@ -48,6 +48,14 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     engine = database.connect(args.db, create=True, upgrade=True)
+    if args.scenario == "seed2021":
+        from app.services.scenario2021 import create_seed2021
+
+        with unit(args, engine) as session:
+            create_seed2021(session)
+        print(f"已在 {args.db} 生成 2021 年全省情景：13 个地市、901 个帮扶镇、各市上报的支出数"
+              "（bangzhen report spending --scope 44 --year 2021 可得种子报告的表2-2）。")
+        return
     with unit(args, engine) as session:
         county = demo.create_demo(session)
         name = f"{county.city.name}{county.name}"
@@ -146,7 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("init", cmd_init, "创建或升级数据库，并载入参考数据（区划、任务清单、绩效目标、结对关系）")
-    command("demo", cmd_demo, "生成演示数据：河源市和平县", db_required=True)
+    demo_command = command("demo", cmd_demo, "生成演示数据：河源市和平县（或 --scenario seed2021：2021 年全省）",
+                           db_required=True)
+    demo_command.add_argument("--scenario", choices=("hepin", "seed2021"), default="hepin",
+                              help="hepin：和平县的项目与资金（默认）；seed2021：种子报告中的 2021 年全省资金分配与支出")
     gen = command("generate", cmd_generate, "生成任意规模的合成数据（用于性能测试）", db_required=True)
     gen.add_argument("--towns", type=number, default=1127, help="镇数（默认 1127）")
     gen.add_argument("--projects", type=number, default=150_000, help="项目数（默认 150000）")

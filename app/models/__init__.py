@@ -4,7 +4,7 @@ from app.models.base import Base, Travelling
 from app.models.enums import *  # noqa: F401,F403  (the enums are part of the model's vocabulary)
 from app.models.assets import Asset
 from app.models.claims import Claim, ClaimAttachment
-from app.models.funds import Allocation, Arrival, Fund, FundIncome
+from app.models.funds import Allocation, Arrival, Fund, FundIncome, ReportedSpending
 from app.models.money import InvalidAmount, Money, format_percent, rate
 from app.models.plans import FundPlan, PlanLine, PlanTown
 from app.models.projects import (AMOUNT_COLUMNS, Expenditure, Project, ProjectAmendment, ProjectIndicator,
@@ -14,7 +14,7 @@ from app.models.tasks import Pairing, PerformanceTarget, TaskItem
 from app.models.users import AuditEvent, RoleGrant, RootSeal, Setting, TrustRoot, User, UserKey
 
 __all__ = [
-    "AMOUNT_COLUMNS", "Allocation", "Arrival", "Asset", "AuditEvent", "Base", "City", "Claim", "ClaimAttachment",
+    "AMOUNT_COLUMNS", "Allocation", "Arrival", "ReportedSpending", "Asset", "AuditEvent", "Base", "City", "Claim", "ClaimAttachment",
     "County", "Expenditure", "Fund", "FundIncome", "FundPlan", "InvalidAmount", "Money", "Pairing",
     "PerformanceTarget", "PlanLine", "PlanTown", "Project", "ProjectAmendment", "ProjectIndicator",
     "ProjectSignature", "Publicity", "RoleGrant", "RootSeal", "Setting", "TaskItem", "Town", "Travelling", "TrustRoot", "User", "UserKey",

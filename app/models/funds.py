@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Travelling
@@ -108,3 +108,21 @@ class Arrival(Travelling, Base):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     allocation: Mapped[Allocation] = relationship(back_populates="arrivals")
+
+
+class ReportedSpending(Travelling, Base):
+    """支出数 a lower level reported for a fund up to a 基准日: what a county's 表2-2 says of its own
+    ledger, entered (or imported from that return) by the finance office it reports to, so a city's
+    and the province's returns can show spending whose payments they do not hold."""
+
+    __tablename__ = "reported_spending"
+    __table_args__ = (CheckConstraint("spent >= 0", name="spent_not_negative"),
+                      UniqueConstraint("fund_id", "region_code", "as_of", name="one_figure_per_day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
+    region_code: Mapped[str] = mapped_column(String(9))  # the reporting city, county or town
+    as_of: Mapped[date]
+    spent: Mapped[Money]
+    source: Mapped[str] = mapped_column(String(200), default="")  # e.g. the return's file or 文号
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

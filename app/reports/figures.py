@@ -8,12 +8,12 @@ county (and a town that hangs off its city directly, as in 东莞 and 中山):
 - 预算数: what the scope's own level issued of the fund into the region (allocations whose parent is
   the scope's, or the fund's first ones when the scope issues the fund), never summed with what the
   region passed on, so nothing is counted twice;
-- 支出数: the fund's own payments on the region's projects up to the 基准日, net of reversals.
+- 支出数: the fund's own payments on the region's projects up to the 基准日, net of reversals; for a
+  region whose payments this database does not hold, the newest figure it reported up to the 基准日
+  (services.money.reported), which the return then says below the table.
 For a county a row is a town its plans in force reach: its share against what it has paid
 (services.ledger.town_ledger, the same figures the ledger window shows).
 
-A level above sees only the payments its own database holds; figures a lower level reports in an
-exchange package are the exchange issue's part and are not used here yet.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.models import Allocation, City, County, Expenditure, Fund, Money, Project, Town, TownCategory
 from app.services.ledger import town_ledger
 from app.services.money.funds import fund_sources
+from app.services.money.reported import reported_by_region
 from app.services.projects import sum_fen
 from app.services.regions import RegionRef
 
@@ -43,6 +44,7 @@ class RegionFigures:
     towns: int | None   # None for a town's own row
     budget: Money
     spent: Money
+    reported_on: date | None = None  # the 基准日 of the figure the region reported, when `spent` is one
 
 
 def region_figures(session: Session, scope: RegionRef, fund: Fund, as_of: date) -> list[RegionFigures]:
@@ -70,9 +72,13 @@ def region_figures(session: Session, scope: RegionRef, fund: Fund, as_of: date) 
         child = child_of_town.get(town_id)
         if child is not None:
             spent[child] = spent.get(child, 0) + total
-    codes = set(helped) | set(budget) | set(spent)
-    return [RegionFigures(code, names[code], helped.get(code, 0), Money(budget.get(code, 0)), Money(spent.get(code, 0)))
-            for code in sorted(codes, key=lambda c: _order(scope, c))]
+    reported = reported_by_region(session, fund.id, [code for code in names if code not in spent], as_of)
+    codes = set(helped) | set(budget) | set(spent) | set(reported)
+    lines = []
+    for code in sorted(codes, key=lambda c: _order(scope, c)):
+        figure, day = reported.get(code, (Money(spent.get(code, 0)), None))
+        lines.append(RegionFigures(code, names[code], helped.get(code, 0), Money(budget.get(code, 0)), figure, day))
+    return lines
 
 
 def _within(scope: RegionRef) -> tuple:

@@ -24,7 +24,7 @@ def _regional(session: Session, request: Request, *, name: str, title: str, spen
     lines = region_figures(session, scope, fund, day)
     with_towns = scope.level != "county"
     amount = Column(AMOUNT, 9, 2, minimal=True)
-    columns = [Column(COUNT, 3, centred=True), Column(TEXT, 8)] + ([Column(COUNT, 6)] if with_towns else []) + [amount]
+    columns = [Column(COUNT, 3, centred=True), Column(TEXT, 8)] + ([Column(COUNT, 7)] if with_towns else []) + [amount]
     header = ["序号", _region_label(scope)] + (["乡镇个数（个）"] if with_towns else []) + ["预算数（万元）"]
     if spending:
         columns += [amount, Column(RATE, 6)]
@@ -38,10 +38,26 @@ def _regional(session: Session, request: Request, *, name: str, title: str, spen
     rows = [Row(cells(["合计", ""], sum(line.towns or 0 for line in lines), budget, spent), TOTAL)]
     rows += [Row(cells([n, line.name], line.towns, line.budget, line.spent)) for n, line in enumerate(lines, 1)]
     heading = [f"资金名称：{fund.name}", f"填报单位：{scope.name}"]
+    notes = []
     if spending:
         heading.append(f"基准日：{date_text(day)}")
+        notes += _reported_note(lines)
     return Table(name, title.format(year=request.year), columns, [header], rows,
-                 merges=[Merge(1, 0, cols=2)], heading=heading)
+                 merges=[Merge(1, 0, cols=2)], heading=heading, notes=notes)
+
+
+def _reported_note(lines) -> list[str]:
+    """Which rows' 支出数 are figures the regions reported (by 基准日), not this database's payments."""
+    by_day: dict = {}
+    for line in lines:
+        if line.reported_on:
+            by_day.setdefault(line.reported_on, []).append(line.name)
+    if not by_day:
+        return []
+    if len(by_day) == 1 and len(next(iter(by_day.values()))) == len(lines):
+        return [f"说明：各地区支出数均为其上报数（截至{date_text(next(iter(by_day)))}）。"]
+    parts = [f"{'、'.join(names)}（截至{date_text(day)}）" for day, names in sorted(by_day.items())]
+    return [f"说明：以下地区的支出数为其上报数：{'；'.join(parts)}。"]
 
 
 def build_allocation(session: Session, request: Request) -> Table:

@@ -81,6 +81,7 @@ KINDS: dict[str, Kind] = {kind.entity_type: kind for kind in (
     Kind("fund", "资金", "fund", children=(Child("fund_income", "fund_id"),)),
     Kind("allocation", "下达", "allocation"),
     Kind("arrival", "到位", "arrival"),
+    Kind("reported", "上报支出数", "reported_spending"),
     Kind("plan", "资金安排", "fund_plan", children=(Child("plan_line", "plan_id"), Child("plan_town", "plan_id"))),
     Kind("claim", "报账", "claim", children=(Child("claim_attachment", "claim_id"),), skip=frozenset({"data"})),
     Kind("expenditure", "支出", "expenditure"),

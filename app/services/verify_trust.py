@@ -39,7 +39,7 @@ ACTION_ROLES: dict[str, set[UserRole]] = {
     **dict.fromkeys(("expenditure_added", "expenditure_reversed", "claim_paid", "claim_rejected"), {R.county_finance}),
     **dict.fromkeys(("plan_created", "plan_edited", "plan_signed", "plan_superseded", "project_planned",
                      "project_unplanned"), _PLANNING),
-    **dict.fromkeys(("fund_added", "allocation_issued", "allocation_arrived"), _FINANCE),
+    **dict.fromkeys(("fund_added", "allocation_issued", "allocation_arrived", "spending_reported"), _FINANCE),
     **dict.fromkeys(("setting_changed", "user_created", "password_reset", "user_enabled", "user_disabled",
                      "role_granted", "role_revoked",
                      "town_category_set", "county_direct_changed", "root_created", "root_replaced", "record_adopted",

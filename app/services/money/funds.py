@@ -43,7 +43,7 @@ def find_fund(session: Session, key: str) -> Fund:
     return fund
 
 
-def _require_finance(session: Session, user: User, region: RegionRef, doing: str) -> None:
+def require_finance(session: Session, user: User, region: RegionRef, doing: str) -> None:
     role = security.FINANCE_ROLE_BY_LEVEL.get(region.level)
     if role is None:
         raise InputError(f"{region.name}是乡镇，不能{doing}。", f"{doing} at a town")
@@ -63,7 +63,7 @@ def add_fund(session: Session, user: User, *, name: str, year: int, region_code:
              department: str = "") -> Fund:
     """A new fund issued by the user's province, city or county, with its period and income lines."""
     region = find_region(session, region_code)
-    _require_finance(session, user, region, "新增资金")
+    require_finance(session, user, region, "新增资金")
     name, doc_number = text.line(name, "资金名称", Fund.name), text.line(doc_number, "文号", Fund.doc_number)
     budget_unit = text.line(budget_unit, "预算单位", Fund.budget_unit)
     department = text.line(department, "业务主管部门", Fund.department)
@@ -173,7 +173,7 @@ def allocate(session: Session, user: User, fund_id: int, to_code: str, amount: M
     if fund.region_code != PROVINCE_CODE and not source.code.startswith(fund.region_code):
         raise InputError(f"“{fund.name}”是{find_region(session, fund.region_code).name}的资金，"
                          f"只能由它向下级下达，不能下达给{target.name}。", "allocation above the fund's region")
-    _require_finance(session, user, source, f"从{source.name}下达资金")
+    require_finance(session, user, source, f"从{source.name}下达资金")
     doc_number = text.line(doc_number, "文号", Allocation.doc_number)
     note = text.line(note, "备注", Allocation.note)
     if not doc_number:
@@ -220,7 +220,7 @@ def arrive(session: Session, user: User, allocation_id: int, amount: Money, *, a
     region = allocation_region(session, allocation)
     # A town has no treasury of its own: its county (or city) records what it passed to the town.
     keeper = issuing_region(session, allocation.fund, region) if region.level == "town" else region
-    _require_finance(session, user, keeper, "登记资金到位")
+    require_finance(session, user, keeper, "登记资金到位")
     if amount.fen <= 0:
         raise InputError("到位金额须大于 0。", "non-positive arrival")
     act_date(arrived_on, "到位", not_before=allocation.issued_on, since="下达日期", today=today)
