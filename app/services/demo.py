@@ -24,12 +24,14 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import (AssetType, Comparator, ConstructionNature, County, Fund, FundSource, HelperType,
+from app.models import (AssetType, Comparator, ConstructionNature, County, Expenditure, Fund, FundSource, HelperType,
                         IndicatorLevel1, IndicatorLevel2, Money, Project, ProjectStatus, PublicityKind,
                         PurposeCategory, SpendingCategory, SupportMethod, TaskItem, TeamRole, Town, TownCategory, User, UserRole, Village,
                         WorkTeam, WorkTeamMember)
 from app.services import amendments, approval, publicity, refdata, security
 from app.services.money import factor, funds, payments, plans
+from app.services.money.reported import report_spending
+from app.services.projects import sum_fen
 from app.services.drafting import task_item_key
 from app.services.errors import InputError
 from app.services.town_categories import set_town_category
@@ -167,6 +169,7 @@ def create_demo(session: Session, seed: int = 2023) -> County:
     _amend(session, town_people[running[1].town_id], running[1], approve=False)
     for project in running[2:5]:  # the year's last claims, waiting for county finance (支付审核)
         _waiting_claim(session, town_people[project.town_id]["officer"], project)
+    _half_year_report(session, people["city"], fund, county)
     set_home_region(session, people["admin"], DEMO_COUNTY_CODE)
     set_setting(session, DEMO_DATABASE, "1")
     session.flush()
@@ -190,6 +193,15 @@ def _issue_fund(session: Session, people: dict[str, User], county: County, n_tow
     funds.arrive(session, people["finance"], to_county.id, fund.total, arrived_on=date(2023, 3, 20),
                  voucher_no="和财收〔2023〕0320号")
     return fund
+
+
+def _half_year_report(session: Session, city: User, fund: Fund, county: County) -> None:
+    """The county's 上半年 支出数 as it reported it to 河源市 (what its ledger paid by 30 June), entered by
+    the city's finance: the city's own returns use it where they hold no payments of the county."""
+    half_year = date(2023, 6, 30)
+    paid = session.scalar(select(sum_fen(Expenditure.amount)).where(
+        Expenditure.fund_id == fund.id, Expenditure.spent_on <= half_year))
+    report_spending(session, city, fund.id, county.code, half_year, Money(paid), "和平县2023年上半年支出情况表")
 
 
 def _factor_shares(session: Session, county: County, fund: Fund, towns: list[Town],

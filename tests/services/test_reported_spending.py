@@ -39,10 +39,11 @@ def test_the_office_reported_to_enters_it_and_a_correction_replaces_it(demo_engi
                 report_spending(session, city, fund.id, "441624", values["as_of"], values["spent"])
     with database.unit_of_work(demo_engine) as session:
         city, fund = _login(session, "市财政"), find_fund(session, FUND)
-        report_spending(session, city, fund.id, "441624", date(2023, 6, 30), Money.from_wan(100), "和财〔2023〕7号")
-        report_spending(session, city, fund.id, "441624", date(2023, 6, 30), Money.from_wan(120), "更正")
+        first = report_spending(session, city, fund.id, "441624", date(2023, 7, 31), Money.from_wan(100), "和财〔2023〕7号")
+        again = report_spending(session, city, fund.id, "441624", date(2023, 7, 31), Money.from_wan(120), "更正")
+        assert again.id == first.id and again.spent == Money.from_wan(120)
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "spending_reported")) == 2
+            AuditEvent.action == "spending_reported", AuditEvent.entity_uuid == first.uuid)) == 2
         assert verify.verify_database(session).ok
 
 
