@@ -11,11 +11,14 @@ import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+from sqlalchemy import select
 
+from app.models import Project, ProjectStatus
 from app.reports.request import Request
 from app.reports.returns import RETURNS
 from app.services import security
+from app.services.approval_sheets import approval_sheet
 from app.services.database import unit_of_work
 from app.ui.login import Login
 from app.ui.report_centre import ReportCentre
@@ -95,7 +98,9 @@ def test_every_return_previews_on_the_demo(qtbot, demo_engine, name, monkeypatch
     assert not shown and dialog.pages.count() >= 1 and dialog.pages.widget(0).rowCount() > 1
 
 
-def test_the_report_menu_opens_it_on_the_selected_region(qtbot, demo_path):
+@pytest.fixture
+def window(qtbot, demo_path):
+    """The main window on the demo, as the administrator."""
     def as_admin(engine) -> Login:
         with unit_of_work(engine) as session:
             return Login.of(security.find_user(session, "admin"))
@@ -103,65 +108,51 @@ def test_the_report_menu_opens_it_on_the_selected_region(qtbot, demo_path):
     window = open_main_window(QApplication.instance(), demo_path, sign_in=as_admin)
     qtbot.addWidget(window)
     window.show()
-    try:
-        menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "报表(&R)")
-        assert [a.text() for a in menu.actions()] == ["报表中心(&R)…", "", "打印本项目双签审批表(&S)…", "核对纸质审批表(&V)…"]
-        seen: list[str] = []
-
-        def answer():
-            dialog = QApplication.activeModalWidget()
-            assert isinstance(dialog, ReportCentre)
-            seen.append(dialog.region.currentData())
-            dialog.reject()
-        QTimer.singleShot(0, answer)
-        window.reports_action.trigger()
-        assert seen == ["441624"]
-    finally:
-        window.release()
+    yield window
+    window.release()
 
 
-def test_the_selected_projects_sheet_is_printed_and_a_paper_one_checked(qtbot, demo_path, tmp_path, monkeypatch):
-    from PySide6.QtWidgets import QInputDialog
-    from sqlalchemy import select
+def test_the_report_menu_opens_it_on_the_selected_region(window):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "报表(&R)")
+    assert [a.text() for a in menu.actions()] == ["报表中心(&R)…", "", "打印本项目双签审批表(&S)…", "核对纸质审批表(&V)…"]
+    seen: list[str] = []
 
-    from app.models import Project, ProjectStatus
-    from app.services.approval_sheets import approval_sheet
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ReportCentre)
+        seen.append(dialog.region.currentData())
+        dialog.reject()
+    QTimer.singleShot(0, answer)
+    window.reports_action.trigger()
+    assert seen == ["441624"]
 
-    def as_admin(engine) -> Login:
-        with unit_of_work(engine) as session:
-            return Login.of(security.find_user(session, "admin"))
 
-    window = open_main_window(QApplication.instance(), demo_path, sign_in=as_admin)
-    qtbot.addWidget(window)
-    window.show()
-    try:
-        with unit_of_work(window.engine) as session:
-            project_id, name = session.execute(select(Project.id, Project.name).where(
-                Project.status == ProjectStatus.approved).order_by(Project.id)).first()
-            code = approval_sheet(session, project_id).code
-        window.select_project(project_id)
-        target = tmp_path / "审批表.pdf"
-        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+def test_the_selected_projects_sheet_is_printed_and_a_paper_one_checked(qtbot, window, tmp_path, monkeypatch):
+    with unit_of_work(window.engine) as session:
+        project_id, name = session.execute(select(Project.id, Project.name).where(
+            Project.status == ProjectStatus.approved).order_by(Project.id)).first()
+        code = approval_sheet(session, project_id).code
+    window.select_project(project_id)
+    target = tmp_path / "审批表.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
 
-        def close_box():
-            box = QApplication.activeModalWidget()
-            if isinstance(box, QMessageBox):
-                poll.stop()
-                box.reject()
-        poll = QTimer()
-        poll.timeout.connect(close_box)
-        poll.start(50)
-        op = window.print_sheet()
-        qtbot.waitUntil(lambda: op.done and not poll.isActive(), timeout=15000)
-        assert name in subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True).stdout
+    def close_box():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            poll.stop()
+            box.reject()
+    poll = QTimer()
+    poll.timeout.connect(close_box)
+    poll.start(50)
+    op = window.print_sheet()
+    qtbot.waitUntil(lambda: op.done and not poll.isActive(), timeout=15000)
+    assert name in subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True).stdout
 
-        said: list[tuple[str, str]] = []
-        monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: said.append(("ok", text)))
-        monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(("warn", text)))
-        for typed in (code, "0" * 64):
-            monkeypatch.setattr(QInputDialog, "getText", lambda *args, typed=typed, **kwargs: (typed, True))
-            window.check_sheet_action.trigger()
-        assert said[0][0] == "ok" and "与当前数据一致" in said[0][1]
-        assert said[1][0] == "warn" and "没有与此审批表一致" in said[1][1]
-    finally:
-        window.release()
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: said.append(("ok", text)))
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(("warn", text)))
+    for typed in (code, "0" * 64):
+        monkeypatch.setattr(QInputDialog, "getText", lambda *args, typed=typed, **kwargs: (typed, True))
+        window.check_sheet_action.trigger()
+    assert said[0][0] == "ok" and "与当前数据一致" in said[0][1]
+    assert said[1][0] == "warn" and "没有与此审批表一致" in said[1][1]
