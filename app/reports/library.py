@@ -15,18 +15,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import AMOUNT_COLUMNS, City, Money, Project, ProjectStatus, TaskItem, Town, rate
+from app.models import AMOUNT_COLUMNS, City, Money, Project, TaskItem, Town, rate
 from app.reports.request import Request, as_of, date_text
 from app.reports.table import AMOUNT, COUNT, RATE, SUBTOTAL, TEXT, TOTAL, Column, Merge, Row, Table, runs
 from app.services.content import FIELD_LABELS, display, project_contents
 from app.services.errors import InputError
-from app.services.ledger import project_ledger
+from app.services.ledger import LISTED, project_ledger
 from app.services.money.assets import asset_lines
 from app.services.money.funds import find_fund
 from app.services.regions import find_region
 from app.services.security import towns_covered
 
-IN_LIBRARY = [status for status in ProjectStatus if status.in_library]
 LIBRARY_FIELDS = [f for f in FIELD_LABELS if f not in ("town", "fund", "indicators", "year")]
 WIDE_FIELDS = {"name": 10, "content": 16, "location": 7, "task_item": 9, "farmer_linkage": 10, "beneficiaries": 7,
                "responsible_unit": 7, "villages": 7}
@@ -38,7 +37,7 @@ def _projects(session: Session, request: Request, *columns) -> list[tuple]:
     if named), by town."""
     scope = find_region(session, request.scope)
     query = (select(Project.id, Town.name, Project.status, *columns).join(Town, Town.id == Project.town_id)
-             .where(Project.status.in_(IN_LIBRARY), Project.year == request.year).order_by(Town.code, Project.id))
+             .where(Project.status.in_(LISTED), Project.year == request.year).order_by(Town.code, Project.id))
     if request.fund:
         query = query.where(Project.fund_id == find_fund(session, request.fund).id)
     found = session.execute(towns_covered(query, [scope.code])).all()

@@ -14,18 +14,18 @@ import operator
 from sqlalchemy import Integer, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.models import AMOUNT_COLUMNS, City, Expenditure, Money, Project, ProjectStatus, TaskItem, Town
+from app.models import AMOUNT_COLUMNS, City, Expenditure, Money, Project, TaskItem, Town
 from app.reports.figures import CITY_ORDER
 from app.reports.request import Request, as_of
 from app.reports.table import AMOUNT, COUNT, TEXT, Column, Row, Table, runs
 from app.services.errors import InputError
+from app.services.ledger import LISTED
 from app.services.projects import sum_fen
 from app.services.regions import find_region
 
 NUMERALS = "一二三四五六七八九十"
 HEADER = ["序号", "市、县", "业务主管部门", "用途类别", "任务性质", "任务名称", "实施方式", "任务量", "完成时限", "备注"]
 WIDTHS = [4, 5, 7, 7, 6, 10, 6, 28, 6, 9]
-IN_LIBRARY = [status for status in ProjectStatus if status.in_library]
 
 
 def chinese_numeral(n: int) -> str:
@@ -76,11 +76,11 @@ def _linked(session: Session, scope, task_ids: list[int], request: Request) -> d
     parts = [func.coalesce(type_coerce(getattr(Project, column), Integer), 0) for column in AMOUNT_COLUMNS.values()]
     amount = functools.reduce(operator.add, parts)
     query = (select(Project.task_item_id, func.count(), sum_fen(amount)).join(Town, Town.id == Project.town_id)
-             .where(Project.task_item_id.is_not(None), Project.status.in_(IN_LIBRARY), Project.year == request.year)
+             .where(Project.task_item_id.is_not(None), Project.status.in_(LISTED), Project.year == request.year)
              .group_by(Project.task_item_id))
     spent_query = (select(Project.task_item_id, sum_fen(Expenditure.amount)).join(Project, Project.id == Expenditure.project_id)
                    .join(Town, Town.id == Project.town_id)
-                   .where(Project.task_item_id.is_not(None), Project.status.in_(IN_LIBRARY), Project.year == request.year,
+                   .where(Project.task_item_id.is_not(None), Project.status.in_(LISTED), Project.year == request.year,
                           Expenditure.spent_on <= as_of(request))
                    .group_by(Project.task_item_id))
     if scope.level != "province":

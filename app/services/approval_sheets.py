@@ -27,6 +27,7 @@ from app.services.approval import get_project
 from app.services.canonical import canonical_json
 from app.services.content import FIELD_LABELS, content_lines, indicator_text, project_contents, reference_names
 from app.services.errors import InputError
+from app.services.ledger import LISTED
 from app.services.security import towns_covered
 
 PREFIX = "BZSHEET1"
@@ -82,7 +83,7 @@ def approval_sheet(session: Session, project_id: int) -> ApprovalSheet:
                          audit._head(session))
 
 
-SIGNED = (ProjectStatus.double_signed, *[status for status in ProjectStatus if status.in_library])
+SIGNED = (ProjectStatus.double_signed, *LISTED)
 
 
 def sheet_projects(session: Session, region_code: str, year: int | None) -> list[int]:
