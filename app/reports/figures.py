@@ -29,7 +29,7 @@ from app.services.ledger import town_ledger
 from app.services.money.funds import fund_sources
 from app.services.money.reported import reported_by_region
 from app.services.projects import sum_fen
-from app.services.regions import RegionRef
+from app.services.regions import PROVINCE_CODE, RegionRef
 
 # The order the province's returns list the 13 helped cities in (RETURNS.md §2.0), by NBS code:
 # 汕头, 韶关, 河源, 梅州, 汕尾, 阳江, 湛江, 茂名, 肇庆, 清远, 潮州, 揭阳, 云浮. Other cities follow by code.
@@ -73,7 +73,7 @@ def region_figures(session: Session, scope: RegionRef, fund: Fund, as_of: date) 
         if child is not None:
             spent[child] = spent.get(child, 0) + total
     reported = reported_by_region(session, fund.id, [code for code in names if code not in spent], as_of)
-    codes = set(helped) | set(budget) | set(spent) | set(reported)
+    codes = (set(helped) | set(budget) | set(spent) | set(reported)) - _answering_above(session, scope, fund, budget)
     lines = []
     for code in sorted(codes, key=lambda c: _order(scope, c)):
         figure, day = reported.get(code, (Money(spent.get(code, 0)), None))
@@ -85,6 +85,15 @@ def _within(scope: RegionRef) -> tuple:
     if scope.level == "city":
         return (Town.city_id == scope.id,)
     return ()
+
+
+def _answering_above(session: Session, scope: RegionRef, fund: Fund, budget: dict[str, int]) -> set[str]:
+    """In a city's return of a provincial fund, the 财政省直管县 the city issued nothing: the province
+    issued them their money and their figures are the province's to report, not the city's."""
+    if scope.level != "city" or fund.region_code != PROVINCE_CODE:
+        return set()
+    direct = session.scalars(select(County.code).where(County.city_id == scope.id, County.direct_province))
+    return {code for code in direct if code not in budget}
 
 
 def _child(scope: RegionRef, town_code: str, city_id: int, county_id: int | None) -> str:

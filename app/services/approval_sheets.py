@@ -131,8 +131,10 @@ def check_sheet(session: Session, text: str) -> SheetCheck:
             return SheetCheck(True, f"与当前数据一致：{name}（第 {current} 版内容）。")
     if uuid is not None and not projects:
         return SheetCheck(False, "本数据库中没有这个项目：审批表不是本数据库打印的，或项目被删除。")
+    # Versions that were in force: a project's own signatures (not a 项目调整's, which may never have been).
     signed = (select(ProjectSignature.content_json, ProjectSignature.content_version, Project.name,
-                     Project.content_version).join(Project, Project.id == ProjectSignature.project_id))
+                     Project.content_version).join(Project, Project.id == ProjectSignature.project_id)
+              .where(ProjectSignature.amendment_id.is_(None)))
     if uuid is not None:
         signed = signed.where(Project.uuid == uuid)
     for content_json, old, name, current in session.execute(signed):

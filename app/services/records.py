@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
-from sqlalchemy import Column, String, Table, cast, select, text, type_coerce
+from sqlalchemy import Column, String, Table, cast, func, literal, select, text, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.sqltypes import NullType
 
@@ -67,10 +67,11 @@ class Kind:
 _OWN_SIGNATURE = ("{c}.amendment_id IS NULL OR NOT EXISTS "
                   "(SELECT 1 FROM project_amendment a WHERE a.id = {c}.amendment_id)")
 
-# What a project signature proves itself is left out of the project's record (it stays small, and verify
-# reads less): verify checks every signature, voided or standing, by its signer's key over the content,
-# version, role and signer it names. Left in: when and why it was signed or voided.
-_SELF_PROVING = frozenset({"content_json", "signature", "user_id", "key_id", "role", "content_version"})
+# A project signature's copy of what it signed and the signature itself are left out of the project's
+# record (it stays small): verify checks every signature, voided or standing, over that copy by the
+# signer's key. Who signed in which role at which version stays in, beside when and why it was signed
+# or voided, so no date or void reason can be moved from one signer to another.
+_SELF_PROVING = frozenset({"content_json", "signature"})
 
 KINDS: dict[str, Kind] = {kind.entity_type: kind for kind in (
     Kind("project", "项目", "project", children=(Child("project_indicator", "project_id"),
@@ -132,14 +133,15 @@ def _columns(table: Table, skip: frozenset[str], parent: str | None = None) -> l
 
 def _raw(column: Column):
     """The column as stored; a foreign key as the referenced row's uuid (or code, for regions), so
-    renumbering a referenced row shows. The referenced table is aliased: a key into its own table
-    (a reversal's payment, an allocation's parent) must not correlate with the outer row."""
+    renumbering a referenced row shows, and a key to no row as "#" and the key (never as empty, which
+    would read like no key at all). The referenced table is aliased: a key into its own table (a
+    reversal's payment, an allocation's parent) must not correlate with the outer row."""
     for foreign_key in column.foreign_keys:
         natural = natural_key(foreign_key.column.table)
         if natural is not None and foreign_key.column.name == "id":
             target = foreign_key.column.table.alias()
-            return (select(target.c[natural]).where(target.c.id == column).scalar_subquery()
-                    .label(column.name))
+            found = select(target.c[natural]).where(target.c.id == column).scalar_subquery()
+            return func.coalesce(found, literal("#").op("||")(column)).label(column.name)
     return type_coerce(column, NullType()).label(column.name)
 
 

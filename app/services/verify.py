@@ -141,6 +141,7 @@ def _verify(session: Session, progress: Progress | None, db_path: str | None, ro
         guarded("报账附件", lambda: verify_trust.check_attachments(session, note))
         guarded("资金台账", lambda: verify_trust.check_ledger(session, note))
         guarded("数据库结构", lambda: verify_trust.check_schema(session, note))
+        guarded("记录", lambda: verify_trust.check_orphans(session, note))
         between()
         signers = guarded("用户与密钥", lambda: Signers.read(session, trusted_keys)) or Signers({}, {}, set())
         guarded("项目调整与资金安排", lambda: _check_others(session, signers, report))
@@ -284,13 +285,15 @@ def _check_voided(session: Session, users: dict, keys: dict, report: VerifyRepor
     rows = session.execute(
         select(ProjectSignature.project_id, ProjectSignature.user_id, ProjectSignature.key_id, ProjectSignature.role,
                ProjectSignature.content_version, ProjectSignature.content_json, ProjectSignature.signature, Project.name,
-               Town.name)
+               Town.name, Project.uuid)
         .join(Project, Project.id == ProjectSignature.project_id).join(Town, Town.id == Project.town_id)
         .where(ProjectSignature.voided_at.is_not(None)))
-    for project_id, user_id, key_id, role, version, content_json, signature, name, town in rows:
+    for project_id, user_id, key_id, role, version, content_json, signature, name, town, uuid in rows:
         key = keys.get(key_id)
-        payload = signed_payload(json.loads(content_json), version, role, users.get(user_id, ""))
-        if key is None or key[0] != user_id or not signature_valid(key[1], payload, signature):
+        content = json.loads(content_json)
+        payload = signed_payload(content, version, role, users.get(user_id, ""))
+        elsewhere = not isinstance(content, dict) or content.get("uuid") != uuid  # copied from another project
+        if key is None or key[0] != user_id or elsewhere or not signature_valid(key[1], payload, signature):
             report.problems.append(Problem(project_id, f"{name}（{town}）", f"已作废的“{role.label}”签名与其记录的签字内容不符"
                                                              "（签字记录被改动）。"))
 

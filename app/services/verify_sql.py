@@ -46,14 +46,16 @@ def _array(select: str) -> str:
 # ---------------------------------------------------------------- records
 
 def _value(column: Column, alias: str, safe: bool) -> str:
-    """records._raw in SQL: the stored value, a foreign key as the referenced row's uuid (or code)."""
+    """records._raw in SQL: the stored value, a foreign key as the referenced row's uuid (or code), or
+    "#" and the key where it names no row."""
     for foreign_key in column.foreign_keys:
         target = foreign_key.column.table
         natural = records.natural_key(target)
         if natural is not None and foreign_key.column.name == "id":
             inner = f"{alias}_{column.name}"
-            return _plain(f"(SELECT {inner}.{_quote(natural)} FROM {_quote(target.name)} {inner} "
-                          f"WHERE {inner}.id = {alias}.{_quote(column.name)})", safe)
+            return _plain(f"coalesce((SELECT {inner}.{_quote(natural)} FROM {_quote(target.name)} {inner} "
+                          f"WHERE {inner}.id = {alias}.{_quote(column.name)}), '#' || {alias}.{_quote(column.name)})",
+                          safe)
     return _plain(f"{alias}.{_quote(column.name)}", safe)
 
 

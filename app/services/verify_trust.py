@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models import Base, FundSource, ProjectStatus, UserRole
-from app.services import adoption, audit, trust, verify_work
+from app.services import adoption, audit, records, trust, verify_work
 from app.services.crypto import signature_valid
 
 Report = Callable[..., None]   # (where, message, project id or None)
@@ -299,6 +299,23 @@ def check_layout(session: Session, report: Report) -> None:
     if adoption.layout(session) < adoption.LAYOUT:
         report("记录", "本数据库由旧版本建立，新版本增加的核对内容（项目签字的时间与作废原因、行政村、本地区设置）"
                      "尚未签认：请系统管理员登录一次，程序签认后再核验。在此之前，项目记录与签字有关的差异由此而来。")
+
+
+def check_orphans(session: Session, report: Report) -> None:
+    """A child row (a signature, a plan line, a grant...) whose parent does not exist is in no record:
+    each such row is reported (a deleted parent shows as a deleted record already)."""
+    seen = set()
+    for kind in records.KINDS.values():
+        for child in kind.children:
+            if (child.table, child.parent) in seen:
+                continue
+            seen.add((child.table, child.parent))
+            count = session.execute(text(
+                f'SELECT count(*) FROM "{child.table}" c WHERE c."{child.parent}" IS NOT NULL AND NOT EXISTS '
+                f'(SELECT 1 FROM "{kind.table}" p WHERE p.id = c."{child.parent}")')).scalar()
+            if count:
+                report("记录", f"{child.table} 中有 {count} 行指向不存在的{kind.label}（{child.parent}）："
+                             "这些行不在任何签名记录中，是直接写进数据库的。")
 
 
 def check_schema(session: Session, report: Report) -> None:

@@ -145,3 +145,18 @@ def test_two_funds_in_a_year_must_be_named(demo_engine):
         _build(demo_engine, "allocation", Request("44", 2024))
     assert _build(demo_engine, "allocation", Request("44", 2024, fund="2024年测试资金")).rows[0].cells[3] == \
         Money.from_wan(3000)
+
+
+def test_a_county_the_province_funds_directly_is_not_in_its_citys_return(demo_engine, demo_path):
+    """和平县 as a 财政省直管县 whose money came straight from the province: 河源市's 表2-2 leaves it out
+    (its figures are the province's to report), while the province's return still counts it under 河源市."""
+    with sqlite3.connect(demo_path) as conn:
+        conn.execute("UPDATE county SET direct_province = 1 WHERE code = '441624'")
+        conn.execute("UPDATE allocation SET parent_id = NULL WHERE county_id = (SELECT id FROM county WHERE code = '441624')")
+        conn.execute("DELETE FROM allocation WHERE city_id IS NOT NULL AND fund_id = (SELECT id FROM fund WHERE name = ?)",
+                     (FUND,))
+    city = _build(demo_engine, "spending", Request("4416", 2023, as_of=AS_OF))
+    assert [row.cells[1] for row in city.rows[1:]] == []  # no row with 预算 0 beside the county's spending
+    province = _build(demo_engine, "spending", Request("44", 2023, as_of=AS_OF))
+    assert province.rows[1].cells[1] == "河源市" and province.rows[1].cells[3] == Money.from_wan(34000)
+    assert province.rows[1].cells[4].fen == sum(s for *_, s in _expected_towns(demo_path))

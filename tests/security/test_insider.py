@@ -323,6 +323,52 @@ def test_every_table_is_verified(demo_path, statement, fragment):
     _caught(demo_path, fragment)
 
 
+_SELF = ("role", "user_id", "key_id", "content_version", "content_json", "signature")
+
+
+def test_a_projects_signatures_cannot_trade_their_dates_or_void_reasons(demo_path):
+    """Swap everything a signature proves by itself between two of a project's signatures: each still
+    verifies, but the record ties who signed to when and why, so the dates cannot change hands."""
+    first, second = _one(demo_path, "SELECT min(id), max(id) FROM project_signature WHERE amendment_id IS NULL "
+                                    "GROUP BY project_id HAVING count(DISTINCT role) = 3 LIMIT 1")
+    with _sql(demo_path) as conn:
+        rows = {n: conn.execute(f"SELECT {', '.join(_SELF)} FROM project_signature WHERE id = ?", (n,)).fetchone()
+                for n in (first, second)}
+        for target, source in ((first, second), (second, first)):
+            conn.execute(f"UPDATE project_signature SET {', '.join(f'{c} = ?' for c in _SELF)} WHERE id = ?",
+                         (*rows[source], target))
+    _caught(demo_path, "改动了 project_signature.")
+
+
+def test_a_signature_copied_from_another_project_is_caught(demo_path):
+    """The same signer's voided signature on another project, at the same version and role, carried over
+    with its content: it verifies, but over another project's content."""
+    target, source = _one(demo_path, """SELECT a.id, b.id FROM project_signature a JOIN project_signature b
+        ON a.key_id = b.key_id AND a.role = b.role AND a.content_version = b.content_version AND a.project_id <> b.project_id
+        WHERE a.voided_at IS NOT NULL AND a.amendment_id IS NULL LIMIT 1""")
+    with _sql(demo_path) as conn:
+        conn.execute("UPDATE project_signature SET (content_json, signature) = (SELECT content_json, signature FROM "
+                     "project_signature WHERE id = ?) WHERE id = ?", (source, target))
+    _caught(demo_path, "已作废的")
+
+
+@pytest.mark.parametrize("statement, fragment", [
+    # a voided signature hidden from the history behind an amendment that does not exist
+    ("UPDATE project_signature SET amendment_id = 999999 WHERE id = (SELECT min(id) FROM project_signature "
+     "WHERE voided_at IS NOT NULL AND amendment_id IS NULL)", "改动了 project_signature.amendment_id"),
+    # a signature row on no project at all, and a plan line of no plan: in no record
+    ("INSERT INTO project_signature (project_id, user_id, key_id, role, content_version, content_json, signature, "
+     "signed_at, void_reason) SELECT 888888, user_id, key_id, role, content_version, content_json, signature, "
+     "signed_at, '' FROM project_signature LIMIT 1", "project_signature 中有 1 行指向不存在的项目"),
+    ("INSERT INTO plan_line (plan_id, project_id, source, amount) SELECT 777777, project_id, source, amount "
+     "FROM plan_line LIMIT 1", "plan_line 中有 1 行指向不存在的资金安排"),
+])
+def test_rows_pointing_at_nothing_are_caught(demo_path, statement, fragment):
+    with _sql(demo_path) as conn:
+        assert conn.execute(statement).rowcount == 1, statement
+    _caught(demo_path, fragment)
+
+
 def test_lock_counter_reset_by_hand_is_caught(demo_engine, demo_path):
     with database.unit_of_work(demo_engine) as session:
         for _ in range(3):
