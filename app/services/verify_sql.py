@@ -45,10 +45,10 @@ def _array(select: str) -> str:
 
 # ---------------------------------------------------------------- records
 
-def _value(column: Column, alias: str, safe: bool) -> str:
+def _value(column: Column, alias: str, safe: bool, as_stored: bool = False) -> str:
     """records._raw in SQL: the stored value, a foreign key as the referenced row's uuid (or code), or
     "#" and the key where it names no row."""
-    for foreign_key in column.foreign_keys:
+    for foreign_key in () if as_stored else column.foreign_keys:
         target = foreign_key.column.table
         natural = records.natural_key(target)
         if natural is not None and foreign_key.column.name == "id":
@@ -68,7 +68,7 @@ def record_json(kind: records.Kind, safe: bool, alias: str = "t") -> str:
         child_table = Base.metadata.tables[child.table]
         columns = records.covered(child_table, kind.skip | child.skip, child.parent)
         order = ", ".join(f"c.{_quote(c.name)}" for c in records.child_order(child_table))
-        objects = _object([(column.name, _value(column, "c", safe)) for column in columns])
+        objects = _object([(column.name, _value(column, "c", safe, column.name in child.stored)) for column in columns])
         extra = f" AND ({child.condition('c')})" if child.where else ""
         pairs.append((child.table, _array(f"SELECT {objects} AS o FROM {_quote(child.table)} c "
                                           f"WHERE c.{_quote(child.parent)} = {alias}.id{extra} ORDER BY {order}")))
