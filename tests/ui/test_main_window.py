@@ -20,20 +20,6 @@ from app.ui.town_dialog import TownCategoryDialog
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def as_admin(engine) -> Login:
-    with unit_of_work(engine) as session:
-        return Login.of(security.find_user(session, "admin"))
-
-
-@pytest.fixture
-def window(qtbot, demo_path):
-    window = open_main_window(QApplication.instance(), demo_path, sign_in=as_admin)
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.release()
-
-
 def test_opens_on_home_county(window):
     """The demo database opens on its county, with every project of it listed and counted."""
     assert window.tree.current_ref().code == "441624"

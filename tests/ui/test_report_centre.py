@@ -17,12 +17,9 @@ from sqlalchemy import select
 from app.models import Project, ProjectStatus
 from app.reports.request import Request
 from app.reports.returns import RETURNS
-from app.services import security
 from app.services.approval_sheets import approval_sheet
 from app.services.database import unit_of_work
-from app.ui.login import Login
 from app.ui.report_centre import ReportCentre
-from app.ui.startup import open_main_window
 
 
 def _choose(dialog: ReportCentre, name: str, region: str, day: date) -> None:
@@ -96,20 +93,6 @@ def test_every_return_previews_on_the_demo(qtbot, demo_engine, name, monkeypatch
     op = dialog.preview()
     qtbot.waitUntil(lambda: op.done, timeout=30000)
     assert not shown and dialog.pages.count() >= 1 and dialog.pages.widget(0).rowCount() > 1
-
-
-@pytest.fixture
-def window(qtbot, demo_path):
-    """The main window on the demo, as the administrator."""
-    def as_admin(engine) -> Login:
-        with unit_of_work(engine) as session:
-            return Login.of(security.find_user(session, "admin"))
-
-    window = open_main_window(QApplication.instance(), demo_path, sign_in=as_admin)
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.release()
 
 
 def test_the_report_menu_opens_it_on_the_selected_region(window):
