@@ -121,7 +121,7 @@ def events(context: Context, low: int, high: int) -> EventRange:
     result = EventRange()
     previous = None
     signed_after = context.signed_after
-    sha256 = hashlib.sha256
+    sha256, verifies = hashlib.sha256, context.verifies
     for (event_id, prev_hash, stored_hash, user_id, key_id, signature, action, occurred_at, entity_type,
          entity_uuid, has_record, hashed) in _rows(context, context.sql["events"], {"low": low, "high": high}):
         result.rows += 1
@@ -146,7 +146,7 @@ def events(context: Context, low: int, high: int) -> EventRange:
             result.findings.append((event_id, action, "not_owner", user_id))
             continue
         result.signatures += 1
-        if not context.verifies(key_id, _b64(signature), str(stored_hash).encode()):
+        if not verifies(key_id, _b64(signature), str(stored_hash).encode()):
             result.findings.append((event_id, action, "bad_signature", user_id))
         if action in context.action_roles:
             at = str(occurred_at)
