@@ -65,6 +65,9 @@ def province_db(fresh: bool = False) -> Path:
         print(f"building {PROVINCE_DB.relative_to(REPO)} "
               f"({TOWNS:,} towns, {PROJECTS:,} projects, {EXPENDITURES:,} expenditures) ...", flush=True)
         print(f"  built in {build_province(PROVINCE_DB):.1f} s", flush=True)
+    else:  # made by an earlier schema: a migration that only adds tables is applied in place
+        from app.services.database import connect
+        connect(PROVINCE_DB, upgrade=True).dispose()
     return PROVINCE_DB
 
 

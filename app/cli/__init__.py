@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from app import APP_NAME, __version__
-from app.cli import money, projects, reports, users
+from app.cli import evaluation, money, projects, reports, users
 from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
 from app.cli.common import (Passwords, acting, held_output, login, number, print_warnings, release, require_reader,
@@ -184,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "从 CSV 批量设置镇类别（系统管理员；表头：town_code,category,helper_type,helper_unit）", town),
                  "管理员密码")
     imp.add_argument("file", type=Path, help="CSV 文件（UTF-8）")
-    for module in (users, projects, money, reports):
+    for module in (users, projects, money, reports, evaluation):
         module.add_commands(commands, command, ChineseArgumentParser)
     return parser
 

@@ -4,6 +4,7 @@ from app.models.base import Base, Travelling
 from app.models.enums import *  # noqa: F401,F403  (the enums are part of the model's vocabulary)
 from app.models.assets import Asset
 from app.models.claims import Claim, ClaimAttachment
+from app.models.evaluation import Evaluation, EvaluationItem
 from app.models.funds import Allocation, Arrival, Fund, FundIncome, ReportedSpending
 from app.models.money import InvalidAmount, Money, format_percent, rate
 from app.models.plans import FundPlan, PlanLine, PlanTown
@@ -15,7 +16,7 @@ from app.models.users import AuditEvent, RoleGrant, RootSeal, Setting, TrustRoot
 
 __all__ = [
     "AMOUNT_COLUMNS", "Allocation", "Arrival", "ReportedSpending", "Asset", "AuditEvent", "Base", "City", "Claim", "ClaimAttachment",
-    "County", "Expenditure", "Fund", "FundIncome", "FundPlan", "InvalidAmount", "Money", "Pairing",
+    "County", "Evaluation", "EvaluationItem", "Expenditure", "Fund", "FundIncome", "FundPlan", "InvalidAmount", "Money", "Pairing",
     "PerformanceTarget", "PlanLine", "PlanTown", "Project", "ProjectAmendment", "ProjectIndicator",
     "ProjectSignature", "Publicity", "RoleGrant", "RootSeal", "Setting", "TaskItem", "Town", "Travelling", "TrustRoot", "User", "UserKey",
     "Village", "WorkTeam", "WorkTeamMember", "format_percent", "project_village", "rate",

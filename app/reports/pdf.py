@@ -27,7 +27,7 @@ def page_number(canvas, document) -> None:
 
     canvas.saveState()
     canvas.setFont(FONT, 10)
-    canvas.drawCentredString(document.pagesize[0] / 2, 15 * mm, f"— {document.page} —")
+    canvas.drawCentredString(canvas._pagesize[0] / 2, 15 * mm, f"— {document.page} —")  # this page's own size
     canvas.restoreState()
 
 
@@ -71,25 +71,32 @@ def _split(text: str, size: float, width: float) -> list[str]:
 
 
 def write_pdf(tables: Table | list[Table], path: Path) -> Path:
-    """One document; several tables (one per city, say) each start on a new page. The paper and its
-    orientation are the first table's."""
+    """One document; several tables (one per city, say) each start on a new page, in the table's own
+    orientation (a wide indicator table beside portrait ones). The paper is the first table's."""
     from reportlab.lib.pagesizes import A3, A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, SimpleDocTemplate
+    from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate
 
     register_font()
     tables = [tables] if isinstance(tables, Table) else tables
     paper = A3 if tables[0].paper == "A3" else A4
-    page = landscape(paper) if tables[0].landscape else paper
-    margins = (dict(leftMargin=37 * mm, rightMargin=35 * mm, topMargin=28 * mm, bottomMargin=26 * mm)
-               if tables[0].landscape else dict(leftMargin=28 * mm, rightMargin=26 * mm, topMargin=37 * mm,
-                                                bottomMargin=35 * mm))
-    width = page[0] - margins["leftMargin"] - margins["rightMargin"]
+    templates, widths = {}, {}
+    for wide in (False, True):  # margins after GB/T 9704, turned with the page
+        page = landscape(paper) if wide else paper
+        left, right, top, bottom = (37, 35, 28, 26) if wide else (28, 26, 37, 35)
+        frame = Frame(left * mm, bottom * mm, page[0] - (left + right) * mm, page[1] - (top + bottom) * mm)
+        widths[wide] = page[0] - (left + right) * mm
+        templates[wide] = PageTemplate(id="landscape" if wide else "portrait", frames=[frame], pagesize=page,
+                                       onPage=page_number)
     story = []
     for n, table in enumerate(tables):
-        story += ([PageBreak()] if n else []) + _story(table, width)
-    document = SimpleDocTemplate(str(path), pagesize=page, title=tables[0].title, author="帮镇扶村台账", **margins)
-    document.build(story, onFirstPage=page_number, onLaterPages=page_number)
+        if n:
+            story += [NextPageTemplate(templates[table.landscape].id), PageBreak()]
+        story += _story(table, widths[table.landscape])
+    first = tables[0].landscape
+    document = BaseDocTemplate(str(path), pagesize=templates[first].pagesize, title=tables[0].title,
+                               author="帮镇扶村台账", pageTemplates=[templates[first], templates[not first]])
+    document.build(story)
     return path
 
 

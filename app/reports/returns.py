@@ -8,7 +8,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from app.reports import library, pairing, regional, targets, task_list
+from app.reports import evaluation, library, pairing, regional, targets, task_list
 from app.reports.request import Request
 from app.reports.table import Table
 from app.services.errors import InputError
@@ -29,11 +29,15 @@ RETURNS = {r.name: r for r in (
     Return("allocation", "表1-1 专项资金分配情况表", regional.build_allocation),
     Return("pairing", "表1-2 全省乡村振兴驻镇帮镇扶村任务安排表", pairing.build_pairing),
     Return("targets", "绩效目标表（附件2，每市一张）", targets.build_targets),
+    Return("target-completion", "表2-3 专项资金绩效目标完成情况表", evaluation.build_target_completion),
+    Return("level1-scores", "表2-1 一级指标得分情况表", evaluation.build_level1_scores),
+    Return("indicator-scores", "绩效自评指标得分情况表（含扣分原因）", evaluation.build_indicator_scores),
     Return("spending", "表2-2 专项资金支出情况表", regional.build_spending),
     Return("task-list", "任务清单（附件1）及关联项目", task_list.build_task_list),
     Return("project-library", "项目库清单（按乡镇）", library.build_project_library),
     Return("progress", "项目实施进度表", library.build_progress),
     Return("assets", "扶贫项目资产台账", library.build_assets),
+    Return("self-evaluation", "绩效自评（表2-1、指标得分、表2-3）", evaluation.build_self_evaluation),
 )}
 
 

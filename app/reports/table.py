@@ -17,6 +17,9 @@ from typing import Any
 from app.models import Money
 
 TEXT, COUNT, AMOUNT, RATE = "text", "count", "amount", "rate"
+# Scores and 得分率 (a Decimal of points, a fraction) print as the self-evaluations print them: an integer
+# when whole, else 2 decimals with any trailing zero kept: 99, 99.70, 13.40; 99%, 99.70%, 97.74%.
+SCORE, SCORE_RATE = "score", "score_rate"
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Column:
     left_aligned: bool = False  # long text (a target's or a task's wording) reads better from the left
 
     def right_aligned(self, value: Any) -> bool:
-        return self.kind in (COUNT, AMOUNT, RATE) and not self.centred and not isinstance(value, str)
+        return self.kind in (COUNT, AMOUNT, RATE, SCORE, SCORE_RATE) and not self.centred and not isinstance(value, str)
 
 
 @dataclass(frozen=True)
@@ -110,4 +113,18 @@ def cell_text(value: Any, column: Column) -> str:
         return text
     if column.kind == RATE and isinstance(value, Decimal):
         return f"{rate_value(value) * 100:.2f}%"
+    if column.kind == SCORE and isinstance(value, Decimal):
+        return score_text(value)
+    if column.kind == SCORE_RATE and isinstance(value, Decimal):
+        return score_text(rate_value(value) * 100) + "%"
     return str(value)
+
+
+def whole(value: Decimal) -> bool:
+    return value == value.to_integral_value()
+
+
+def score_text(points: Decimal) -> str:
+    """99 → "99", 99.7 → "99.70" (half-up to 2 decimals)."""
+    shown = points.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{shown:.0f}" if whole(shown) else f"{shown:.2f}"

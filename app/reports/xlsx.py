@@ -6,17 +6,23 @@ below the header, then 说明 and signature lines."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from app.models import Money
-from app.reports.table import AMOUNT, COUNT, HEADING, RATE, SUBTOTAL, TOTAL, Column, Table, amount_value, rate_value
+from app.reports.table import (AMOUNT, COUNT, HEADING, RATE, SCORE, SCORE_RATE, SUBTOTAL, TOTAL, Column, Table,
+                               amount_value, rate_value, whole)
 
 FONT_NAME = "宋体"
 
 
-def _number_format(column: Column) -> str:
+def _number_format(column: Column, value) -> str:
     if column.kind == RATE:
         return "0.00%"
+    if column.kind == SCORE:
+        return "0" if whole(value) else "0.00"
+    if column.kind == SCORE_RATE:
+        return "0%" if whole(value * 100) else "0.00%"
     if column.kind == AMOUNT:
         return "General" if column.minimal else "0." + "0" * column.decimals if column.decimals else "0"
     return "0" if column.kind == COUNT else "@"
@@ -25,8 +31,10 @@ def _number_format(column: Column) -> str:
 def _value(value, column: Column):
     if isinstance(value, Money) and column.kind == AMOUNT:
         return amount_value(value, column)
-    if column.kind == RATE and value is not None and not isinstance(value, str):
+    if column.kind in (RATE, SCORE_RATE) and value is not None and not isinstance(value, str):
         return rate_value(value)
+    if column.kind == SCORE and value is not None and not isinstance(value, str):
+        return value.quantize(Decimal("0.01"))
     return value
 
 
@@ -104,7 +112,7 @@ def _write_sheet(sheet, table: Table) -> None:
         for c, (value, column) in enumerate(zip(body.cells, table.columns)):
             cell = sheet.cell(body_start + r, c + 1, _value(value, column))
             cell.font, cell.border = font, border
-            cell.number_format = _number_format(column) if not isinstance(value, str) else "@"
+            cell.number_format = "@" if value is None or isinstance(value, str) else _number_format(column, _value(value, column))
             right = column.right_aligned(value)
             horizontal = "right" if right else "left" if column.left_aligned else "center"
             cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=not right)

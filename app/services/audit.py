@@ -57,7 +57,7 @@ ACTION_LABELS = {
     "amendment_approved": "审定项目调整", "project_amended": "项目调整生效", "publicity_recorded": "登记公示",
     "root_created": "建立根密钥", "root_replaced": "更换根密钥", "recovery_sheet_made": "制作根密钥恢复单",
     "root_recovered": "用恢复单恢复根密钥", "record_adopted": "接管记录", "records_extended": "扩充核对内容",
-    "spending_reported": "登记上报支出数",
+    "spending_reported": "登记上报支出数", "evaluation_saved": "保存绩效自评",
     "village_added": "新增行政村"
 }
 

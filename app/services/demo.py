@@ -28,7 +28,7 @@ from app.models import (AssetType, Comparator, ConstructionNature, County, Expen
                         IndicatorLevel1, IndicatorLevel2, Money, Project, ProjectStatus, PublicityKind,
                         PurposeCategory, SpendingCategory, SupportMethod, TaskItem, TeamRole, Town, TownCategory, User, UserRole, Village,
                         WorkTeam, WorkTeamMember)
-from app.services import amendments, approval, publicity, refdata, security
+from app.services import amendments, approval, evaluation, evaluation_form, publicity, refdata, security
 from app.services.money import factor, funds, payments, plans
 from app.services.money.reported import report_spending
 from app.services.projects import sum_fen
@@ -36,6 +36,7 @@ from app.services.drafting import task_item_key
 from app.services.errors import InputError
 from app.services.town_categories import set_town_category
 from app.services.villages import add_villages
+from app.services.regions import find_region
 from app.services.settings import DEMO_DATABASE, set_home_region, set_setting
 
 DEMO_COUNTY_CODE = "441624"  # 河源市和平县
@@ -170,6 +171,7 @@ def create_demo(session: Session, seed: int = 2023) -> County:
     for project in running[2:5]:  # the year's last claims, waiting for county finance (支付审核)
         _waiting_claim(session, town_people[project.town_id]["officer"], project)
     _half_year_report(session, people["city"], fund, county)
+    _self_evaluation(session, people["finance"], fund, county)
     set_home_region(session, people["admin"], DEMO_COUNTY_CODE)
     set_setting(session, DEMO_DATABASE, "1")
     session.flush()
@@ -202,6 +204,19 @@ def _half_year_report(session: Session, city: User, fund: Fund, county: County) 
     paid = session.scalar(select(sum_fen(Expenditure.amount)).where(
         Expenditure.fund_id == fund.id, Expenditure.spent_on <= half_year))
     report_spending(session, city, fund.id, county.code, half_year, Money(paid), "和平县2023年上半年支出情况表")
+
+
+def _self_evaluation(session: Session, finance: User, fund: Fund, county: County) -> None:
+    """The county's 绩效自评 of the year from the evaluation form's template (河源's 2023 targets): every
+    target met as set, 资金支出率 (computed from the ledger) marked down four points with the reason."""
+    rows = evaluation_form.template_rows(session, fund, find_region(session, county.code), "seed")
+    for row in rows[1:]:
+        row[5] = row[3] or "100%"
+    rows[0][7], rows[0][8] = "4", "支出率偏低：多数项目12月才完成验收，工程款尾款及质保金按合同于次年支付。"
+    form = [dict(zip(evaluation_form.FORM_HEADER, row)) for row in rows]
+    evaluation.save_evaluation(session, finance, fund.id, county.code, as_of=date(2023, 12, 31), scheme="seed",
+                               items=evaluation_form.items_from_rows("seed", form),
+                               overall_goal="巩固拓展脱贫攻坚成果，补齐镇村基础设施和公共服务短板，壮大特色产业，带动农民增收。")
 
 
 def _factor_shares(session: Session, county: County, fund: Fund, towns: list[Town],

@@ -136,14 +136,14 @@ def town_ledger(session: Session, fund_id: int, region: RegionRef, as_of: date) 
         select(Project.town_id, sum_fen(Expenditure.amount)).join(Project, Project.id == Expenditure.project_id)
         .where(Expenditure.fund_id == fund_id, Expenditure.source.in_(own), Expenditure.spent_on <= as_of)
         .group_by(Project.town_id)).all())
-    towns = _towns_in(select(Town.id, Town.name).where(Town.id.in_(set(shares) | set(lines))).order_by(Town.code),
+    towns = towns_in(select(Town.id, Town.name).where(Town.id.in_(set(shares) | set(lines))).order_by(Town.code),
                       region)
     progress = fund_progress(session, fund, as_of)
     return [_line(town_id, name, Money(shares.get(town_id, lines.get(town_id, 0))), Money(spent.get(town_id, 0)),
                   progress, margin) for town_id, name in session.execute(towns)]
 
 
-def _towns_in(query, region: RegionRef):
+def towns_in(query, region: RegionRef):
     """Narrow a query that selects from `Town` to the towns of `region`."""
     if region.level == "county":
         return query.where(Town.county_id == region.id)

@@ -93,6 +93,7 @@ KINDS: dict[str, Kind] = {kind.entity_type: kind for kind in (
     Kind("claim", "报账", "claim", children=(Child("claim_attachment", "claim_id"),), skip=frozenset({"data"})),
     Kind("expenditure", "支出", "expenditure"),
     Kind("asset", "资产", "asset"),
+    Kind("evaluation", "绩效自评", "evaluation", children=(Child("evaluation_item", "evaluation_id"),)),
     Kind("user", "用户", "user_account", children=(Child("role_grant", "user_id"), Child("user_key", "user_id")),
          skip=frozenset({"failed_logins", "locked_until", "certificate"})),
     Kind("setting", "设置", "setting", key="key"),

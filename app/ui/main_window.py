@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         self.reports_action = a("报表中心(&R)…", self.open_reports, "Ctrl+P")
         self.sheet_action = a("打印本项目双签审批表(&S)…", self.print_sheet, "Ctrl+Shift+P")
         self.check_sheet_action = a("核对纸质审批表(&V)…", self.check_sheet)
+        self.evaluation_action = a("绩效自评(&E)…", self.open_evaluation)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
@@ -214,7 +215,7 @@ class MainWindow(QMainWindow):
         town_menu.addAction(self.category_action)
 
         report_menu = self.menuBar().addMenu("报表(&R)")
-        report_menu.addAction(self.reports_action)
+        report_menu.addActions([self.reports_action, self.evaluation_action])
         report_menu.addSeparator()
         report_menu.addActions([self.sheet_action, self.check_sheet_action])
 
@@ -613,6 +614,11 @@ class MainWindow(QMainWindow):
         from app.ui.report_centre import ReportCentre
 
         ReportCentre(self.engine, self._region_code(), self).exec()
+
+    def open_evaluation(self) -> None:
+        from app.ui.evaluation_dialog import EvaluationDialog
+
+        EvaluationDialog(self.engine, self.login, self._region_code(), self).exec()
 
     def print_sheet(self) -> BackgroundOp | None:
         from app.ui.report_centre import save_sheets

@@ -97,7 +97,8 @@ def test_every_return_previews_on_the_demo(qtbot, demo_engine, name, monkeypatch
 
 def test_the_report_menu_opens_it_on_the_selected_region(window):
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "报表(&R)")
-    assert [a.text() for a in menu.actions()] == ["报表中心(&R)…", "", "打印本项目双签审批表(&S)…", "核对纸质审批表(&V)…"]
+    assert [a.text() for a in menu.actions()] == ["报表中心(&R)…", "绩效自评(&E)…", "", "打印本项目双签审批表(&S)…",
+                                                "核对纸质审批表(&V)…"]
     seen: list[str] = []
 
     def answer():
