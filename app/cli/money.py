@@ -14,7 +14,7 @@ from app.cli.common import (Passwords, acting, as_user, group, login, number, pa
 from app.models import ClaimStatus, Fund, FundPlan, FundSource, Money, PlanStatus, Town
 from app.services import regions
 from app.services.errors import InputError
-from app.services.money import assets, factor, funds, payments, plans
+from app.services.money import assets, factor, funds, payments, plans, reported, spending_returns
 from app.services.projects import get_project
 
 
@@ -94,6 +94,30 @@ def cmd_allocation_import(args: argparse.Namespace) -> None:
             print(f"试导入通过：{len(done)} 笔下达均可导入，未作任何改动。去掉 --dry-run 正式导入。")
             return
     print(f"已导入 {len(done)} 笔下达。")
+
+
+@as_user
+def cmd_report_spending(session, user, args, _password) -> None:
+    fund = funds.find_fund(session, args.fund)
+    figure = reported.report_spending(session, user, fund.id, args.region, parse_date(args.as_of), wan(args.spent),
+                                      args.source)
+    region = regions.find_region(session, figure.region_code)
+    print(f"已登记{region.name}截至 {figure.as_of} 上报的支出数 {figure.spent.format_wan(2)} 万元（{fund.name}）。")
+
+
+@as_user
+def cmd_import_spending(session, user, args, _password) -> None:
+    fund = funds.find_fund(session, args.fund)
+    done = spending_returns.import_spending_returns(session, user, fund.id, args.files, dry_run=args.dry_run)
+    for entry in done:
+        figure = entry.figure
+        was = "" if entry.replaced is None else f"（替换原登记的 {entry.replaced.format_wan(2)} 万元）"
+        print(f"  {figure.file}：{figure.region.name}截至 {figure.as_of} 支出 {figure.spent.format_wan(2)} 万元"
+              f"，{figure.lines} 行合计无误{was}")
+    if args.dry_run:
+        print(f"试导入通过：{len(done)} 份支出情况表均可导入，未作任何改动。去掉 --dry-run 正式导入。")
+    else:
+        print(f"已导入 {len(done)} 份支出情况表的上报支出数。")
 
 
 # ---------------------------------------------------------------- 资金安排
@@ -305,6 +329,17 @@ def add_commands(commands, command, parser_class) -> None:
     arrive.add_argument("--date", help="到位日期（默认今天）")
     arrive.add_argument("--voucher", help="到位凭证号")
     arrive.add_argument("--note", default="", help="备注")
+    rep = acting(command("report-spending", cmd_report_spending, "登记下一级上报的支出数（截至基准日，万元）", fund))
+    rep.add_argument("--fund", required=True, help="资金编号或名称")
+    rep.add_argument("--region", required=True, help="上报地区代码（市 4 位、县 6 位）")
+    rep.add_argument("--as-of", required=True, help="基准日，如 2023-06-30")
+    rep.add_argument("--spent", required=True, help="支出数（万元）")
+    rep.add_argument("--source", default="", help="来源，如 报表名称或文号")
+    imps = acting(command("import-spending", cmd_import_spending,
+                          "导入下一级报来的支出情况表（表2-2 xlsx，可多个）：登记各表合计支出数", fund))
+    imps.add_argument("files", type=Path, nargs="+", help="表2-2 xlsx 文件")
+    imps.add_argument("--fund", required=True, help="资金编号或名称")
+    imps.add_argument("--dry-run", action="store_true", help="只检查，不导入")
     allocation = group(commands, parser_class, "allocation", "批量导入下达")
     imp = acting(command("import", cmd_allocation_import,
                          "从 xlsx 导入下达（表头：区划代码、金额（万元）、文号、下达日期、备注）", allocation))

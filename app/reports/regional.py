@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import Money, rate
 from app.reports.figures import region_figures
 from app.reports.request import Request, as_of, date_text, fund_of, regional_scope
-from app.reports.table import AMOUNT, COUNT, RATE, TEXT, TOTAL, Column, Merge, Row, Table
+from app.reports.table import AMOUNT, COUNT, RATE, TEXT, TOTAL, Column, Merge, Row, Table, amount_value
 from app.services.regions import RegionRef
 
 
@@ -42,6 +42,9 @@ def _regional(session: Session, request: Request, *, name: str, title: str, spen
     if spending:
         heading.append(f"基准日：{date_text(day)}")
         notes += _reported_note(lines)
+    if any(amount_value(Money.total(column), amount) != sum(amount_value(value, amount) for value in column)
+           for column in [[line.budget for line in lines]] + ([[line.spent for line in lines]] if spending else [])):
+        notes.append("说明：金额按四舍五入列示，合计与各行之和的尾差系四舍五入所致（合计按未经四舍五入的金额计算）。")
     return Table(name, title.format(year=request.year), columns, [header], rows,
                  merges=[Merge(1, 0, cols=2)], heading=heading, notes=notes)
 

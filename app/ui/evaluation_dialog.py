@@ -80,7 +80,7 @@ class EvaluationDialog(QDialog):
 
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(HEADERS)
-        for column, width in zip(range(7), (300, 60, 60, 110, 110, 50, 260)):
+        for column, width in zip(range(7), (400, 56, 56, 110, 100, 48, 240)):
             self.tree.setColumnWidth(column, width)
         self.tree.itemChanged.connect(self._changed)
         self.status = QLabel()
@@ -170,6 +170,8 @@ class EvaluationDialog(QDialog):
     def _node(self, item: evaluation.ItemInput) -> QTreeWidgetItem:
         node = QTreeWidgetItem([item.name, "", "", item.target_text, item.actual_text,
                                 evaluation.points_text(item.deduction) if item.deduction else "", item.reason])
+        node.setToolTip(NAME, item.name)
+        node.setToolTip(REASON, item.reason)
         node.setData(WEIGHT, HAND, item.weight)
         node.setData(ACTUAL, MEASURE, item.measure)
         if self.may_save:

@@ -1,9 +1,11 @@
 """The money windows on the demo database, driven through their widgets: 资金与下达 (the tree, a county
-→ town 下达 and its 到位), 年度资金安排 (read-only when signed, a revision edited with the 因素法 and
+→ town 下达 and its 到位, a county's reported 支出数 typed or read from its 表2-2), 年度资金安排 (read-only when signed, a revision edited with the 因素法 and
 signed), 报账 and 支付审核 (a claim filed by the town, paid or rejected by county finance), 项目调整
 (drafted in the editor, signed, approved) and the 资产台账 — each checked against the database."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from openpyxl import Workbook
@@ -12,14 +14,17 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from sqlalchemy import func, select
 
 from app.models import (Allocation, AmendmentStatus, Claim, ClaimStatus, FundPlan, Money, PlanStatus, Project,
-                        ProjectAmendment, ProjectStatus, SupportMethod, Town, User)
+                        ProjectAmendment, ProjectStatus, ReportedSpending, SupportMethod, Town, User)
+from app.reports.export import export
+from app.reports.request import Request
+from app.reports.returns import RETURNS
 from app.services import demo, verify
 from app.services.content import project_content
 from app.services.database import unit_of_work
 from app.ui.amendment_dialog import AmendmentDialog
 from app.ui.assets_dialog import AssetsDialog
 from app.ui.claims_dialog import ClaimForm, ClaimsDialog, PayForm, RejectForm
-from app.ui.funds_dialog import AllocateForm, ArrivalForm, FundsDialog
+from app.ui.funds_dialog import AllocateForm, ArrivalForm, FundsDialog, ReportedForm
 from app.ui.login import Login
 from app.ui.plan_dialog import PlanDialog, SignPlanForm
 from app.ui.project_editor import ProjectEditor
@@ -256,3 +261,36 @@ def test_asset_register(qtbot, demo_engine):
     dialog.show()
     assert dialog.table.rowCount() > 0 and "资产" in dialog.summary.text()
     assert all(dialog.table.item(r, 4).text().endswith("股份经济合作社") for r in range(dialog.table.rowCount()))
+
+
+def test_the_city_records_what_its_county_reported(qtbot, demo_engine, warnings, monkeypatch, tmp_path):
+    dialog = FundsDialog(demo_engine, login_as(demo_engine, "市财政"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    county = dialog.tree.topLevelItem(0).child(0)
+    assert county.text(5).endswith("（2023-06-30）")  # the demo's half-year figure
+    assert dialog.report_button.isVisible() and dialog.import_button.isVisible()
+
+    def report(form: ReportedForm):
+        form.region.setCurrentIndex(form.region.findData("441624"))
+        form.amount.setText("三千")
+        form.accept()  # not an amount: refused inline
+        assert form.isVisible() and "金额" in form.error.text()
+        form.amount.setText("3000")
+        form.source.setText("电话报数")
+        form.accept()
+    in_modal(ReportedForm, report)
+    qtbot.mouseClick(dialog.report_button, Qt.MouseButton.LeftButton)
+    assert dialog.tree.topLevelItem(0).child(0).text(5).startswith("3,000.00（")
+
+    path = tmp_path / "和平县表2-2.xlsx"
+    with unit_of_work(demo_engine) as session:
+        export(RETURNS["spending"].tables(session, Request("441624", 2023, "2", date(2023, 9, 30)))[0], path)
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a, **k: asked.append(text)
+                        or QMessageBox.StandardButton.Ok)
+    assert dialog.import_returns([path])
+    assert "和平县：截至 2023-09-30 支出" in asked[0] and warnings == []
+    with unit_of_work(demo_engine) as session:
+        days = session.scalars(select(ReportedSpending.as_of).where(ReportedSpending.region_code == "441624"))
+        assert date(2023, 9, 30) in set(days)

@@ -12,23 +12,17 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Money, ReportedSpending, User
+from app.models import Fund, Money, ReportedSpending, User
 from app.services import audit, text
 from app.services.dates import act_date
 from app.services.errors import InputError
 from app.services.money.funds import require_finance, get_fund, issuing_region
-from app.services.regions import find_region
+from app.services.regions import RegionRef, find_region
 
 
 def report_spending(session: Session, user: User, fund_id: int, region_code: str, as_of: date, spent: Money,
                     source: str = "", today: date | None = None) -> ReportedSpending:
-    fund = get_fund(session, fund_id)
-    region = find_region(session, region_code)
-    keeper = issuing_region(session, fund, region)
-    require_finance(session, user, keeper, f"登记{region.name}上报的支出数")
-    if spent.fen < 0:
-        raise InputError("上报支出数不能为负数。", "negative reported spending")
-    act_date(as_of, "基准", not_before=fund.issued_on, since="资金下达日期", today=today)
+    fund, region = check_report(session, user, fund_id, region_code, as_of, spent, today)
     source = text.line(source, "来源", ReportedSpending.source)
     figure = session.scalar(select(ReportedSpending).where(
         ReportedSpending.fund_id == fund.id, ReportedSpending.region_code == region.code,
@@ -43,6 +37,19 @@ def report_spending(session: Session, user: User, fund_id: int, region_code: str
                  after={"fund": fund.uuid, "region": region.code, "as_of": as_of.isoformat(), "spent": spent.fen,
                         "source": source})
     return figure
+
+
+def check_report(session: Session, user: User, fund_id: int, region_code: str, as_of: date, spent: Money,
+                 today: date | None = None) -> tuple[Fund, RegionRef]:
+    """Refuse what `report_spending` would refuse, changing nothing."""
+    fund = get_fund(session, fund_id)
+    region = find_region(session, region_code)
+    keeper = issuing_region(session, fund, region)
+    require_finance(session, user, keeper, f"登记{region.name}上报的支出数")
+    if spent.fen < 0:
+        raise InputError("上报支出数不能为负数。", "negative reported spending")
+    act_date(as_of, "基准", not_before=fund.issued_on, since="资金下达日期", today=today)
+    return fund, region
 
 
 def reported_by_region(session: Session, fund_id: int, codes: list[str], as_of: date) -> dict[str, tuple[Money, date]]:
