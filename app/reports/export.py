@@ -26,7 +26,7 @@ def export(table: Table | list[Table], path: Path, fmt: str | None = None) -> Pa
     from app.reports.xlsx import write_xlsx
 
     fmt = format_of(path, fmt)
-    return _write(lambda target: (write_xlsx if fmt == "xlsx" else write_pdf)(table, target), path, fmt)
+    return write_file(lambda target: (write_xlsx if fmt == "xlsx" else write_pdf)(table, target), path, fmt)
 
 
 def export_sheets(sheets: list, path: Path) -> Path:
@@ -35,10 +35,12 @@ def export_sheets(sheets: list, path: Path) -> Path:
 
     if not sheets:
         raise InputError("没有要打印审批表的项目。", "no sheets")
-    return _write(lambda target: write_sheets(sheets, target), path, "pdf")
+    return write_file(lambda target: write_sheets(sheets, target), path, "pdf")
 
 
-def _write(write, path: Path, fmt: str) -> Path:
+def write_file(write, path: Path, fmt: str) -> Path:
+    """`write(partial)` into a temporary file beside `path` (given the `fmt` suffix if it lacks it), then
+    put in its place; file-system failures said in Chinese."""
     path = path if path.suffix.lower() == f".{fmt}" else path.with_name(f"{path.name}.{fmt}")
     if not path.parent.is_dir():
         raise InputError(f"文件夹“{path.parent}”不存在，请先建立或另选位置。", f"no folder {path.parent}")

@@ -33,8 +33,11 @@ class Column:
     minimal: bool = False
     centred: bool = False
     left_aligned: bool = False  # long text (a target's or a task's wording) reads better from the left
+    figures: bool = False       # text that holds figures ("1,200.00", a list as shown): right-aligned too
 
     def right_aligned(self, value: Any) -> bool:
+        if self.figures:
+            return True
         return self.kind in (COUNT, AMOUNT, RATE, SCORE, SCORE_RATE) and not self.centred and not isinstance(value, str)
 
 

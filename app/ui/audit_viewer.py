@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Iterator
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from app.models import AuditEvent, User
 from app.services import audit, audit_display
 from app.services.database import unit_of_work
+from app.ui.list_export import add_export_menu
 from app.ui.table_model import HeaderedTableModel, Index
 
 HEADERS = ("时间", "操作人", "操作", "对象", "原因", "变更")
@@ -132,6 +133,20 @@ class AuditTableModel(HeaderedTableModel):
     def row(self, row: int) -> AuditRow:
         return self._rows[row]
 
+    def export_count(self) -> int:
+        return self.total
+
+    def export_rows(self) -> Iterator[list]:
+        """Every event that passes the filter, newest first, a page at a time (not only the loaded pages)."""
+        args, before = self._filter.query_args(), None
+        while True:
+            with unit_of_work(self._engine) as session:
+                rows = self._page(session, args, before)
+            yield from (list(row.cells()) for row in rows)
+            if len(rows) < self.page_size:
+                return
+            before = rows[-1].id
+
     # -- Qt model interface ----------------------------------------------------------------
     def row_count(self) -> int:
         return len(self._rows)
@@ -189,6 +204,7 @@ class AuditDialog(QDialog):
         self.filter.setClearButtonEnabled(True)
         self.refresh_button = _button("刷新(&R)")
         self.table = QTableView()
+        add_export_menu(self.table, lambda: self.windowTitle())
         self.details = QPlainTextEdit()
         self.status = QLabel()
         self.more_button = _button("加载更多(&M)")

@@ -16,6 +16,7 @@ from app.services import ledger
 from app.services.database import unit_of_work
 from app.services.regions import RegionRef
 from app.ui.ledger_model import LedgerTableModel, TownLedgerModel
+from app.ui.list_export import add_export_menu
 
 PROJECT_MODE, TOWN_MODE = 0, 1
 LISTED_TEXT = "、".join(status.label for status in ledger.LISTED)
@@ -72,6 +73,9 @@ class LedgerView(QWidget):
         self.project_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.project_table.setSortingEnabled(True)
         self.town_table = _table(self.town_model)
+        for table, view in ((self.project_table, "按项目"), (self.town_table, "按镇")):
+            add_export_menu(table, lambda view=view: f"资金台账（{view}，{self._region.name if self._region else ''}，"
+                                                     f"截至{self.as_of.date().toString('yyyy-MM-dd')}）")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.project_table)
         self.stack.addWidget(self.town_table)

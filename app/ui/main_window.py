@@ -28,6 +28,7 @@ from app.services.project_sheet import ProjectSheet, project_sheet
 from app.services.security import Action
 from app.services.settings import HOME_REGION, get_setting
 from app.ui.ledger_view import PROJECT_MODE, LedgerView
+from app.ui.list_export import add_export_menu, export_list
 from app.ui.login import ChangePasswordDialog, Login, sign_in
 from app.ui.ops import BackgroundOp, run_now, stop_background_ops
 from app.ui.project_model import ProjectTableModel, WorkListModel
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold; padding: 2px 0;")
         self.model = ProjectTableModel(engine, self)
         self.table = _project_table(self.model, sortable=True)
+        add_export_menu(self.table, lambda: f"项目清单（{self.model.region.name}）")
         self.counts = QLabel()
         self.statusBar().addPermanentWidget(self.counts)
 
@@ -182,10 +184,14 @@ class MainWindow(QMainWindow):
         self.sheet_action = a("打印本项目双签审批表(&S)…", self.print_sheet, "Ctrl+Shift+P")
         self.check_sheet_action = a("核对纸质审批表(&V)…", self.check_sheet)
         self.evaluation_action = a("绩效自评(&E)…", self.open_evaluation)
+        self.export_list_action = a("导出当前列表为 Excel(&E)…", lambda: self.export_current("xlsx"), "Ctrl+Shift+E")
+        self.print_list_action = a("打印当前列表(&T)…", lambda: self.export_current("pdf"))
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
         file_menu.addActions([self.switch_action, self.passwd_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.export_list_action, self.print_list_action])
         file_menu.addSeparator()
         file_menu.addAction(self.refresh_action)
         quit_action = QAction("退出(&X)", self, shortcut=QKeySequence.StandardKey.Quit)
@@ -297,6 +303,7 @@ class MainWindow(QMainWindow):
         for box in boxes:
             model = WorkListModel(self.engine, self._box_source(box), self)
             table = _project_table(model, sortable=False)
+            add_export_menu(table, lambda box=box: f"{box.label}（{self.login.display_name}）")
             self._watch(table)
             self.work_lists[box] = (model, table)
             self.tabs.insertTab(len(self.work_lists), table, box.label)
@@ -319,6 +326,11 @@ class MainWindow(QMainWindow):
         if widget is self.ledger:
             return self.ledger.project_table
         return widget if isinstance(widget, QTableView) else self.table
+
+    def export_current(self, fmt: str) -> Path | None:
+        """The list on screen (the ledger in the view it shows) as Excel or PDF."""
+        table = self.ledger.stack.currentWidget() if self.tabs.currentWidget() is self.ledger else self.current_table()
+        return export_list(self, table.model(), table.export_title(), fmt)
 
     def current_project_id(self) -> int | None:
         if self.tabs.currentWidget() is self.ledger and self.ledger.current_mode() != PROJECT_MODE:

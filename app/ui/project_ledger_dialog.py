@@ -18,6 +18,7 @@ from app.services.ledger import ExpenditureLine, ProjectBalance
 from app.services.security import Action
 from app.ui.expenditure_dialog import ERROR_STYLE, ExpenditureDialog, balance_text, heading_html
 from app.ui.ledger_model import ExpenditureTableModel
+from app.ui.list_export import add_export_menu
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
 
@@ -89,6 +90,7 @@ class ProjectLedgerDialog(QDialog):
         self.heading.setWordWrap(True)
         self.model = ExpenditureTableModel(self)
         self.table = QTableView()
+        add_export_menu(self.table, lambda: self.windowTitle())
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

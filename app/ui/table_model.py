@@ -4,7 +4,7 @@ hold and what a cell shows. `cached_row` is the block-at-a-time reading of the i
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from sqlalchemy import Engine
@@ -31,6 +31,15 @@ class HeaderedTableModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.headers)
+
+    def export_count(self) -> int:
+        """How many rows `export_rows` yields (a paging model: all that match, not only those loaded)."""
+        return self.row_count()
+
+    def export_rows(self) -> Iterator[list]:
+        """Every row under the current filter and order, as shown (a lazy model reads block by block)."""
+        for row in range(self.row_count()):
+            yield [self.data(self.index(row, column)) or "" for column in range(len(self.headers))]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole:
