@@ -1,5 +1,5 @@
 """Any list the program shows (projects, work lists, the ledger in both views, payments, the audit log)
-as a file: Excel streamed row by row (openpyxl's write-only mode: memory stays flat however long the
+as a file: Excel streamed row by row (app.reports.xlsx_stream: memory stays flat however long the
 list), or a PDF through the returns' own writer for lists short enough to print.
 
 The rows come as the list shows them, in its current filter and order. A cell that is a formatted
@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Sequence
 
 from app.reports.export import write_file
 from app.reports.table import TEXT, Column, Row, Table
+from app.reports.xlsx_stream import SheetWriter
 from app.services.errors import InputError
 
 PDF_LIMIT = 5_000   # rows: a longer list is an Excel job, not a print job
@@ -26,8 +27,10 @@ Progress = Callable[[int], None]  # rows written so far; may raise to cancel
 
 def cell_value(text) -> tuple[object, str]:
     """(value, number format) for one displayed cell."""
-    if not isinstance(text, str):
+    if isinstance(text, (int, Decimal)) and not isinstance(text, bool):
         return text, "General"
+    if not isinstance(text, str):
+        return ("" if text is None else str(text)), "@"
     if _AMOUNT.fullmatch(text):
         decimals = len(text.rsplit(".", 1)[1])
         return Decimal(text.replace(",", "")), "#,##0." + "0" * decimals
@@ -39,54 +42,18 @@ def cell_value(text) -> tuple[object, str]:
 def write_list_xlsx(path: Path, title: str, headers: Sequence[str], rows: Iterable[Sequence],
                     progress: Progress | None = None) -> Path:
     """The list as one sheet: the title, the header row (repeated on every printed page, frozen), the rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.worksheet.worksheet import Worksheet
-
     def write(target: Path) -> None:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(title=re.sub(r"[\[\]:*?/\\]", "", title)[:31] or "清单")
-        sheet.freeze_panes = "A3"
-        sheet.print_title_rows = "2:2"
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        sheet.page_setup.fitToWidth = 1
-        for n, header in enumerate(headers):
-            sheet.column_dimensions[_letter(n)].width = max(10, min(40, 2 * len(header) + 4))
-        heading = WriteOnlyCell(sheet, title)
-        heading.font = Font(bold=True, size=14)
-        sheet.append([heading])
-        bold = Font(bold=True)
-        header_cells = []
-        for header in headers:
-            cell = WriteOnlyCell(sheet, header)
-            cell.font, cell.alignment = bold, Alignment(horizontal="center")
-            header_cells.append(cell)
-        sheet.append(header_cells)
-        try:
+        widths = [max(10, min(40, 2 * len(header) + 4)) for header in headers]
+        with SheetWriter(target, re.sub(r"[\[\]:*?/\\']", "", title)[:31] or "清单", widths) as sheet:
+            sheet.row([title], style=1)
+            sheet.row(list(headers), style=2)
             for done, row in enumerate(rows, 1):
-                cells = []
-                for text in row:
-                    value, number_format = cell_value(text)
-                    cell = WriteOnlyCell(sheet, value if value != "" else None)
-                    if number_format != "General":
-                        cell.number_format = number_format
-                    cells.append(cell)
-                sheet.append(cells)
+                values, formats = zip(*(cell_value(text) for text in row)) if row else ((), ())
+                sheet.row(list(values), list(formats))
                 if progress is not None and done % 1000 == 0:
                     progress(done)
-        except BaseException:
-            sheet.close()  # cancelled or failed: the sheet's temporary file is closed, nothing left open
-            raise
-        book.save(target)
 
     return write_file(write, path, "xlsx")
-
-
-def _letter(n: int) -> str:
-    from openpyxl.utils import get_column_letter
-    return get_column_letter(n + 1)
 
 
 def write_list_pdf(path: Path, title: str, headers: Sequence[str], rows: Iterable[Sequence],

@@ -5,12 +5,14 @@ libreoffice-calc-nogui`)."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 
 import pytest
 
 from app.reports.export import export
+from app.reports.listing import write_list_xlsx
 from app.reports.returns import RETURNS, Request
 from app.reports.table import cell_text
 from app.services import database
@@ -32,3 +34,19 @@ def test_spending_xlsx_converts_in_libreoffice(demo_engine, tmp_path):
     assert total[-3:] == [cell_text(value, column) for value, column in zip(table.rows[0].cells[2:], table.columns[2:])]
     for row in table.rows[1:]:
         assert row.cells[1] in text
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: apt install libreoffice-calc-nogui")
+def test_a_streamed_list_converts_in_libreoffice(tmp_path):
+    """The list writer's own SpreadsheetML (app.reports.xlsx_stream): text with XML's special characters
+    and a control code, amounts and rates as numbers, read back by LibreOffice as CSV (UTF-8)."""
+    rows = [["A&B <公司>", "1,234.50", "56.09%", "441624100"], ["换行\x07字符", "-0.01", "100.00%", ""]]
+    xlsx = write_list_xlsx(tmp_path / "清单.xlsx", "测试清单", ["名称", "金额", "比率", "代码"], rows)
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,false,false,false", "--outdir", str(tmp_path),
+                    str(xlsx)], check=True, capture_output=True, timeout=180)
+    lines = (tmp_path / "清单.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("测试清单") and lines[1] == "名称,金额,比率,代码"
+    # numbers come back as numbers: 1234.5 (text would keep "1,234.50"), rates as percentages (1 as "100%")
+    assert list(csv.reader(lines[2:])) == [["A&B <公司>", "1234.5", "56.09%", "441624100"],
+                                           ["换行字符", "-0.01", "100%", ""]]

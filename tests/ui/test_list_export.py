@@ -32,7 +32,9 @@ def test_the_project_list_in_its_sort_order(window, tmp_path):
     assert [row[0] for row in body] == [model.data(model.index(n, 0)) for n in range(model.rowCount())]
     amounts = [row[4] for row in body]
     assert all(isinstance(value, (int, float)) for value in amounts) and amounts == sorted(amounts, reverse=True)
-    assert load_workbook(written).active.cell(3, 5).number_format == "#,##0.00"
+    sheet = load_workbook(written).active
+    assert sheet.cell(3, 5).number_format == "#,##0.00" and sheet.cell(3, 1).font.b is False
+    assert sheet.freeze_panes == "A3" and sheet.print_title_rows == "$2:$2" and sheet.cell(2, 1).font.b
     assert "已导出" in window.statusBar().currentMessage()
     assert [a.text() for a in window.table.actions()] == ["导出 Excel（当前筛选和排序，全部行）…", "打印/导出 PDF…"]
 
