@@ -107,7 +107,8 @@ class SheetWriter:
         self._put('</sheetData><pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
                   '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>')
         self._sheet.close()
-        name = _text(self.name)
+        name = escape(_BAD_XML.sub("", self.name), {'"': "&quot;"})  # an attribute value
+        reference = _text(self.name.replace("'", "''"))                # a quoted sheet name in a formula
         parts = {
             "[Content_Types].xml":
                 '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -130,7 +131,7 @@ class SheetWriter:
                 '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
                 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
                 f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets>'
-                f'<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">\'{name}\'!$2:$2'
+                f'<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">\'{reference}\'!$2:$2'
                 '</definedName></definedNames></workbook>',
             "xl/_rels/workbook.xml.rels":
                 '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

@@ -192,6 +192,8 @@ def weights(scheme: Scheme, items: list[ItemInput] | list[EvaluationItem]) -> li
     parents = outline_parents(levels)
     result: list[int | None] = [item.weight for item in items]
     firsts = [n for n, level in enumerate(levels) if level == 1]
+    if len(firsts) != len(scheme.levels):
+        raise InputError(f"“{scheme.label}”有 {len(scheme.levels)} 个一级指标，现有 {len(firsts)} 个。", "level-1 count")
     for n, level1 in zip(firsts, scheme.levels):
         if result[n] is None:
             result[n] = level1.weight
@@ -335,10 +337,10 @@ def measure(session: Session, key: str, fund: Fund, region: RegionRef, as_of: da
         return _percent(spending_rate(session, fund, region, as_of))
     if key in ("towns_with_plan", "industry_towns"):
         purpose = PurposeCategory.planning if key == "towns_with_plan" else PurposeCategory.industry
-        return str(session.scalar(_projects(fund, region, select(func.count(distinct(Project.town_id))))
+        return str(session.scalar(_projects(fund, region, as_of, select(func.count(distinct(Project.town_id))))
                                   .where(Project.purpose_category == purpose)))
     if key == "completed_in_time":
-        due = _projects(fund, region, select(Project.ends_on, Project.completed_on)).where(
+        due = _projects(fund, region, as_of, select(Project.ends_on, Project.completed_on)).where(
             Project.ends_on.is_not(None), Project.ends_on <= as_of)
         rows = session.execute(due).all()
         if not rows:
@@ -346,8 +348,8 @@ def measure(session: Session, key: str, fund: Fund, region: RegionRef, as_of: da
         on_time = sum(1 for ends_on, completed_on in rows if completed_on is not None and completed_on <= ends_on)
         return _percent(Decimal(on_time) / Decimal(len(rows)))
     if key == "upkeep_per_town":
-        towns = session.scalar(_projects(fund, region, select(func.count(distinct(Project.town_id)))))
-        upkeep = session.scalar(_projects(fund, region, select(sum_fen(Asset.upkeep_yearly))
+        towns = session.scalar(_projects(fund, region, as_of, select(func.count(distinct(Project.town_id)))))
+        upkeep = session.scalar(_projects(fund, region, as_of, select(sum_fen(Asset.upkeep_yearly))
                                           .select_from(Asset).join(Project, Project.id == Asset.project_id))
                                 .where(Asset.handed_over_on <= as_of))
         if not towns:
@@ -363,9 +365,10 @@ def spending_rate(session: Session, fund: Fund, region: RegionRef, as_of: date) 
     return rate(Money.total(line.spent for line in lines), Money.total(line.budget for line in lines))
 
 
-def _projects(fund: Fund, region: RegionRef, query):
-    """`query` narrowed to the fund's listed projects in the region."""
-    return query.where(Project.fund_id == fund.id, Project.status.in_(LISTED),
+def _projects(fund: Fund, region: RegionRef, as_of: date, query):
+    """`query` narrowed to the fund's projects in the region that were in the library by the 基准日 (and
+    are still listed), so a signed evaluation's 完成值 do not move with later approvals."""
+    return query.where(Project.fund_id == fund.id, Project.status.in_(LISTED), Project.approved_on <= as_of,
                        Project.town_id.in_(towns_in(select(Town.id), region)))
 
 

@@ -38,6 +38,8 @@ def items_from_rows(scheme_key: str, rows: Iterable[dict[str, str]]) -> list[Ite
         names = [(row.get(column) or "").strip() for column in FORM_HEADER[:3]]
         if not any(names):
             continue
+        if names[2] and not names[1]:
+            raise InputError(f"第 {n} 行填了三级指标“{names[2]}”，却没有填它所属的二级指标。", "level 3 without level 2")
         level1 = _level1(scheme, names[0], n)
         path = [level1.name] + [name for name in names[1:] if name]
         for depth, name in enumerate(path[:-1]):  # the groups above it, unless the row before opened them
@@ -65,7 +67,8 @@ def _level1(scheme: Scheme, name: str, line: int) -> Level1:
 
 
 def form_rows(items: list[EvaluationItem] | list[ItemInput]) -> list[list[str]]:
-    """An evaluation's items as the form lists them (one row per scored indicator), to edit and import again."""
+    """An evaluation's items as the form lists them (one row per scored indicator, and one for a group
+    whose weight was set by hand, ahead of its items), to edit and import again."""
     items = list(items)
     parents = set(p for p in outline_parents([item.level for item in items]) if p is not None)
     names: list[str] = ["", "", ""]
@@ -73,6 +76,8 @@ def form_rows(items: list[EvaluationItem] | list[ItemInput]) -> list[list[str]]:
     for n, item in enumerate(items):
         names[item.level - 1:] = [item.name] + [""] * (3 - item.level)
         if n in parents:
+            if item.weight is not None:
+                rows.append(names[:3] + ["", points_text(item.weight), "", "", "", ""])
             continue
         rows.append(names[:3] + [item.target_text, "" if item.weight is None else points_text(item.weight),
                                  item.actual_text, MEASURES.get(item.measure, ""),
@@ -83,8 +88,9 @@ def form_rows(items: list[EvaluationItem] | list[ItemInput]) -> list[list[str]]:
 def read_form(path: str | Path) -> list[dict[str, str]]:
     """The form's rows (a CSV in UTF-8, or the first sheet of a workbook with the header in any row)."""
     path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        return read_rows(path, FORM_HEADER)
+    if path.suffix.lower() != ".xlsx":  # a text written out as '=… (so Excel keeps it text) comes back as =…
+        return [{key: value[1:] if value.startswith("'=") else value for key, value in row.items()}
+                for row in read_rows(path, FORM_HEADER)]
     rows = sheet_rows(path)
     for n, row in enumerate(rows):
         if tuple(_cell(value) for value in row[:len(FORM_HEADER)]) == FORM_HEADER:
@@ -120,13 +126,15 @@ def write_form(path: str | Path, rows: list[list[str]]) -> Path:
         for line in sheet.iter_rows(min_row=2):
             for cell in line:
                 cell.number_format = "@"  # text: 100% and 3.40 stay as typed
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # "=100%" is a target's text, never a formula
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         book.save(path)
         return path
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(FORM_HEADER)
-        writer.writerows(rows)
+        writer.writerows([f"'{cell}" if str(cell).startswith("=") else cell for cell in row] for row in rows)
     return path
 
 

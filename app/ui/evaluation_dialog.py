@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QMessageBox, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
-                               QWidget)
+                               QLineEdit, QMessageBox, QPushButton, QStyledItemDelegate, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
 from sqlalchemy import Engine
 
 from app import APP_NAME
@@ -43,6 +43,15 @@ def _regions(engine: Engine, login: Login | None, current: str) -> list[tuple[st
             region = find_region(session, current if len(current) in (2, 4, 6) else PROVINCE_CODE)
             found = [(region.code, region.name)]
     return found
+
+
+class _Cells(QStyledItemDelegate):
+    """No editor for 得分 (computed) nor for a 完成值 the program computes."""
+
+    def createEditor(self, parent, option, index):
+        if index.column() == SCORE or (index.column() == ACTUAL and index.data(MEASURE)):
+            return None
+        return super().createEditor(parent, option, index)
 
 
 class EvaluationDialog(QDialog):
@@ -82,6 +91,7 @@ class EvaluationDialog(QDialog):
         self.tree.setHeaderLabels(HEADERS)
         for column, width in zip(range(7), (400, 56, 56, 110, 100, 48, 240)):
             self.tree.setColumnWidth(column, width)
+        self.tree.setItemDelegate(_Cells(self.tree))
         self.tree.itemChanged.connect(self._changed)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -120,7 +130,7 @@ class EvaluationDialog(QDialog):
         self.fund.currentIndexChanged.connect(self.load)
         self.region.currentIndexChanged.connect(self.load)
         self.as_of.dateChanged.connect(self._as_of_changed)
-        self.scheme.currentIndexChanged.connect(self._rescore)
+        self.scheme.currentIndexChanged.connect(self._scheme_changed)
         self.load()
 
     # -- loading -----------------------------------------------------------------------------------
@@ -157,6 +167,7 @@ class EvaluationDialog(QDialog):
 
     def _fill(self, items: list[evaluation.ItemInput]) -> None:
         self._filling = True
+        self._scheme_shown = self.scheme.currentData()
         self.tree.clear()
         open_at: dict[int, QTreeWidgetItem] = {}
         for item in items:
@@ -179,6 +190,25 @@ class EvaluationDialog(QDialog):
         for column in (WEIGHT, SCORE, DEDUCTION):
             node.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return node
+
+    def _scheme_changed(self) -> None:
+        """Another scheme has other 一级 items: the indicators are listed again from its template."""
+        if self._filling:
+            return
+        if self.tree.topLevelItemCount() and QMessageBox.question(
+                self, APP_NAME, "更换评分方案后，将按新方案的模板重新列出指标，当前的指标和评分（未保存的）不再保留。继续吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            self._filling = True
+            self.scheme.setCurrentIndex(self.scheme.findData(self._scheme_shown))
+            self._filling = False
+            return
+        scheme = self.scheme.currentData()
+        with unit_of_work(self.engine) as session:
+            fund, region = session.get(Fund, self.fund.currentData()), find_region(session, self.region.currentData())
+            form = [dict(zip(evaluation_form.FORM_HEADER, row))
+                    for row in evaluation_form.template_rows(session, fund, region, scheme)]
+        self._fill(evaluation_form.items_from_rows(scheme, form))
+        self._rescore()
 
     def _as_of_changed(self) -> None:
         if not self._filling:

@@ -50,3 +50,10 @@ def test_a_streamed_list_converts_in_libreoffice(tmp_path):
     # numbers come back as numbers: 1234.5 (text would keep "1,234.50"), rates as percentages (1 as "100%")
     assert list(csv.reader(lines[2:])) == [["A&B <公司>", "1234.5", "56.09%", "441624100"],
                                            ["换行字符", "-0.01", "100%", ""]]
+
+
+def test_a_sheet_name_with_quotes_stays_a_valid_workbook(tmp_path):
+    from openpyxl import load_workbook
+    path = write_list_xlsx(tmp_path / "q.xlsx", '项目"甲"的审计记录', ["名称"], [["x"]])
+    book = load_workbook(path)
+    assert book.sheetnames == ['项目"甲"的审计记录'] and book.active["A3"].value == "x"

@@ -203,7 +203,8 @@ def test_the_measures_on_the_demo(demo_engine):
     from app.services.regions import find_region
     with database.unit_of_work(demo_engine) as session:
         fund, region, day = session.get(Fund, 2), find_region(session, "441624"), date(2023, 12, 31)
-        projects = [p for p in session.scalars(select(Project).where(Project.fund_id == 2)) if p.status in LISTED]
+        projects = [p for p in session.scalars(select(Project).where(Project.fund_id == 2))
+                    if p.status in LISTED and p.approved_on and p.approved_on <= day]
         values = {key: evaluation.measure(session, key, fund, region, day) for key in evaluation.MEASURES}
         planning = {p.town_id for p in projects if p.purpose_category is PurposeCategory.planning}
         industry = {p.town_id for p in projects if p.purpose_category is PurposeCategory.industry}
@@ -220,3 +221,27 @@ def test_the_measures_on_the_demo(demo_engine):
         spending = RETURNS["spending"].tables(session, Request("441624", 2023, "2", day))[0]
         assert values["spending_rate"] == spending.text_grid()[1][-1]  # 表2-2's 合计 支出率
         assert session.scalar(select(func.count()).select_from(Town).where(Town.code.startswith("441624"))) >= towns
+
+
+def test_hand_set_group_weights_and_formula_like_text_survive_the_form(east_west, tmp_path):
+    engine, fund_id = east_west
+    items = evaluation_form.items_from_rows("seed", _rows())
+    by_name = {item.name: item for item in items}
+    by_name["数量指标"].weight, by_name["质量指标"].weight = 2000, 1000  # 产出's 40 as 20 + 10 + 10 (时效 split)
+    by_name["时效指标"].target_text = "=当年完成"
+    _save(engine, fund_id, items)
+    with database.unit_of_work(engine) as session:
+        rows = evaluation_form.form_rows(evaluation.evaluation_for(session, fund_id, "44").items)
+    for name in ("form.xlsx", "form.csv"):
+        evaluation_form.write_form(tmp_path / name, rows)
+        again = evaluation_form.items_from_rows("seed", evaluation_form.read_form(tmp_path / name))
+        weights = dict(zip([i.name for i in again], evaluation.weights(evaluation.SCHEMES["seed"], again)))
+        assert (weights["数量指标"], weights["质量指标"], weights["时效指标"]) == (2000, 1000, 1000), name
+        assert weights["帮扶广西10个县"] == 670 and next(i for i in again if i.name == "时效指标").target_text == "=当年完成"
+
+
+def test_a_form_with_a_level_3_under_no_level_2_is_refused():
+    lines = [list(row) for row in SEED_001]
+    lines[2][1] = ""
+    with pytest.raises(InputError, match="第 4 行填了三级指标“帮扶广西10个县”，却没有填它所属的二级指标"):
+        evaluation_form.items_from_rows("seed", _rows(lines))

@@ -6,6 +6,7 @@ user does not receive reports from is refused in Chinese, and nothing is recorde
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -99,3 +100,29 @@ def test_our_own_return_says_when_rounding_leaves_a_difference(demo_engine, tmp_
     with database.unit_of_work(demo_engine) as session:  # the allocation table's rows add up: no such note
         allocation = RETURNS["allocation"].tables(session, Request("441624", 2023, "2", DAY))[0]
     assert not any("四舍五入" in note for note in allocation.notes)
+
+
+def _written(path, total: str, lines: list[str], note: bool = False):
+    """A 表2-2 as another program might write it: short rows, no sheet dimension (app.reports.xlsx_stream)."""
+    from app.reports.xlsx_stream import SheetWriter
+    with SheetWriter(path, "表2-2", [10] * 5) as sheet:
+        for text in ("表2-2 2023年专项资金支出情况表", "资金名称：2023年乡村振兴驻镇帮镇扶村资金（和平县）", "填报单位：和平县",
+                     "基准日：2023年12月31日"):
+            sheet.row([text])
+        sheet.row(["序号", "乡镇", "预算数（万元）", "支出数（万元）", "支出率"])
+        sheet.row(["合计", None, None, Decimal(total)])
+        for n, value in enumerate(lines, 1):
+            sheet.row([n, f"镇{n}", None, Decimal(value)])
+        if note:
+            sheet.row(["注：各镇为上报数"])
+    return path
+
+
+def test_short_rows_and_whole_numbers(demo_engine, tmp_path):
+    with database.unit_of_work(demo_engine) as session:
+        figure = read_spending_return(session, _written(tmp_path / "ok.xlsx", "1000", ["100"] * 10, note=True))
+        assert figure.spent == Money.from_wan(1000) and figure.lines == 10
+        with pytest.raises(InputError, match="合计支出数 1004.90 万元与各行之和 1000.00 万元不符"):
+            read_spending_return(session, _written(tmp_path / "off.xlsx", "1004.9", ["100"] * 10))
+        rounded = ["0.33", "0.33", "0.33"]  # 1 万元 split three ways, each printed to 2 decimals
+        assert read_spending_return(session, _written(tmp_path / "r.xlsx", "1", rounded)).spent == Money.from_wan(1)

@@ -101,3 +101,20 @@ def test_read_only_for_someone_without_a_finance_role(qtbot, demo_engine):
     dialog = _dialog(qtbot, demo_engine, "县审核")
     assert not dialog.save_button.isEnabled() and not dialog.add_button.isEnabled()
     assert dialog.tree.topLevelItemCount() >= 3
+
+
+def test_computed_cells_have_no_editor_and_the_scheme_can_change(qtbot, demo_engine, monkeypatch):
+    from PySide6.QtWidgets import QStyleOptionViewItem
+    dialog = _dialog(qtbot, demo_engine)
+    spending = _node(dialog, "资金支出率")
+    delegate, option = dialog.tree.itemDelegate(), QStyleOptionViewItem()
+
+    def editor(node, column):
+        return delegate.createEditor(dialog.tree.viewport(), option, dialog.tree.indexFromItem(node, column))
+    assert editor(spending, ACTUAL) is None and editor(spending, SCORE) is None
+    assert editor(spending, DEDUCTION) is not None and editor(_node(dialog, "监管有效性"), ACTUAL) is not None
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.scheme.setCurrentIndex(dialog.scheme.findData("national"))
+    assert [dialog.tree.topLevelItem(n).text(NAME) for n in range(dialog.tree.topLevelItemCount())] == [
+        "预算执行率", "产出指标", "效益指标", "满意度指标"]
+    assert "总分 100 分" in dialog.status.text()

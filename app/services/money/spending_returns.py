@@ -49,7 +49,9 @@ class Recorded:
 
 def read_spending_return(session: Session, path: str | Path) -> SpendingReturn:
     path = Path(path)
-    rows = [["" if value is None else value for value in row] for row in sheet_rows(path)]
+    found = sheet_rows(path)
+    width = max((len(row) for row in found), default=0)  # a workbook's rows may stop at their last value
+    rows = [["" if value is None else value for value in row] + [""] * (width - len(row)) for row in found]
     heading = {}
     for row in rows:
         text = str(row[0]) if row else ""
@@ -74,13 +76,15 @@ def read_spending_return(session: Session, path: str | Path) -> SpendingReturn:
             total = _wan(row[column], path, "合计")
         elif str(row[0]).strip().startswith(("填表人", "说明")):
             break
-        else:
+        elif str(row[column]).strip():
             lines.append(_wan(row[column], path, str(row[1] or row[0])))
             places = max(places, _places(row[column]))
     if total is None:
         raise InputError(f"文件“{path.name}”中没有“合计”行。", f"{path}: no 合计")
     added = Money.total(lines)
-    # Each printed row is rounded, so the rows may miss the 合计 by up to half a printed unit each.
+    # A return printed to 2 decimals (as this program prints 表2-2) rounds each row, so the rows may miss
+    # the 合计 by half a 分 of 万元 each; figures with more decimals, by half of their last place.
+    places = max(places, 2)
     slack = Money.from_wan(Decimal(len(lines)) * Decimal(5).scaleb(-places - 1)) if places < 6 else Money(0)
     if abs(added.fen - total.fen) > slack.fen:
         raise InputError(f"文件“{path.name}”的合计支出数 {total.format_wan(2)} 万元与各行之和 {added.format_wan(2)} 万元"
