@@ -4,6 +4,7 @@ header checked exactly, every problem reported in Chinese with the file and line
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 from app.services.errors import InputError
@@ -36,6 +37,16 @@ def read_rows(path: str | Path, header: tuple[str, ...]) -> list[dict[str, str]]
                          f"{path}: not UTF-8") from None
     except csv.Error as error:
         raise InputError(f"文件“{path.name}”不是有效的 CSV：{error}", f"{path}: {error}") from None
+
+
+def typed_text(value) -> str:
+    """A workbook cell as the text that was typed: a number kept as a float by its shortest decimal form
+    (3.4, never 3.4000000000000004; 100, not 100.0), None as "", anything else as its text."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value == int(value) else format(Decimal(repr(value)), "f")
+    return str(value).strip()
 
 
 def sheet_rows(path: str | Path, sheet: str | None = None) -> list[tuple]:

@@ -7,7 +7,6 @@ region's city. CSV (UTF-8) or xlsx."""
 from __future__ import annotations
 
 import csv
-from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
 
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import City, EvaluationItem, Fund, IndicatorLevel1, PerformanceTarget
-from app.services.csvfiles import read_rows, sheet_rows
+from app.services.csvfiles import read_rows, sheet_rows, typed_text
 from app.services.errors import InputError
 from app.services.evaluation import (MEASURES, SCHEMES, SPENDING_RATE, ItemInput, Level1, Scheme, outline_parents, points,
                                      points_text)
@@ -93,17 +92,9 @@ def read_form(path: str | Path) -> list[dict[str, str]]:
                 for row in read_rows(path, FORM_HEADER)]
     rows = sheet_rows(path)
     for n, row in enumerate(rows):
-        if tuple(_cell(value) for value in row[:len(FORM_HEADER)]) == FORM_HEADER:
-            return [dict(zip(FORM_HEADER, (_cell(value) for value in line))) for line in rows[n + 1:]]
+        if tuple(typed_text(value) for value in row[:len(FORM_HEADER)]) == FORM_HEADER:
+            return [dict(zip(FORM_HEADER, (typed_text(value) for value in line))) for line in rows[n + 1:]]
     raise InputError(f"文件“{path.name}”中找不到评分表的表头（{','.join(FORM_HEADER)}）。", f"{path}: no form header")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):  # Excel keeps 3.4 as a float: its shortest repr is what was typed
-        return str(Decimal(repr(value)).normalize()) if value != int(value) else str(int(value))
-    return str(value).strip()
 
 
 def write_form(path: str | Path, rows: list[list[str]]) -> Path:

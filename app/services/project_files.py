@@ -22,6 +22,7 @@ from typing import Any
 from app.errors import shown
 from app.models import AMOUNT_COLUMNS, Money
 from app.services.content import FIELD_LABELS, INDICATOR_KEYS, INDICATOR_LABELS
+from app.services.csvfiles import typed_text
 from app.services.drafting import DATE_FIELDS
 from app.services.errors import BangzhenError, InputError
 
@@ -146,7 +147,7 @@ def _wan_to_fen(field: str, value: Any) -> int:
     if value in (None, ""):
         return 0
     if isinstance(value, float):  # a workbook's number: its shortest decimal form is what was typed
-        value = Decimal(repr(value))
+        value = Decimal(typed_text(value))
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise InputError(f"“{FIELD_LABELS[field]}”应为以万元计的金额，而不是“{shown(value)}”。", f"bad amount for {field}")
     try:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import City, County, Money, ReportedSpending, User
-from app.services.csvfiles import sheet_rows
+from app.services.csvfiles import sheet_rows, typed_text
 from app.services.errors import InputError
 from app.services.money.funds import get_fund
 from app.services.money.reported import check_report, report_spending
@@ -97,8 +97,7 @@ def _wan(value, path: Path, where: str) -> Money:
     if value in ("", None):
         return Money(0)
     try:
-        text = repr(value) if isinstance(value, float) else str(value).strip().replace(",", "")
-        return Money.from_wan(Decimal(text))
+        return Money.from_wan(Decimal(typed_text(value).replace(",", "")))
     except (InvalidOperation, ValueError, InputError, ArithmeticError):
         raise InputError(f"文件“{path.name}”中“{where}”的支出数“{value}”不是金额。", f"{path}: bad amount {value!r}") \
             from None
@@ -106,7 +105,7 @@ def _wan(value, path: Path, where: str) -> Money:
 
 def _places(value) -> int:
     """Decimals the figure was printed with (a float read from a workbook: as Excel shows it)."""
-    text = repr(value) if isinstance(value, float) else str(value).strip()
+    text = typed_text(value)
     return len(text.split(".", 1)[1]) if "." in text else 0
 
 
