@@ -31,10 +31,6 @@ def _points(hundredths: int) -> Decimal:
     return Decimal(hundredths) / POINT
 
 
-def _rate(score_: int, weight: int) -> Decimal | None:
-    return None if weight == 0 else Decimal(score_) / Decimal(weight)
-
-
 def _heading(result: Result) -> list[str]:
     return [f"资金名称：{result.fund.name}", f"预算单位：{result.fund.budget_unit or result.region.name}",
             f"评价基准日：{date_text(result.evaluation.as_of)}"]
@@ -46,7 +42,7 @@ def grade_sentence(result: Result) -> str:
 
 def build_level1_scores(session: Session, request: Request, result: Result | None = None) -> Table:
     result = result or _result(session, request)
-    rows = [Row(["总分", _points(TOTAL_POINTS), _points(result.total), _rate(result.total, TOTAL_POINTS)], TOTAL)]
+    rows = [Row(["总分", _points(TOTAL_POINTS), _points(result.total), result.rate], TOTAL)]
     rows += [Row([level.label, _points(s.weight), _points(s.score), s.rate]) for level, s in result.level1()]
     columns = [Column(TEXT, 14), Column(SCORE, 7), Column(SCORE, 7), Column(SCORE_RATE, 7)]
     return Table("level1-scores", "表2-1 一级指标得分情况表", columns, [["一级指标（评价因素）", "分值", "得分", "得分率"]],
@@ -63,7 +59,7 @@ def _name_cells(s: Scored) -> tuple[list[str], list[tuple[int, int]]]:
 def build_indicator_scores(session: Session, request: Request, result: Result | None = None) -> Table:
     result = result or _result(session, request)
     leaves = [s for s in result.items if s.leaf]
-    rows = [Row(["合计", "", "", _points(TOTAL_POINTS), _points(result.total), _rate(result.total, TOTAL_POINTS), ""],
+    rows = [Row(["合计", "", "", _points(TOTAL_POINTS), _points(result.total), result.rate, ""],
                 TOTAL)]
     merges = [Merge(1, 0, cols=3)]
     for n, s in enumerate(leaves):

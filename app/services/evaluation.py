@@ -122,6 +122,10 @@ class Result:
         return sum(s.score for s in self.items if s.item.level == 1)
 
     @property
+    def rate(self) -> Decimal:
+        return Decimal(self.total) / Decimal(TOTAL_POINTS)
+
+    @property
     def grade(self) -> str:
         return grade(self.total)
 
