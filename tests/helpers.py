@@ -30,3 +30,15 @@ def assert_refused(result: subprocess.CompletedProcess, message: str) -> None:
 def ok(result: subprocess.CompletedProcess) -> str:
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def in_modal(kind, fill) -> None:
+    """Answer the next modal dialog (of `kind`) with `fill(dialog)` (GUI tests)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, kind), dialog
+        fill(dialog)
+    QTimer.singleShot(0, answer)

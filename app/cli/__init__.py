@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from app import APP_NAME, __version__
-from app.cli import evaluation, money, projects, reports, users
+from app.cli import budget, evaluation, money, projects, reports, users
 from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
 from app.cli.common import (Passwords, acting, held_output, login, number, print_warnings, release, require_reader,
@@ -55,6 +55,14 @@ def cmd_demo(args: argparse.Namespace) -> None:
             create_seed2021(session)
         print(f"已在 {args.db} 生成 2021 年全省情景：13 个地市、901 个帮扶镇、各市上报的支出数"
               "（bangzhen report spending --scope 44 --year 2021 可得种子报告的表2-2）。")
+        return
+    if args.scenario == "jiangmen2022":
+        from app.services.scenario_jiangmen2022 import create_jiangmen2022
+
+        with unit(args, engine) as session:
+            fund_id = create_jiangmen2022(session).id
+        print(f"已在 {args.db} 生成 2022 年江门市统筹资金情景：收入、分配、执行与绩效目标"
+              f"（bangzhen report city-fund --scope 4407 --year 2022 --fund {fund_id} 可得种子报告的收支及执行情况）。")
         return
     with unit(args, engine) as session:
         county = demo.create_demo(session)
@@ -154,10 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("init", cmd_init, "创建或升级数据库，并载入参考数据（区划、任务清单、绩效目标、结对关系）")
-    demo_command = command("demo", cmd_demo, "生成演示数据：河源市和平县（或 --scenario seed2021：2021 年全省）",
+    demo_command = command("demo", cmd_demo, "生成演示数据：河源市和平县（或 --scenario 选其他情景）",
                            db_required=True)
-    demo_command.add_argument("--scenario", choices=("hepin", "seed2021"), default="hepin",
-                              help="hepin：和平县的项目与资金（默认）；seed2021：种子报告中的 2021 年全省资金分配与支出")
+    demo_command.add_argument("--scenario", choices=("hepin", "seed2021", "jiangmen2022"), default="hepin",
+                              help="hepin：和平县的项目与资金（默认）；seed2021：种子报告中的 2021 年全省资金分配与支出；"
+                                   "jiangmen2022：种子报告中 2022 年江门市统筹资金的收入、分配与执行")
     gen = command("generate", cmd_generate, "生成任意规模的合成数据（用于性能测试）", db_required=True)
     gen.add_argument("--towns", type=number, default=1127, help="镇数（默认 1127）")
     gen.add_argument("--projects", type=number, default=150_000, help="项目数（默认 150000）")
@@ -184,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "从 CSV 批量设置镇类别（系统管理员；表头：town_code,category,helper_type,helper_unit）", town),
                  "管理员密码")
     imp.add_argument("file", type=Path, help="CSV 文件（UTF-8）")
-    for module in (users, projects, money, reports, evaluation):
+    for module in (users, projects, money, reports, evaluation, budget):
         module.add_commands(commands, command, ChineseArgumentParser)
     return parser
 

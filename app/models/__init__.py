@@ -3,6 +3,7 @@
 from app.models.base import Base, Travelling
 from app.models.enums import *  # noqa: F401,F403  (the enums are part of the model's vocabulary)
 from app.models.assets import Asset
+from app.models.budget import FundBudget, FundBudgetLine, FundBudgetTarget
 from app.models.claims import Claim, ClaimAttachment
 from app.models.evaluation import Evaluation, EvaluationItem
 from app.models.funds import Allocation, Arrival, Fund, FundIncome, ReportedSpending
@@ -11,12 +12,12 @@ from app.models.plans import FundPlan, PlanLine, PlanTown
 from app.models.projects import (AMOUNT_COLUMNS, Expenditure, Project, ProjectAmendment, ProjectIndicator,
                                  ProjectSignature, Publicity, project_village)
 from app.models.regions import City, County, Town, Village, WorkTeam, WorkTeamMember
-from app.models.tasks import Pairing, PerformanceTarget, TaskItem
+from app.models.tasks import EastWestPairing, Pairing, PerformanceTarget, TaskItem
 from app.models.users import AuditEvent, RoleGrant, RootSeal, Setting, TrustRoot, User, UserKey
 
 __all__ = [
     "AMOUNT_COLUMNS", "Allocation", "Arrival", "ReportedSpending", "Asset", "AuditEvent", "Base", "City", "Claim", "ClaimAttachment",
-    "County", "Evaluation", "EvaluationItem", "Expenditure", "Fund", "FundIncome", "FundPlan", "InvalidAmount", "Money", "Pairing",
+    "County", "EastWestPairing", "Evaluation", "EvaluationItem", "Expenditure", "Fund", "FundBudget", "FundBudgetLine", "FundBudgetTarget", "FundIncome", "FundPlan", "InvalidAmount", "Money", "Pairing",
     "PerformanceTarget", "PlanLine", "PlanTown", "Project", "ProjectAmendment", "ProjectIndicator",
     "ProjectSignature", "Publicity", "RoleGrant", "RootSeal", "Setting", "TaskItem", "Town", "Travelling", "TrustRoot", "User", "UserKey",
     "Village", "WorkTeam", "WorkTeamMember", "format_percent", "project_village", "rate",

@@ -1,16 +1,18 @@
 """What the province asks of each city for a year (seed 003): the 任务清单 `TaskItem`s and the
-绩效目标 `PerformanceTarget`s, plus the pairing table of who helps whom (seed 004)."""
+绩效目标 `PerformanceTarget`s, plus the pairing table of who helps whom (seed 004) and the 东西部协作
+pairing of Guangdong's cities with counties of other provinces (seed 001 表1-1)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
 from app.models.enums import (Comparator, IndicatorLevel1, IndicatorLevel2, PurposeCategory, TaskNature,
                               TownCategory)
+from app.models.money import Money
 from app.models.types import enum_column
 
 
@@ -70,3 +72,22 @@ class Pairing(Base):
 
     prd_city = relationship("City", foreign_keys=[prd_city_id])
     helped_city = relationship("City", foreign_keys=[helped_city_id])
+
+
+class EastWestPairing(Base):
+    """东西部协作: one county of another province (广西, 贵州) that a Guangdong city helps in `year`, with the
+    援助资金协议数 agreed for that county. The province pays that money straight to the other province's
+    finance department (001:l.10), so it is no `Allocation` of ours: this is the agreement, reference data."""
+
+    __tablename__ = "east_west_pairing"
+    __table_args__ = (UniqueConstraint("year", "helped_county", name="one_pairing_per_county"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    position: Mapped[int]  # the order of 001 表1-1: 江门, 肇庆, 湛江, 茂名 (广西), then 惠州 (贵州)
+    helped_province: Mapped[str] = mapped_column(String(20))
+    helped_county: Mapped[str] = mapped_column(String(40))
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id"), index=True)  # 我省帮扶市
+    aid: Mapped[Money]  # 援助资金协议数
+
+    city = relationship("City")

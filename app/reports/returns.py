@@ -8,7 +8,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from app.reports import evaluation, library, pairing, regional, targets, task_list
+from app.reports import city_fund, east_west, evaluation, library, pairing, regional, targets, task_list
 from app.reports.request import Request
 from app.reports.table import Table
 from app.services.errors import InputError
@@ -37,6 +37,8 @@ RETURNS = {r.name: r for r in (
     Return("project-library", "项目库清单（按乡镇）", library.build_project_library),
     Return("progress", "项目实施进度表", library.build_progress),
     Return("assets", "扶贫项目资产台账", library.build_assets),
+    Return("city-fund", "资金收入、分配及执行情况和绩效目标表（市县统筹资金）", city_fund.build_city_fund),
+    Return("east-west", "表1-1 东西部协作资金扶持对象", east_west.build_east_west),
     Return("self-evaluation", "绩效自评（表2-1、指标得分、表2-3）", evaluation.build_self_evaluation),
 )}
 

@@ -2,8 +2,9 @@
 root is made (reference data, an older version's rows, the bulk generator's), and, once, what a newer
 version's records cover that the older one's did not.
 
-What a record covers has a *layout* number. Layout 2 (this version) added a project's own signatures
-(voided ones included), the villages and the home region. The layout an installation's records are
+What a record covers has a *layout* number. Layout 2 added a project's own signatures (voided ones
+included), the villages and the home region; layout 3 (this version) the 东西部协作 pairing, whose rows
+migration 0007 writes into an upgraded database. The layout an installation's records are
 kept at is signed in the audit log: by the root's making (`root_created`), then by each extension
 (`records_extended`), so nobody can make the program extend twice. Extending blesses nothing the older
 layout protected: a project is re-recorded only when its row still matches its last signed record in
@@ -23,13 +24,14 @@ from app.services import audit, keyring, records
 from app.services.canonical import canonical_json
 from app.services.errors import InputError
 
-LAYOUT = 2
+LAYOUT = 3
 EVENT = "records_extended"
 # What layout 2 added: the child lists of a kind's records, kinds and settings (settings.HOME_REGION,
 # which settings cannot be imported here: it needs security, which needs this module).
 _ADDED_CHILDREN = {"project": "project_signature"}
-_ADDED_KINDS = ("village",)
 _ADDED_SETTINGS = ("home_region_code",)
+# The kinds each layout added.
+_ADDED_KINDS = {2: ("village",), 3: ("east_west_pairing",)}
 
 
 def adopt(session: Session, admin: User, entries: Iterable[tuple[str, str, str]], reason: str) -> int:
@@ -78,10 +80,13 @@ def extend(session: Session, admin: User) -> int:
     """At an administrator's login into an installation whose records are kept at an older layout: sign
     what this version's records add, and the new layout. How many records were signed."""
     root = session.scalar(select(TrustRoot).where(TrustRoot.retired_at.is_(None)))
-    if root is None or layout(session) >= LAYOUT:
+    kept_at = layout(session)
+    if root is None or kept_at >= LAYOUT:
         return 0
-    parts = [_unrecorded(session, records.KINDS[kind]) for kind in _ADDED_KINDS]
-    parts += [_unrecorded(session, records.KINDS["setting"], _ADDED_SETTINGS), _grown(session)]
+    parts = [_unrecorded(session, records.KINDS[kind])
+             for added_in, kinds in _ADDED_KINDS.items() if added_in > kept_at for kind in kinds]
+    if kept_at < 2:
+        parts += [_unrecorded(session, records.KINDS["setting"], _ADDED_SETTINGS), _grown(session)]
     count = adopt(session, admin, (entry for part in parts for entry in part),
                   f"新版本扩充核对内容（第 {LAYOUT} 版记录）")
     audit.record(session, admin, EVENT, "installation", root.installation,

@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "root_created": "建立根密钥", "root_replaced": "更换根密钥", "recovery_sheet_made": "制作根密钥恢复单",
     "root_recovered": "用恢复单恢复根密钥", "record_adopted": "接管记录", "records_extended": "扩充核对内容",
     "spending_reported": "登记上报支出数", "evaluation_saved": "保存绩效自评",
+    "fund_budget_saved": "保存资金收支预算",
     "village_added": "新增行政村"
 }
 

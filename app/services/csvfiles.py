@@ -71,3 +71,55 @@ def sheet_rows(path: str | Path, sheet: str | None = None) -> list[tuple]:
         raise InputError(f"文件“{path.name}”已损坏，无法读取。", f"{path}: {error}") from None
     finally:
         book.close()
+
+
+def read_form(path: str | Path, header: tuple[str, ...], what: str) -> list[dict[str, str]]:
+    """The rows of a form the program wrote and a user filled (`what` names it in messages): a CSV in
+    UTF-8 with exactly `header`, or the first sheet of a workbook with `header` in any row. A text the
+    program wrote out as '=… (so Excel keeps it text) comes back as =…"""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        return [{key: value[1:] if value.startswith("'=") else value for key, value in row.items()}
+                for row in read_rows(path, header)]
+    rows = sheet_rows(path)
+    for n, row in enumerate(rows):
+        if tuple(typed_text(value) for value in row[:len(header)]) == header:
+            cells = [[typed_text(value) for value in (tuple(line) + (None,) * len(header))[:len(header)]]
+                     for line in rows[n + 1:]]
+            return [dict(zip(header, line)) for line in cells if any(line)]
+    raise InputError(f"文件“{path.name}”中找不到{what}的表头（{','.join(header)}）。", f"{path}: no form header")
+
+
+def write_form(path: str | Path, header: tuple[str, ...], rows: list[list], sheet_title: str,
+               widths: tuple[int, ...]) -> Path:
+    """A form as CSV (UTF-8 with a BOM, so Excel opens it as Chinese) or, for .xlsx, a workbook whose
+    cells are text (100% and 3.40 stay as typed; "=100%" is a target's text, never a formula)."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = sheet_title
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for n, width in enumerate(widths, 1):
+            sheet.column_dimensions[get_column_letter(n)].width = width
+        for line in sheet.iter_rows(min_row=2):
+            for cell in line:
+                cell.number_format = "@"
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        book.save(path)
+        return path
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows([f"'{cell}" if str(cell).startswith("=") else cell for cell in row] for row in rows)
+    return path

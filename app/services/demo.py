@@ -29,7 +29,7 @@ from app.models import (AssetType, Comparator, ConstructionNature, County, Expen
                         PurposeCategory, SpendingCategory, SupportMethod, TaskItem, TeamRole, Town, TownCategory, User, UserRole, Village,
                         WorkTeam, WorkTeamMember)
 from app.services import amendments, approval, evaluation, evaluation_form, publicity, refdata, security
-from app.services.money import factor, funds, payments, plans
+from app.services.money import budget, factor, funds, payments, plans
 from app.services.money.reported import report_spending
 from app.services.projects import sum_fen
 from app.services.drafting import task_item_key
@@ -172,6 +172,7 @@ def create_demo(session: Session, seed: int = 2023) -> County:
         _waiting_claim(session, town_people[project.town_id]["officer"], project)
     _half_year_report(session, people["city"], fund, county)
     _self_evaluation(session, people["finance"], fund, county)
+    _pooled_fund(session, people["finance"], county)
     set_home_region(session, people["admin"], DEMO_COUNTY_CODE)
     set_setting(session, DEMO_DATABASE, "1")
     session.flush()
@@ -217,6 +218,41 @@ def _self_evaluation(session: Session, finance: User, fund: Fund, county: County
     evaluation.save_evaluation(session, finance, fund.id, county.code, as_of=date(2023, 12, 31), scheme="seed",
                                items=evaluation_form.items_from_rows("seed", form),
                                overall_goal="巩固拓展脱贫攻坚成果，补齐镇村基础设施和公共服务短板，壮大特色产业，带动农民增收。")
+
+
+# The county's own pooled 衔接资金 of the year before (a seed 002 in small): its 收支预算 with execution.
+POOLED_FUND_NAME = "2022年和平县衔接推进乡村振兴统筹资金"
+POOLED_BUDGET = [  # section, level, name, planned, amount, issued, spent, evaluated
+    ("income", 1, "县本级财政安排", "320", "300", "", "", True),
+    ("income", 1, "上年结转余额", "", "50", "", "", True),
+    ("spending", 1, "巩固拓展脱贫攻坚成果", "", "", "", "", True),
+    ("spending", 2, "防止返贫保险县级补助", "", "40", "40", "35", True),
+    ("spending", 2, "监测对象医疗保障补充", "", "30", "30", "12", True),
+    ("spending", 1, "乡村产业发展", "", "", "", "", True),
+    ("spending", 2, "特色产业以奖代补", "", "200", "150", "90", True),
+    ("spending", 1, "其他资金", "", "", "", "", False),
+    ("spending", 2, "工作经费", "", "20", "", "", False),
+]
+
+
+def _pooled_fund(session: Session, finance: User, county: County) -> None:
+    fund = funds.add_fund(session, finance, name=POOLED_FUND_NAME, year=2022, region_code=county.code,
+                          doc_number="和农〔2022〕8号", issued_on=date(2022, 3, 15), deadline=date(2022, 12, 31),
+                          incomes=[(FundSource.county, Money.from_wan("300"), "县本级财政安排"),
+                                   (FundSource.other, Money.from_wan("50"), "上年结转余额")],
+                          budget_unit="和平县农业农村局", department="和平县农业农村局")
+
+    def wan(text: str) -> Money | None:
+        return Money.from_wan(text) if text else None
+
+    lines = [budget.LineInput(section, level, name, wan(planned), wan(amount), wan(issued), wan(spent), evaluated)
+             for section, level, name, planned, amount, issued, spent, evaluated in POOLED_BUDGET]
+    targets = [budget.TargetInput("产出指标", "数量指标", "特色产业奖补项目（个）", "≥10个", "当年完成"),
+               budget.TargetInput("效益指标", "社会效益指标", "监测对象稳定脱贫", "不发生规模性返贫", "当年完成"),
+               budget.TargetInput("满意度指标", "服务对象满意度指标", "监测对象满意度", "≥90%", "≥90%")]
+    budget.save_budget(session, finance, fund.id, as_of=date(2022, 12, 31), lines=lines, targets=targets,
+                       approved_on=date(2022, 3, 10), approved_by="和平县委农村工作领导小组",
+                       overall_goal="守住不发生规模性返贫底线，扶持特色产业带动监测对象增收。")
 
 
 def _factor_shares(session: Session, county: County, fund: Fund, towns: list[Town],

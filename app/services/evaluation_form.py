@@ -6,7 +6,6 @@ region's city. CSV (UTF-8) or xlsx."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Iterable
 
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import City, EvaluationItem, Fund, IndicatorLevel1, PerformanceTarget
-from app.services.csvfiles import read_rows, sheet_rows, typed_text
+from app.services import csvfiles
 from app.services.errors import InputError
 from app.services.evaluation import (MEASURES, SCHEMES, SPENDING_RATE, ItemInput, Level1, Scheme, outline_parents, points,
                                      points_text)
@@ -86,47 +85,12 @@ def form_rows(items: list[EvaluationItem] | list[ItemInput]) -> list[list[str]]:
 
 def read_form(path: str | Path) -> list[dict[str, str]]:
     """The form's rows (a CSV in UTF-8, or the first sheet of a workbook with the header in any row)."""
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx":  # a text written out as '=… (so Excel keeps it text) comes back as =…
-        return [{key: value[1:] if value.startswith("'=") else value for key, value in row.items()}
-                for row in read_rows(path, FORM_HEADER)]
-    rows = sheet_rows(path)
-    for n, row in enumerate(rows):
-        if tuple(typed_text(value) for value in row[:len(FORM_HEADER)]) == FORM_HEADER:
-            return [dict(zip(FORM_HEADER, (typed_text(value) for value in line))) for line in rows[n + 1:]]
-    raise InputError(f"文件“{path.name}”中找不到评分表的表头（{','.join(FORM_HEADER)}）。", f"{path}: no form header")
+    return csvfiles.read_form(path, FORM_HEADER, "评分表")
 
 
 def write_form(path: str | Path, rows: list[list[str]]) -> Path:
     """The form as CSV (UTF-8 with a BOM, so Excel opens it as Chinese) or, for .xlsx, a workbook."""
-    path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "绩效自评评分表"
-        sheet.append(FORM_HEADER)
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for column, width in zip("ABCDEFGHI", (10, 16, 36, 14, 8, 14, 14, 8, 40)):
-            sheet.column_dimensions[column].width = width
-        for line in sheet.iter_rows(min_row=2):
-            for cell in line:
-                cell.number_format = "@"  # text: 100% and 3.40 stay as typed
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # "=100%" is a target's text, never a formula
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        book.save(path)
-        return path
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(FORM_HEADER)
-        writer.writerows([f"'{cell}" if str(cell).startswith("=") else cell for cell in row] for row in rows)
-    return path
+    return csvfiles.write_form(path, FORM_HEADER, rows, "绩效自评评分表", (10, 16, 36, 14, 8, 14, 14, 8, 40))
 
 
 def template_rows(session: Session, fund: Fund, region: RegionRef, scheme_key: str) -> list[list[str]]:

@@ -94,6 +94,8 @@ KINDS: dict[str, Kind] = {kind.entity_type: kind for kind in (
     Kind("expenditure", "支出", "expenditure"),
     Kind("asset", "资产", "asset"),
     Kind("evaluation", "绩效自评", "evaluation", children=(Child("evaluation_item", "evaluation_id"),)),
+    Kind("fund_budget", "资金收支预算", "fund_budget",
+         children=(Child("fund_budget_line", "budget_id"), Child("fund_budget_target", "budget_id"))),
     Kind("user", "用户", "user_account", children=(Child("role_grant", "user_id"), Child("user_key", "user_id")),
          skip=frozenset({"failed_logins", "locked_until", "certificate"})),
     Kind("setting", "设置", "setting", key="key"),
@@ -104,6 +106,7 @@ KINDS: dict[str, Kind] = {kind.entity_type: kind for kind in (
     Kind("task_item", "任务清单", "task_item", key="id"),
     Kind("performance_target", "绩效目标值", "performance_target", key="id"),
     Kind("pairing", "帮扶关系", "pairing", key="id"),
+    Kind("east_west_pairing", "东西部协作结对", "east_west_pairing", key="id"),
     Kind("village", "行政村", "village", key="id"),
 )}
 # Settings the program keeps for itself, changed by no one's act: the audit head (checked by the chain)

@@ -1,5 +1,5 @@
 """Reference data shipped in `resources/refdata/`: Guangdong's divisions, the 2023 task list and
-performance targets, the pairing table and the 2021 provincial allocation. Loading is idempotent:
+performance targets, the pairing table, the 2021 provincial allocation and the 2021 东西部协作 pairing. Loading is idempotent:
 rows already present (by NBS code, or by city and year) are left as they are.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import (Allocation, City, Comparator, County, Fund, FundIncome, FundLevel, FundSource,
+from app.models import (Allocation, City, Comparator, County, EastWestPairing, Fund, FundIncome, FundLevel, FundSource,
                         IndicatorLevel1, IndicatorLevel2, Money, Pairing, PerformanceTarget, PurposeCategory,
                         TaskItem, TaskNature, Town, TownCategory, TownKind)
 from app.services.csvfiles import read_rows
@@ -28,6 +28,7 @@ TASKS_HEADER = ("seq", "city", "department", "purpose_category", "nature", "task
 TARGETS_HEADER = ("city", "level1", "level2", "level3", "unit", "comparator", "target_text", "target_value")
 PAIRING_HEADER = ("prd_city", "helped_city", "town_category", "helper_kind", "helper", "towns_count", "note")
 ALLOCATION_HEADER = ("seq", "city", "towns", "allocated_wan", "spent_wan", "spend_rate", "row_kind", "note")
+EAST_WEST_HEADER = ("year", "helped_province", "city", "helped_county", "aid_wan")
 
 # The four towns of 深汕特别合作区: in 汕尾's 海丰县 by NBS code, governed by 深圳, outside the programme.
 OUTSIDE_PROGRAMME = ("441521102", "441521103", "441521104", "441521105")
@@ -59,7 +60,8 @@ def load_all(session: Session, directory: Path = REFDATA_DIR) -> LoadReport:
     load_divisions(session, directory / "guangdong_divisions.csv", report)
     cities = {c.name: c for c in session.scalars(select(City))}
     for name, loader in (("2023_task_list.csv", _load_tasks), ("2023_performance_targets.csv", _load_targets),
-                         ("pairing.csv", _load_pairing), ("2021_allocation.csv", _load_2021_allocation)):
+                         ("pairing.csv", _load_pairing), ("2021_allocation.csv", _load_2021_allocation),
+                         ("2021_east_west_pairing.csv", _load_east_west)):
         if (directory / name).exists():
             loader(session, directory / name, cities, report)
     session.flush()
@@ -154,6 +156,18 @@ def _load_pairing(session: Session, path: Path, cities: dict[str, City], report:
             town_category=TownCategory.from_label(row["town_category"]), helper_kind=row["helper_kind"],
             helper=row["helper"], towns_count=int(row["towns_count"]), note=row["note"]))
         report.count("pairing")
+
+
+def _load_east_west(session: Session, path: Path, cities: dict[str, City], report: LoadReport) -> None:
+    rows = read_rows(path, EAST_WEST_HEADER)
+    present = set(session.execute(select(EastWestPairing.year, EastWestPairing.helped_county)).all())
+    for position, row in enumerate(rows, start=1):
+        if (int(row["year"]), row["helped_county"]) in present:
+            continue
+        session.add(EastWestPairing(year=int(row["year"]), position=position, helped_province=row["helped_province"],
+                                    helped_county=row["helped_county"], city=_city(cities, row["city"], path),
+                                    aid=Money.from_wan(row["aid_wan"])))
+        report.count("east_west_pairing")
 
 
 def _load_2021_allocation(session: Session, path: Path, cities: dict[str, City], report: LoadReport) -> None:

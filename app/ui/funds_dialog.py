@@ -1,7 +1,7 @@
 """资金与下达: a fund's allocation tree (province → city → county → town) with what each region received,
 its 文号 and date, what arrived (到位) and the latest 支出数 the region reported; a finance officer issues
 money one level down, records an arrival, or records the spending a lower level reported (typed, or read
-from the 表2-2 it handed in) from here. The services decide who may and how much (`services.money.funds`)."""
+from the 表2-2 it handed in) from here, and opens the fund's 收支预算 (a pooled fund's budget and execution). The services decide who may and how much (`services.money.funds`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from app.models import City, County, Money, Town, UserRole
 from app.services.database import unit_of_work
 from app.services.money import funds, reported, spending_returns
 from app.services.regions import PROVINCE_CODE, find_region
+from app.ui.budget_dialog import BudgetDialog
 from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, fund_combo, ok_cancel
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
@@ -132,10 +133,13 @@ class FundsDialog(QDialog):
         self.import_button = QPushButton("导入下级支出情况表(&I)…")
         self.report_button.setToolTip("下一级（市、县）报来的截至某日的支出数，本级的表2-2 用它列示该地区")
         self.import_button.setToolTip("读取下一级报来的表2-2（xlsx，可多选），登记各表的合计支出数")
+        self.budget_button = QPushButton("收支预算(&B)…")
+        self.budget_button.setToolTip("本级统筹资金的收入、分配、执行与绩效目标（如市级衔接资金）")
         buttons = button_row(self, ((self.allocate_button, self._allocate, finance),
                                     (self.arrive_button, self._arrive, finance),
                                     (self.report_button, self._report, finance),
-                                    (self.import_button, self._import, finance)))
+                                    (self.import_button, self._import, finance),
+                                    (self.budget_button, self._budget, True)))
         top = QHBoxLayout()
         top.addWidget(QLabel("资金(&F)："))
         top.addWidget(self.fund, 1)
@@ -197,6 +201,15 @@ class FundsDialog(QDialog):
     def _report(self) -> None:
         if ReportedForm(self._engine, self._login, self.fund.currentData(), self).exec():
             self.refresh()
+
+    def _budget(self) -> None:
+        fund_id = self.fund.currentData()
+        if fund_id is None:
+            return
+        with unit_of_work(self._engine) as session:
+            owner = funds.get_fund(session, fund_id).region_code
+        may_edit = bool(self._login) and any(role in FINANCE_ROLES and code == owner for role, code in self._login.grants)
+        BudgetDialog(self._engine, self._login, fund_id, may_edit, self).exec()
 
     def _import(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "导入下级支出情况表（表2-2）", "", "Excel (*.xlsx)")

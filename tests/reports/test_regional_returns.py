@@ -124,7 +124,7 @@ def test_allocation_lists_cities_in_the_seeds_order_and_counts_each_level_once(d
 
 
 @pytest.mark.parametrize("request_, message", [
-    (Request("441624", 2022), "2022 年没有资金"),
+    (Request("441624", 2020), "2020 年没有资金"),
     (Request("441624", 2023, fund="不存在的资金"), "不存在"),
     (Request("441624101", 2023), "请选择省、市或县"),
     (Request("9999", 2023), "未知的区划代码"),

@@ -18,6 +18,7 @@ def test_counts(engine):
         counts = table_counts(session)
         assert (counts["city"], counts["county"], counts["town"]) == (21, 122, 1757)
         assert (counts["task_item"], counts["performance_target"], counts["pairing"]) == (126, 236, 59)
+        assert counts["east_west_pairing"] == 16
         administrative = session.scalar(select(func.count()).select_from(Town).where(
             Town.kind.in_([TownKind.town, TownKind.township, TownKind.ethnic_township])))
         assert administrative == 1128  # NBS 2023: the policy's 1,127 plus the notes' explained +1
@@ -61,6 +62,6 @@ def test_shipped_files_match_source_note():
     """Every shipped file has the checksum recorded in resources/refdata/SOURCE.md."""
     note = (refdata.REFDATA_DIR / "SOURCE.md").read_text(encoding="utf-8")
     recorded = dict((name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", note, re.M))
-    assert len(recorded) == 6
+    assert set(recorded) == {path.name for path in refdata.REFDATA_DIR.glob("*.csv")} and len(recorded) == 9
     for name, digest in recorded.items():
         assert hashlib.sha256((refdata.REFDATA_DIR / name).read_bytes()).hexdigest() == digest, name

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 from sqlalchemy import func, select
 
 from app.models import (Allocation, AmendmentStatus, Claim, ClaimStatus, FundPlan, Money, PlanStatus, Project,
@@ -28,6 +28,7 @@ from app.ui.funds_dialog import AllocateForm, ArrivalForm, FundsDialog, Reported
 from app.ui.login import Login
 from app.ui.plan_dialog import PlanDialog, SignPlanForm
 from app.ui.project_editor import ProjectEditor
+from helpers import in_modal
 
 PW = demo.DEMO_PASSWORD
 
@@ -42,15 +43,6 @@ def warnings(monkeypatch) -> list[str]:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
     return shown
-
-
-def in_modal(kind, fill) -> None:
-    """Answer the next modal dialog (of `kind`) with `fill(dialog)`."""
-    def answer():
-        dialog = QApplication.activeModalWidget()
-        assert isinstance(dialog, kind), dialog
-        fill(dialog)
-    QTimer.singleShot(0, answer)
 
 
 def test_funds_tree_and_a_county_allocation_to_a_town(qtbot, demo_engine, warnings):
