@@ -59,9 +59,8 @@ def cmd_show(session, args) -> None:
                     figures += f"，已下达 {exact_wan(node.issued)}，已支出 {exact_wan(node.spent)}"
                 print(f"  {'  ' * (node.line.level - 1)}{node.number}{node.name}  {figures}"
                       + ("" if node.evaluated else "（不纳入绩效评价）"))
-    gap = found.gap
     print(f"收入合计 {exact_wan(found.income_total)} 万元，分配合计 {exact_wan(found.allocated)} 万元，"
-          + (f"分配超出收入 {exact_wan(gap)} 万元。" if gap.fen > 0 else f"结余 {exact_wan(-gap)} 万元。"))
+          f"{found.balance_text()}。")
     print(f"纳入绩效评价：安排 {exact_wan(found.evaluated_budget)}，已下达 {exact_wan(found.issued)}，"
           f"已支出 {exact_wan(found.spent)} 万元。")
 

@@ -38,17 +38,17 @@ def build_city_fund(session: Session, request: Request) -> list[Table]:
 
 
 def _income(found: Statement, heading: list[str]) -> Table:
-    rows = [Row(["合计", "", found.income_planned, found.income_total, found.income_planned - found.income_total, ""],
-                TOTAL)]
-    rows += _outline(found.income, lambda node: [node.planned, node.amount, node.planned - node.amount,
-                                                 node.line.note])
-    notes = [f"说明：收入合计 {exact_wan(found.income_total)} 万元"
-             + (f"，按计划应为 {exact_wan(found.income_planned)} 万元，未到位 "
-                f"{exact_wan(found.income_planned - found.income_total)} 万元。"
-                if found.income_planned != found.income_total else "。")]
-    registered = found.fund.total
-    if registered.fen and registered != found.income_total:
-        notes.append(f"说明：资金登记的收入为 {exact_wan(registered)} 万元，与本表收入合计不一致，请核对。")
+    def cells(node: Node) -> list:
+        over = node.amount - node.planned if not node.children and node.amount > node.planned else None
+        note = "；".join(filter(None, [node.line.note, over and f"超收 {exact_wan(over)} 万元"]))
+        return [node.planned, node.amount, node.shortfall, note]
+
+    rows = [Row(["合计", "", found.income_planned, found.income_total, found.income_shortfall, ""], TOTAL)]
+    rows += _outline(found.income, cells)
+    sentence = f"说明：收入合计 {exact_wan(found.income_total)} 万元"
+    if found.income_planned != found.income_total:
+        sentence += f"，计划 {exact_wan(found.income_planned)} 万元，未到位 {exact_wan(found.income_shortfall)} 万元"
+    notes = [sentence + "。"]
     columns = [Column(TEXT, 5, centred=True), Column(TEXT, 26, left_aligned=True), EXACT, EXACT, EXACT,
                Column(TEXT, 24, left_aligned=True)]
     return Table("city-fund", f"{found.fund.name}收入情况表", columns,
@@ -84,11 +84,8 @@ def _outline(nodes: list[Node], figures) -> list[Row]:
 
 
 def _execution_notes(found: Statement) -> list[str]:
-    gap = found.gap
-    balance = (f"分配超出收入 {exact_wan(gap)} 万元" if gap.fen > 0 else
-               f"结余 {exact_wan(-gap)} 万元" if gap.fen < 0 else "收支平衡")
     notes = [f"说明：1. 收入合计 {exact_wan(found.income_total)} 万元，分配合计 {exact_wan(found.allocated)} 万元，"
-             f"{balance}。"]
+             f"{found.balance_text()}。"]
     outside = found.items(evaluated=False)
     scope = (f"（不含不纳入绩效评价的 {exact_wan(Money.total(n.amount for n in outside))} 万元）" if outside else "")
     unissued = found.unissued()

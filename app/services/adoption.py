@@ -14,13 +14,13 @@ the older layout, so an edit made before the upgrade is still reported by `verif
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator
+from typing import Collection, Iterable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, TrustRoot, User
-from app.services import audit, keyring, records
+from app.services import audit, keyring, records, refdata
 from app.services.canonical import canonical_json
 from app.services.errors import InputError
 
@@ -51,7 +51,7 @@ def adopt_unrecorded(session: Session, admin: User) -> int:
                  "升级前或批量生成的记录")
 
 
-def _unrecorded(session: Session, kind: records.Kind, keys: tuple[str, ...] | None = None
+def _unrecorded(session: Session, kind: records.Kind, keys: Collection[str] | None = None
                 ) -> Iterator[tuple[str, str, str]]:
     recorded = set(session.scalars(select(AuditEvent.entity_uuid).distinct().where(
         AuditEvent.entity_type == kind.entity_type, AuditEvent.record_json != "")))
@@ -83,7 +83,7 @@ def extend(session: Session, admin: User) -> int:
     kept_at = layout(session)
     if root is None or kept_at >= LAYOUT:
         return 0
-    parts = [_unrecorded(session, records.KINDS[kind])
+    parts = [_unrecorded(session, records.KINDS[kind], _trusted(session, kind))
              for added_in, kinds in _ADDED_KINDS.items() if added_in > kept_at for kind in kinds]
     if kept_at < 2:
         parts += [_unrecorded(session, records.KINDS["setting"], _ADDED_SETTINGS), _grown(session)]
@@ -92,6 +92,12 @@ def extend(session: Session, admin: User) -> int:
     audit.record(session, admin, EVENT, "installation", root.installation,
                  after={"record_layout": LAYOUT, "records": count})
     return count
+
+
+def _trusted(session: Session, kind: str) -> set[str] | None:
+    """The rows of an added kind that may be signed (None: all). The 东西部协作 rows are the program's own
+    reference data, so only those exactly as published are (services.refdata)."""
+    return set(refdata.east_west_as_published(session)) if kind == "east_west_pairing" else None
 
 
 def _grown(session: Session) -> Iterator[tuple[str, str, str]]:

@@ -10,8 +10,12 @@ from pathlib import Path
 from app.services.errors import InputError
 
 
-def read_rows(path: str | Path, header: tuple[str, ...]) -> list[dict[str, str]]:
-    """All rows of `path` as dicts; refuses a file whose header is not exactly `header`."""
+ROW = "_row"  # in the rows `read_form` returns: the row's number in the file, for messages
+
+
+def read_rows(path: str | Path, header: tuple[str, ...], numbered: bool = False) -> list[dict[str, str]]:
+    """All rows of `path` as dicts (with `numbered`, each row's line number under ROW); refuses a file
+    whose header is not exactly `header`."""
     path = Path(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -28,7 +32,7 @@ def read_rows(path: str | Path, header: tuple[str, ...]) -> list[dict[str, str]]
                 if len(cells) != len(header):
                     raise InputError(f"文件“{path.name}”第 {line_no} 行有 {len(cells)} 列，应为 {len(header)} 列。",
                                      f"{path}:{line_no}: {len(cells)} cells")
-                rows.append(dict(zip(header, (c.strip() for c in cells))))
+                rows.append(dict(zip(header, (c.strip() for c in cells))) | ({ROW: line_no} if numbered else {}))
             return rows
     except FileNotFoundError:
         raise InputError(f"找不到文件“{path}”。", f"{path} not found") from None
@@ -75,18 +79,19 @@ def sheet_rows(path: str | Path, sheet: str | None = None) -> list[tuple]:
 
 def read_form(path: str | Path, header: tuple[str, ...], what: str) -> list[dict[str, str]]:
     """The rows of a form the program wrote and a user filled (`what` names it in messages): a CSV in
-    UTF-8 with exactly `header`, or the first sheet of a workbook with `header` in any row. A text the
-    program wrote out as '=… (so Excel keeps it text) comes back as =…"""
+    UTF-8 with exactly `header`, or the first sheet of a workbook with `header` in any row; each row
+    with its number in the file under ROW. A text the program wrote out as '=… (so Excel keeps it text)
+    comes back as =…"""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        return [{key: value[1:] if value.startswith("'=") else value for key, value in row.items()}
-                for row in read_rows(path, header)]
+        return [{key: value[1:] if isinstance(value, str) and value.startswith("'=") else value
+                 for key, value in row.items()} for row in read_rows(path, header, numbered=True)]
     rows = sheet_rows(path)
     for n, row in enumerate(rows):
         if tuple(typed_text(value) for value in row[:len(header)]) == header:
-            cells = [[typed_text(value) for value in (tuple(line) + (None,) * len(header))[:len(header)]]
-                     for line in rows[n + 1:]]
-            return [dict(zip(header, line)) for line in cells if any(line)]
+            cells = [(number, [typed_text(value) for value in (tuple(line) + (None,) * len(header))[:len(header)]])
+                     for number, line in enumerate(rows[n + 1:], n + 2)]
+            return [dict(zip(header, line)) | {ROW: number} for number, line in cells if any(line)]
     raise InputError(f"文件“{path.name}”中找不到{what}的表头（{','.join(header)}）。", f"{path}: no form header")
 
 

@@ -33,6 +33,7 @@ def items_from_rows(scheme_key: str, rows: Iterable[dict[str, str]]) -> list[Ite
     items: list[ItemInput] = []
     seen: list[str | None] = [None, None, None]
     for n, row in enumerate(rows, 2):
+        n = row.get(csvfiles.ROW, n)
         names = [(row.get(column) or "").strip() for column in FORM_HEADER[:3]]
         if not any(names):
             continue

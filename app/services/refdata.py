@@ -61,7 +61,7 @@ def load_all(session: Session, directory: Path = REFDATA_DIR) -> LoadReport:
     cities = {c.name: c for c in session.scalars(select(City))}
     for name, loader in (("2023_task_list.csv", _load_tasks), ("2023_performance_targets.csv", _load_targets),
                          ("pairing.csv", _load_pairing), ("2021_allocation.csv", _load_2021_allocation),
-                         ("2021_east_west_pairing.csv", _load_east_west)):
+                         (EAST_WEST_FILE, _load_east_west)):
         if (directory / name).exists():
             loader(session, directory / name, cities, report)
     session.flush()
@@ -158,16 +158,36 @@ def _load_pairing(session: Session, path: Path, cities: dict[str, City], report:
         report.count("pairing")
 
 
+EAST_WEST_FILE = "2021_east_west_pairing.csv"
+
+
+def _east_west_rows(path: Path) -> list[tuple[int, int, str, str, str, int]]:
+    """(year, position, helped province, helped county, city name, aid in fen) as published."""
+    return [(int(row["year"]), position, row["helped_province"], row["helped_county"], row["city"],
+             Money.from_wan(row["aid_wan"]).fen) for position, row in enumerate(read_rows(path, EAST_WEST_HEADER), 1)]
+
+
 def _load_east_west(session: Session, path: Path, cities: dict[str, City], report: LoadReport) -> None:
-    rows = read_rows(path, EAST_WEST_HEADER)
     present = set(session.execute(select(EastWestPairing.year, EastWestPairing.helped_county)).all())
-    for position, row in enumerate(rows, start=1):
-        if (int(row["year"]), row["helped_county"]) in present:
-            continue
-        session.add(EastWestPairing(year=int(row["year"]), position=position, helped_province=row["helped_province"],
-                                    helped_county=row["helped_county"], city=_city(cities, row["city"], path),
-                                    aid=Money.from_wan(row["aid_wan"])))
-        report.count("east_west_pairing")
+    for year, position, province, county, city, aid in _east_west_rows(path):
+        if (year, county) not in present:
+            session.add(EastWestPairing(year=year, position=position, helped_province=province, helped_county=county,
+                                        city=_city(cities, city, path), aid=Money(aid)))
+            report.count("east_west_pairing")
+
+
+def east_west_as_published(session: Session, directory: Path = REFDATA_DIR) -> list[str]:
+    """After an upgrade (services.adoption): the published 东西部协作 rows an edit removed are written
+    again, and the ids of the rows exactly as published are returned: only those may be signed, so a row
+    changed or added before the first administrator login stays unsigned and verify reports it."""
+    path = directory / EAST_WEST_FILE
+    _load_east_west(session, path, {c.name: c for c in session.scalars(select(City))}, LoadReport())
+    session.flush()
+    published = set(_east_west_rows(path))
+    rows = session.execute(select(EastWestPairing.id, EastWestPairing.year, EastWestPairing.position,
+                                  EastWestPairing.helped_province, EastWestPairing.helped_county, City.name,
+                                  EastWestPairing.aid).join(City, City.id == EastWestPairing.city_id))
+    return [str(row[0]) for row in rows if (*row[1:6], row[6].fen) in published]
 
 
 def _load_2021_allocation(session: Session, path: Path, cities: dict[str, City], report: LoadReport) -> None:

@@ -9,6 +9,8 @@ the four income lines (the levy as planned, 10,242.57, and as received, 8,986.51
 - its "三结对" item repeats another item's 已支出 (1,695 of a 360 budget); its spending is entered as the
   remainder of version B's total, 247.40 (8,298.33 less the other items' 8,050.93), an inference said so
   in the line's 说明.
+Income is the items' sum, 11,492.62: seed 002 prints 11,492.628 (2.14 in RETURNS.md), so the computed
+over-allocation is 1,253.167 where the seed's figures give 1,253.159.
 """
 
 from __future__ import annotations

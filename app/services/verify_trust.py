@@ -298,8 +298,9 @@ def check_layout(session: Session, report: Report) -> None:
     """Records kept at an older layout are extended at the first administrator login after the upgrade;
     until then every project with signatures differs from its record, and this says why."""
     if adoption.layout(session) < adoption.LAYOUT:
-        report("记录", "本数据库由旧版本建立，新版本增加的核对内容（项目签字的时间与作废原因、行政村、本地区设置）"
-                     "尚未签认：请系统管理员登录一次，程序签认后再核验。在此之前，项目记录与签字有关的差异由此而来。")
+        report("记录", "本数据库由旧版本建立，新版本增加的核对内容（项目签字的时间与作废原因、行政村、本地区设置、"
+                     "东西部协作结对）尚未签认：请系统管理员登录一次，程序签认后再核验。在此之前，项目记录与签字有关的"
+                     "差异、未签认的东西部协作结对由此而来。")
 
 
 def check_orphans(session: Session, report: Report) -> None:

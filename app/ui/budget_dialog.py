@@ -5,6 +5,7 @@ itself prints from 报表中心 (`city-fund`). The figures and checks are servic
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
@@ -16,6 +17,7 @@ from app.models import rate
 from app.reports.table import RATE, Column, cell_text
 from app.services.database import unit_of_work
 from app.services.dates import parse_date
+from app.services.errors import InputError
 from app.services.money import budget, budget_form
 from app.services.money.budget import exact_wan
 from app.services.money.funds import get_fund
@@ -55,12 +57,16 @@ class BudgetDialog(QDialog):
 
     def refresh(self) -> None:
         self.tree.clear()
-        with unit_of_work(self._engine) as session:
-            fund = get_fund(session, self._fund_id)
-            if budget.budget_for(session, fund.id) is None:
-                self.summary.setText("尚未登记收支预算。请“导出收支预算表”得到空白表，在 Excel 中填写后导入。")
-                return
-            found = budget.statement(session, fund)
+        try:
+            with unit_of_work(self._engine) as session:
+                fund = get_fund(session, self._fund_id)
+                if budget.budget_for(session, fund.id) is None:
+                    self.summary.setText("尚未登记收支预算。请“导出收支预算表”得到空白表，在 Excel 中填写后导入。")
+                    return
+                found = budget.statement(session, fund)
+        except BangzhenError as error:  # a stored budget edited outside the program: say so, show nothing
+            self.summary.setText(f"收支预算无法显示：{error.user_message}（请运行“校验”查明原因。）")
+            return
         self.summary.setText(summary_text(found))
         for section, nodes in (("收入", found.income), ("支出", found.spending)):
             group = QTreeWidgetItem([section])
@@ -87,11 +93,18 @@ class BudgetDialog(QDialog):
             self.export_forms(Path(chosen))
 
     def export_forms(self, path: Path) -> list[Path] | None:
+        beside = targets_path(path)
+        if beside.exists() and QMessageBox.question(
+                self, "导出收支预算表", f"绩效目标表将保存为“{beside.name}”，该文件已存在。要替换它吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            return None
+
         def write(session):
             saved = budget.budget_for(session, self._fund_id)
             lines = budget_form.budget_rows(saved) if saved else []
             targets = budget_form.target_rows(saved) if saved else []
-            return [budget_form.write_budget(path, lines), budget_form.write_targets(targets_path(path), targets)]
+            with file_errors("写入"):
+                return [budget_form.write_budget(path, lines), budget_form.write_targets(beside, targets)]
 
         written = run_now(self, self._engine, write)
         if written is Failed:
@@ -105,15 +118,23 @@ class BudgetDialog(QDialog):
 
 
 def summary_text(found: budget.Statement) -> str:
-    gap = found.gap
-    balance = (f"分配超出收入 {exact_wan(gap)} 万元" if gap.fen > 0 else
-               f"结余 {exact_wan(-gap)} 万元" if gap.fen < 0 else "收支平衡")
-    text = (f"收入 {exact_wan(found.income_total)} 万元，分配 {exact_wan(found.allocated)} 万元，{balance}。"
+    text = (f"收入 {exact_wan(found.income_total)} 万元，分配 {exact_wan(found.allocated)} 万元，{found.balance_text()}。"
             f"纳入绩效评价的安排 {exact_wan(found.evaluated_budget)} 万元，截至 {found.budget.as_of} 已下达 "
             f"{exact_wan(found.issued)} 万元，已支出 {exact_wan(found.spent)} 万元")
     if found.rate_of_issued is not None:
         text += f"（占已下达的 {cell_text(found.rate_of_issued, Column(RATE))}）"
     return text + "。"
+
+
+@contextmanager
+def file_errors(doing: str):
+    """A file the system will not let us read or write (open in Excel, a read-only folder) as a Chinese
+    refusal, not a crash."""
+    try:
+        yield
+    except OSError as error:
+        raise InputError(f"无法{doing}文件“{error.filename or ''}”：{error.strerror or error}。"
+                         "请关闭正在使用它的程序，或换一个位置。", f"{doing}: {error}") from None
 
 
 class BudgetImportForm(FormDialog):
@@ -124,7 +145,7 @@ class BudgetImportForm(FormDialog):
         self._engine, self._login, self._fund_id = engine, login, fund_id
         with unit_of_work(engine) as session:
             saved = budget.budget_for(session, fund_id)
-            known = (saved.as_of, saved.approved_on, saved.approved_by, saved.overall_goal) if saved else None
+            known = (saved.as_of, saved.approved_on, saved.approved_by, saved.overall_goal, saved.note) if saved else None
         self.lines_file = self.row("收支预算表(&L)：", self._file_row("收支预算表"))
         self.targets_file = self.row("绩效目标表(&T)：", self._file_row("绩效目标表"))
         self.targets_file.edit.setPlaceholderText("可不选：保留已登记的绩效目标")
@@ -134,6 +155,7 @@ class BudgetImportForm(FormDialog):
         self.approved_by = self.row("审批机关：", QLineEdit(known[2] if known else ""))
         self.goal = self.row("总体绩效目标：", QPlainTextEdit(known[3] if known else ""))
         self.goal.setFixedHeight(80)
+        self.note = self.row("说明：", QLineEdit(known[4] if known else ""))
         self.layout().addWidget(ok_cancel(self, "保存(&O)"))
 
     def _file_row(self, what: str) -> QWidget:
@@ -159,13 +181,14 @@ class BudgetImportForm(FormDialog):
             return
         login, fund_id = self._login, self._fund_id
         as_of, approved_by, goal = self.as_of.date().toPython(), self.approved_by.text(), self.goal.toPlainText()
-        approved_text = self.approved_on.text().strip()
+        approved_text, note = self.approved_on.text().strip(), self.note.text()
 
         def save(session):
-            targets = budget_form.read_targets(targets_path_) if targets_path_ else None  # None: keep them
-            budget.save_budget(session, login.user(session), fund_id, as_of=as_of,
-                               lines=budget_form.read_budget(lines_path), targets=targets,
+            with file_errors("读取"):
+                targets = budget_form.read_targets(targets_path_) if targets_path_ else None  # None: keep them
+                lines = budget_form.read_budget(lines_path)
+            budget.save_budget(session, login.user(session), fund_id, as_of=as_of, lines=lines, targets=targets,
                                approved_on=parse_date(approved_text, "预算审批日期") if approved_text else None,
-                               approved_by=approved_by, overall_goal=goal)
+                               approved_by=approved_by, overall_goal=goal, note=note)
 
         self.submit(self._engine, save)

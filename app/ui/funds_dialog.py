@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from app.errors import BangzhenError
 from app.models import City, County, Money, Town, UserRole
 from app.services.database import unit_of_work
-from app.services.money import funds, reported, spending_returns
+from app.services.money import budget, funds, reported, spending_returns
 from app.services.regions import PROVINCE_CODE, find_region
 from app.ui.budget_dialog import BudgetDialog
 from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, fund_combo, ok_cancel
@@ -206,10 +206,11 @@ class FundsDialog(QDialog):
         fund_id = self.fund.currentData()
         if fund_id is None:
             return
-        with unit_of_work(self._engine) as session:
-            owner = funds.get_fund(session, fund_id).region_code
-        may_edit = bool(self._login) and any(role in FINANCE_ROLES and code == owner for role, code in self._login.grants)
-        BudgetDialog(self._engine, self._login, fund_id, may_edit, self).exec()
+        login = self._login
+        may_edit = run_now(self, self._engine, lambda s: bool(login) and budget.may_save(
+            s, login.user(s), funds.get_fund(s, fund_id)))
+        if may_edit is not Failed:
+            BudgetDialog(self._engine, login, fund_id, may_edit, self).exec()
 
     def _import(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "导入下级支出情况表（表2-2）", "", "Excel (*.xlsx)")

@@ -32,12 +32,16 @@ def _verify(engine, path: Path) -> verify.VerifyReport:
         return verify.verify_database(session, db_path=str(path))
 
 
-def test_the_pairing_arrives_and_is_signed_at_the_first_admin_login(tmp_path):
+def _upgraded(tmp_path: Path) -> tuple[Path, object]:
     path = tmp_path / "county.sqlite"
     with gzip.open(DATA / "demo_0006.sqlite.gz") as packed, path.open("wb") as file:
         shutil.copyfileobj(packed, file)
     shutil.copy(DATA / "demo_0006.sqlite.trust.json", tmp_path / "county.sqlite.trust.json")
-    engine = database.connect(path, upgrade=True)
+    return path, database.connect(path, upgrade=True)
+
+
+def test_the_pairing_arrives_and_is_signed_at_the_first_admin_login(tmp_path):
+    path, engine = _upgraded(tmp_path)
     try:
         with database.unit_of_work(engine) as session:
             assert session.scalar(select(func.count()).select_from(EastWestPairing)) == 16
@@ -55,7 +59,8 @@ def test_the_pairing_arrives_and_is_signed_at_the_first_admin_login(tmp_path):
         assert _verify(engine, path).ok
         with database.unit_of_work(engine) as session:
             finance = security.authenticate(session, "省财政", DEMO_PASSWORD)
-            lines = [budget.LineInput("income", 1, "省级财政下达", amount=budget.Money.from_wan("2000")),
+            income = budget.get_fund(session, 2).total  # the budget's income is the fund's, as registered
+            lines = [budget.LineInput("income", 1, "省级、珠三角帮扶市、被帮扶市资金", amount=income),
                      budget.LineInput("spending", 1, "驻镇帮镇扶村项目", amount=budget.Money.from_wan("1500"),
                                       issued=budget.Money.from_wan("1500"), spent=budget.Money.from_wan("300"))]
             budget.save_budget(session, finance, 2, as_of=date(2023, 12, 31), lines=lines)
@@ -67,5 +72,31 @@ def test_the_pairing_arrives_and_is_signed_at_the_first_admin_login(tmp_path):
             conn.execute("UPDATE east_west_pairing SET city_id = (SELECT id FROM city WHERE code = '4401') "
                          "WHERE helped_county = '晴隆县'")
         assert not _verify(engine, path).ok
+    finally:
+        engine.dispose()
+
+
+def test_the_first_login_signs_only_the_pairing_as_published(tmp_path):
+    """An insider who edits the new rows between the upgrade and the first administrator login gets no
+    signature for the edit: a changed or added row stays unsigned and verify reports it; a deleted one is
+    written again as published."""
+    path, engine = _upgraded(tmp_path)
+    try:
+        with sqlite3.connect(path) as conn:
+            conn.execute("UPDATE east_west_pairing SET aid = aid * 20 WHERE helped_county = '晴隆县'")
+            conn.execute("DELETE FROM east_west_pairing WHERE helped_county = '天等县'")
+            conn.execute("INSERT INTO east_west_pairing (year, position, helped_province, helped_county, city_id, aid) "
+                         "SELECT 2021, 17, '贵州省', '虚构县', id, 500000000 FROM city WHERE code = '4401'")
+        with database.unit_of_work(engine) as session:
+            security.authenticate(session, "admin", DEMO_PASSWORD)
+        with database.unit_of_work(engine) as session:
+            assert session.scalar(select(func.count()).select_from(AuditEvent).where(  # 16 but the changed one
+                AuditEvent.action == "record_adopted", AuditEvent.entity_type == "east_west_pairing")) == 15
+            assert session.scalar(select(func.count()).select_from(EastWestPairing).where(
+                EastWestPairing.helped_county == "天等县")) == 1
+        report = _verify(engine, path)
+        assert not report.ok
+        flagged = " ".join(p.where + p.message for p in report.problems)
+        assert flagged.count("东西部协作结对") >= 2, flagged[:2000]
     finally:
         engine.dispose()

@@ -116,14 +116,21 @@ def _lines(**changes) -> list[budget.LineInput]:
     (lambda: _lines(上年结转余额={"金额（万元）": ""}), "没有填写金额"),
     (lambda: [line for line in _lines() if line.section == "spending"], "没有“收入”的项目"),
     (lambda: [], "收支预算表是空的"),
+    (lambda: _lines(上年结转余额={"已支出（万元）": "10"}), "是收入，不填已下达、已支出"),
+    (lambda: _lines(业务经费={"计划数（万元）": "90"}), "计划数只用于收入"),
+    (lambda: _lines(业务经费={"纳入绩效评价": "是"}), "纳入绩效评价，但其所属的“其他资金”不纳入"),
+    (lambda: _lines(上年结转余额={"金额（万元）": "772.98"}), "收入合计 11492.63 万元与资金.*登记的收入 11492.62 万元不一致"),
+    (lambda: _lines(), "预算审批日期 2023-01-01 不能晚于基准日"),
 ])
 def test_a_budget_that_does_not_add_up_is_refused_and_changes_nothing(jiangmen, lines, message):
     engine, fund_id = jiangmen
+    approved = budget.date(2023, 1, 1) if "审批" in message else None
     with database.unit_of_work(engine) as session:
         events = session.scalar(select(func.count()).select_from(AuditEvent))
         finance = security.authenticate(session, "市财政", DEMO_PASSWORD)
         with pytest.raises(InputError, match=message):
-            budget.save_budget(session, finance, fund_id, as_of=budget.date(2022, 12, 31), lines=lines())
+            budget.save_budget(session, finance, fund_id, as_of=budget.date(2022, 12, 31), lines=lines(),
+                               approved_on=approved)
     with database.unit_of_work(engine) as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == events + 1  # the login only
         assert session.scalar(select(func.count()).select_from(FundBudgetLine)) == len(CSV_ROWS)
@@ -159,3 +166,21 @@ def test_the_form_round_trips_and_an_edited_figure_is_caught_by_verify(jiangmen,
     with database.unit_of_work(engine) as session:
         report = verify.verify_database(session, db_path=str(db_path))
     assert not report.ok and any("资金收支预算" in p.where + p.message for p in report.problems)
+
+
+def test_income_beyond_its_plan_is_shown_as_such(jiangmen):
+    """A levy received beyond its plan (超收) is no negative 未到位, and makes up no other line's shortfall."""
+    engine, fund_id = jiangmen
+    rows = [dict(row) for row in CSV_ROWS]
+    rows[0]["金额（万元）"], rows[1]["计划数（万元）"] = "10242.57", "800"   # levy as planned; carry-over 27.03 short
+    rows[2]["计划数（万元）"] = "30"                                        # 41.14 against a plan of 30
+    with database.unit_of_work(engine) as session:
+        finance = security.authenticate(session, "市财政", DEMO_PASSWORD)
+        fund = budget.get_fund(session, fund_id)
+        fund.incomes[0].amount = budget.Money.from_wan("10242.57")  # as if registered so
+        budget.save_budget(session, finance, fund_id, as_of=budget.date(2022, 12, 31),
+                           lines=budget_form.lines_from_rows(rows))
+    income = _tables(engine, fund_id)[0]
+    grid = income.text_grid()
+    assert grid[1][:5] == ["合计", "", "12764.57", "12748.68", "27.03"]
+    assert grid[4][2:6] == ["30", "41.14", "0", "超收 11.14 万元"]

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Fund, FundBudget, FundBudgetLine, FundBudgetTarget, Money, User, rate
 from app.models.budget import INCOME, SPENDING
-from app.services import audit, text
-from app.services.dates import act_date, check_date
+from app.services import audit, security, text
+from app.services.dates import act_date
 from app.services.errors import InputError
 from app.services.money.funds import get_fund, require_finance
 from app.services.regions import find_region
@@ -75,6 +75,14 @@ class Node:
     def unissued(self) -> Money:
         return self.amount - self.issued
 
+    @property
+    def shortfall(self) -> Money:
+        """Income planned but not received (未到位), item by item: an item received beyond its plan
+        (超收) makes up no other item's shortfall."""
+        if self.children:
+            return Money.total(child.shortfall for child in self.children)
+        return max(self.planned - self.amount, Money.zero())
+
     def walk(self):
         yield self
         for child in self.children:
@@ -102,6 +110,10 @@ class Statement:
         return self.total(self.income, "planned")
 
     @property
+    def income_shortfall(self) -> Money:
+        return self.total(self.income, "shortfall")
+
+    @property
     def allocated(self) -> Money:
         return self.total(self.spending, "amount")
 
@@ -109,6 +121,12 @@ class Statement:
     def gap(self) -> Money:
         """Allocation beyond income (negative: 结余)."""
         return self.allocated - self.income_total
+
+    def balance_text(self) -> str:
+        gap = self.gap
+        if gap.fen > 0:
+            return f"分配超出收入 {exact_wan(gap)} 万元"
+        return f"结余 {exact_wan(-gap)} 万元" if gap.fen < 0 else "收支平衡"
 
     def items(self, *, evaluated: bool | None = None) -> list[Node]:
         found = [node for top in self.spending for node in top.walk() if not node.children]
@@ -149,6 +167,13 @@ def budget_for(session: Session, fund_id: int) -> FundBudget | None:
     return session.scalar(select(FundBudget).where(FundBudget.fund_id == fund_id))
 
 
+def may_save(session: Session, user: User, fund: Fund) -> bool:
+    """Whether `user` may save the fund's budget: a finance officer of the region that issued it."""
+    region = find_region(session, fund.region_code)
+    role = security.FINANCE_ROLE_BY_LEVEL.get(region.level)
+    return role is not None and security.has_role(user, role, region.code)
+
+
 def save_budget(session: Session, user: User, fund_id: int, *, as_of: date, lines: list[LineInput],
                 targets: list[TargetInput] | None = None, approved_on: date | None = None, approved_by: str = "",
                 overall_goal: str = "", note: str = "", today: date | None = None) -> FundBudget:
@@ -160,9 +185,14 @@ def save_budget(session: Session, user: User, fund_id: int, *, as_of: date, line
     require_finance(session, user, region, "登记资金收支预算")
     act_date(as_of, "基准", not_before=fund.issued_on, since="资金下达日期", today=today)
     if approved_on is not None:
-        check_date(approved_on, "预算审批日期")
+        act_date(approved_on, "预算审批", today=today)
+        if approved_on > as_of:
+            raise InputError(f"预算审批日期 {approved_on} 不能晚于基准日 {as_of}。", "approved after the as-of date")
     lines = [_clean(line) for line in lines]
-    tree(lines)  # refuses a broken outline, a heading that disagrees with its sum, spending beyond issue
+    income = Money.total(node.amount for node in tree(lines)[INCOME])  # tree() refuses what does not add up
+    if fund.incomes and income != fund.total:
+        raise InputError(f"收支预算表的收入合计 {exact_wan(income)} 万元与资金“{fund.name}”登记的收入 "
+                         f"{exact_wan(fund.total)} 万元不一致。请核对收入各项。", "budget income differs from the fund")
     budget = budget_for(session, fund.id)
     if targets is None:
         targets = [TargetInput(t.level1, t.level2, t.level3, t.target_year, t.target_period)
@@ -205,6 +235,10 @@ def _clean(line: LineInput) -> LineInput:
     if not 1 <= line.level <= LEVELS:
         raise InputError(f"{where}的级次应为 1 至 {LEVELS}。", "level out of range")
     name = text.line(line.name, f"{where}的项目名称", FundBudgetLine.name, required=True)
+    if line.section == INCOME and (line.issued is not None or line.spent is not None):
+        raise InputError(f"{where}“{name}”是收入，不填已下达、已支出。", "execution figures on income")
+    if line.section == SPENDING and line.planned is not None:
+        raise InputError(f"{where}“{name}”是支出，计划数只用于收入；安排数填在“金额”列。", "planned on spending")
     return LineInput(line.section, line.level, name, line.planned, line.amount, line.issued, line.spent,
                      line.evaluated, text.paragraph(line.note, f"{where}的说明", FundBudgetLine.note), line.row)
 
@@ -264,8 +298,10 @@ def tree(lines: list) -> dict[str, list[Node]]:
             counters.append(0)
         counters[line.level - 1] += 1
         parent = stack[-1] if stack else None
-        node = Node(line, _number(line.level, counters[line.level - 1]),
-                    line.evaluated and (parent is None or parent.evaluated))
+        if parent is not None and line.evaluated and not parent.evaluated:
+            raise InputError(f"{_where(line)}“{line.name}”纳入绩效评价，但其所属的“{parent.name}”不纳入。"
+                             "请把两者填成一致。", "evaluated under a heading that is not")
+        node = Node(line, _number(line.level, counters[line.level - 1]), line.evaluated)
         (parent.children if parent else sections[section]).append(node)
         stack.append(node)
     for nodes in sections.values():
@@ -314,7 +350,7 @@ def _sum_up(node: Node) -> None:
 def statement(session: Session, fund: Fund) -> Statement:
     budget = budget_for(session, fund.id)
     if budget is None:
-        raise InputError(f"尚未登记资金“{fund.name}”的收支预算。请用 bangzhen fund import-budget 导入收支预算表，"
-                         "或在“资金”窗口中导入。", "no budget")
+        raise InputError(f"尚未登记资金“{fund.name}”的收支预算。请用 bangzhen budget import 导入收支预算表，"
+                         "或在“资金与下达”窗口的“收支预算”中导入。", "no budget")
     sections = tree(budget.lines)
     return Statement(fund, budget, sections[INCOME], sections[SPENDING])

@@ -1,6 +1,6 @@
 """The 收支预算表 and the 绩效目标表 of a pooled fund as forms (CSV in UTF-8, or xlsx) that the city's
-finance office fills and imports (`bangzhen fund import-budget`), and that the program writes back out
-(`bangzhen fund budget-form`): one row per line of the outline, in print order.
+finance office fills and imports (`bangzhen budget import`), and that the program writes back out
+(`bangzhen budget form`): one row per line of the outline, in print order.
 
 收支预算表: 类别 (收入/支出) | 级次 (1–4: 1. → （1） → ① → item) | 项目名称 | 计划数 (income: as planned) |
 金额 (income: received; spending: 安排数) | 已下达 | 已支出 (spending, up to the 基准日) | 纳入绩效评价 (是/否,
@@ -37,6 +37,7 @@ def read_targets(path: str | Path) -> list[TargetInput]:
 def lines_from_rows(rows: list[dict[str, str]]) -> list[LineInput]:
     lines = []
     for n, row in enumerate(rows, 2):
+        n = row.get(csvfiles.ROW, n)
         where = f"第 {n} 行"
         section = _SECTION_OF.get(row["类别"].strip())
         if section is None:
