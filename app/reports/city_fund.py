@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.models import Money, rate
+from app.models import Money, format_percent, rate
 from app.reports.request import Request, date_text, fund_of
-from app.reports.table import AMOUNT, BODY, RATE, SUBTOTAL, TEXT, TOTAL, Column, Merge, Row, Table, cell_text, runs
+from app.reports.table import AMOUNT, BODY, RATE, SUBTOTAL, TEXT, TOTAL, Column, Merge, Row, Table, runs
 from app.services.errors import InputError
 from app.services.money.budget import Node, Statement, exact_wan, statement
 from app.services.regions import find_region
@@ -96,9 +96,9 @@ def _execution_notes(found: Statement) -> list[str]:
         sentence += f"，未下达 {exact_wan(found.evaluated_budget - found.issued)} 万元（{listed}）"
     sentence += f"；已支出 {exact_wan(found.spent)} 万元"
     if found.rate_of_issued is not None:
-        sentence += f"，占已下达的 {cell_text(found.rate_of_issued, Column(RATE))}"
+        sentence += f"，占已下达的 {format_percent(found.rate_of_issued)}"
     if found.rate_of_budget is not None:
-        sentence += f"，占安排数的 {cell_text(found.rate_of_budget, Column(RATE))}"
+        sentence += f"，占安排数的 {format_percent(found.rate_of_budget)}"
     notes.append(sentence + "。")
     if found.budget.approved_on:
         by = found.budget.approved_by or "有关部门"

@@ -13,8 +13,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QLineE
 from sqlalchemy import Engine
 
 from app.errors import BangzhenError
-from app.models import rate
-from app.reports.table import RATE, Column, cell_text
+from app.models import format_percent, rate
 from app.services.database import unit_of_work
 from app.services.dates import parse_date
 from app.services.errors import InputError
@@ -78,8 +77,9 @@ class BudgetDialog(QDialog):
 
     def _add(self, parent: QTreeWidgetItem, nodes: list[budget.Node], spending: bool) -> None:
         for node in nodes:
+            spent_rate = rate(node.spent, node.issued)
             figures = ([exact_wan(node.issued), exact_wan(node.unissued), exact_wan(node.spent),
-                        cell_text(rate(node.spent, node.issued), Column(RATE))] if spending else ["", "", "", ""])
+                        "" if spent_rate is None else format_percent(spent_rate)] if spending else ["", "", "", ""])
             note = "；".join(filter(None, ["" if node.evaluated else "不纳入绩效评价", node.line.note]))
             item = QTreeWidgetItem([f"{node.number}{node.name}", exact_wan(node.amount), *figures, note])
             for column in range(1, 6):
@@ -122,7 +122,7 @@ def summary_text(found: budget.Statement) -> str:
             f"纳入绩效评价的安排 {exact_wan(found.evaluated_budget)} 万元，截至 {found.budget.as_of} 已下达 "
             f"{exact_wan(found.issued)} 万元，已支出 {exact_wan(found.spent)} 万元")
     if found.rate_of_issued is not None:
-        text += f"（占已下达的 {cell_text(found.rate_of_issued, Column(RATE))}）"
+        text += f"（占已下达的 {format_percent(found.rate_of_issued)}）"
     return text + "。"
 
 

@@ -134,15 +134,15 @@ class Statement:
 
     @property
     def evaluated_budget(self) -> Money:
-        return Money.total(node.amount for node in self.items(evaluated=True))
+        return self.total(self.items(evaluated=True), "amount")
 
     @property
     def issued(self) -> Money:
-        return Money.total(node.issued for node in self.items(evaluated=True))
+        return self.total(self.items(evaluated=True), "issued")
 
     @property
     def spent(self) -> Money:
-        return Money.total(node.spent for node in self.items(evaluated=True))
+        return self.total(self.items(evaluated=True), "spent")
 
     def unissued(self) -> list[Node]:
         return [node for node in self.items(evaluated=True) if node.unissued.fen > 0]
