@@ -60,7 +60,7 @@ def cmd_project_list(args: argparse.Namespace) -> None:
         region = regions.find_region(session, args.region)
         statuses = [ProjectStatus.from_label(args.status)] if args.status else None
         ids = projects.project_ids(session, region, statuses=statuses)
-        for row in projects.project_rows(session, ids):
+        for row in projects.iter_project_rows(session, ids):
             print(f"{row.id}\t{row.status.label}\t{row.town}\t{row.amount.format_wan(2)} 万元\t{row.name}")
 
 

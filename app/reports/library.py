@@ -25,6 +25,7 @@ from app.services.money.assets import asset_lines
 from app.services.money.funds import find_fund
 from app.services.regions import find_region
 from app.services.security import towns_covered
+from app.services.sqlite_limits import pages
 
 LIBRARY_FIELDS = [f for f in FIELD_LABELS if f not in ("town", "fund", "indicators", "year")]
 WIDE_FIELDS = {"name": 10, "content": 16, "location": 7, "task_item": 9, "farmer_linkage": 10, "beneficiaries": 7,
@@ -44,12 +45,6 @@ def _projects(session: Session, request: Request, *columns) -> list[tuple]:
     if not found:
         raise InputError(f"{scope.name}没有{request.year}年已审定入库的项目。", "no library projects")
     return [(pid, town, status.label, *rest) for pid, town, status, *rest in found]
-
-
-def _pages(ids: list[int], size: int = 500):
-    """Ids a page at a time: no statement binds more than a few hundred of them."""
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
 
 
 def _by_town(towns: list[str], lines: list[list[Any]], columns: list[Column], title: str, name: str,
@@ -127,7 +122,7 @@ def build_progress(session: Session, request: Request) -> Table:
     projects = _projects(session, request, Project.name, Project.starts_on, Project.ends_on, Project.started_on,
                          Project.completed_on, *[getattr(Project, column) for column in AMOUNT_COLUMNS.values()])
     day = as_of(request)
-    ledger = {line.id: line for page in _pages([pid for pid, *_ in projects])
+    ledger = {line.id: line for page in pages([pid for pid, *_ in projects])
               for line in project_ledger(session, page, day)}
     columns = [Column(COUNT, 3, centred=True), Column(TEXT, 5), Column(TEXT, 12, left_aligned=True), Column(TEXT, 5),
                Column(TEXT, 6), Column(TEXT, 6), Column(TEXT, 6), Column(TEXT, 6),

@@ -32,6 +32,7 @@ from app.services import keyring, records
 from app.services.canonical import canonical_json
 from app.services.errors import InputError
 from app.services.crypto import sign_bytes
+from app.services.sqlite_limits import pages
 
 GENESIS = "0" * 64
 HEAD_SETTING = "audit_head"  # "<count>:<hash of the last event>"
@@ -233,19 +234,15 @@ def entity_names(session: Session, shown: Iterable[AuditEvent]) -> dict[str, str
     for event in shown:
         by_type.setdefault(event.entity_type, set()).add(event.entity_uuid)
     names: dict[str, str] = {}
-    for chunk in _chunks(sorted(by_type.get("project", ()))):
+    for chunk in pages(sorted(by_type.get("project", ()))):
         names.update((uuid, name) for uuid, name in session.execute(
             select(Project.uuid, Project.name).where(Project.uuid.in_(chunk))))
-    for chunk in _chunks(sorted(by_type.get("expenditure", ()))):
+    for chunk in pages(sorted(by_type.get("expenditure", ()))):
         names.update((uuid, f"支出 · {name}") for uuid, name in session.execute(
             select(Expenditure.uuid, Project.name).join(Project, Project.id == Expenditure.project_id)
             .where(Expenditure.uuid.in_(chunk))))
-    for chunk in _chunks(sorted(by_type.get("user", ()))):
+    for chunk in pages(sorted(by_type.get("user", ()))):
         names.update((uuid, f"用户 · {name}") for uuid, name in session.execute(
             select(User.uuid, User.display_name).where(User.uuid.in_(chunk))))
     return names
 
-
-def _chunks(values: list[str], size: int = 900) -> Iterable[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from app.models import (AMOUNT_COLUMNS, City, Fund, LabeledEnum, Money, Project, ProjectIndicator, TaskItem, Town,
                         Village, project_village)
 from app.models import enums
+from app.services.sqlite_limits import pages
 
 # Every signed field with its Chinese name, in the order the editor and the 审批表 show them.
 FIELD_LABELS: dict[str, str] = {
@@ -76,7 +77,7 @@ def project_contents(session: Session, project_ids: Iterable[int] | None = None)
     contents: dict[int, dict[str, Any]] = {}
     indicators: dict[int, list[dict[str, Any]]] = defaultdict(list)
     villages: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in [None] if ids is None else pages(ids):
         if chunk is not None:
             query_c = query.where(Project.id.in_(chunk))
             indicator_c = indicator_query.where(ProjectIndicator.project_id.in_(chunk))
@@ -96,14 +97,6 @@ def project_contents(session: Session, project_ids: Iterable[int] | None = None)
         content["indicators"] = indicators.get(pid, [])
         content["villages"] = sorted(villages.get(pid, []))
     return contents
-
-
-def _chunks(ids: list[int] | None, size: int = 900):
-    if ids is None:
-        yield None
-        return
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
 
 
 def project_content(session: Session, project_id: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.migrations import HEAD, MIGRATIONS_DIR, REVISIONS
 from app.services.errors import DatabaseError
+from app.services.sqlite_limits import MAX_PARAMETERS, limit_variables
 
 BUSY_TIMEOUT_MS = 3000
 _WRITING: ContextVar[bool] = ContextVar("writing", default=False)
@@ -64,6 +65,7 @@ def _inspect(path: Path) -> tuple[str | None, bool]:
     """(Alembic revision or None, whether it has tables other than alembic_version), read-only."""
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        limit_variables(conn)
         try:
             names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             revision = None
@@ -79,11 +81,13 @@ def _inspect(path: Path) -> tuple[str | None, bool]:
 
 def _engine(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine.dialect.insertmanyvalues_max_parameters = MAX_PARAMETERS  # SQLAlchemy's own multi-row INSERTs
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let SQLAlchemy issue BEGIN itself, so pragmas below run outside a transaction.
         dbapi_connection.isolation_level = None
+        limit_variables(dbapi_connection)
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")

@@ -27,6 +27,7 @@ from app.services.money.plans import arranged_total
 from app.services.projects import net_spent, spent_by_project, sum_fen
 from app.services.regions import RegionRef
 from app.services.settings import LAG_MARGIN, PROGRESS_BASIS, get_setting
+from app.services.sqlite_limits import pages
 
 
 def expenditures(session: Session, project_id: int) -> list[Expenditure]:
@@ -103,17 +104,18 @@ def _line(id_: int, name: str, allocated: Money, spent: Money, progress: Decimal
 def project_ledger(session: Session, ids: Sequence[int], as_of: date) -> list[LedgerLine]:
     """Ledger lines for a page of project ids (the lazy table model asks for a block at a time): what
     the plans in force arrange for each project against what it has paid by `as_of`."""
-    if not ids:
-        return []
     margin = _lag_margin(session)
-    spent = spent_by_project(session, ids, as_of)
-    planned = arranged_total(session, ids)
-    rows = session.execute(select(Project.id, Project.name, Project.year, Project.starts_on, Project.ends_on)
-                           .where(Project.id.in_(ids)))
-    by_id = {pid: _line(pid, name, planned.get(pid, Money(0)), spent.get(pid, Money(0)),
-                        project_progress(starts, ends, year, as_of), margin)
-             for pid, name, year, starts, ends in rows}
-    return [by_id[i] for i in ids if i in by_id]
+    lines: list[LedgerLine] = []
+    for page in pages(ids):
+        spent = spent_by_project(session, page, as_of)
+        planned = arranged_total(session, page)
+        rows = session.execute(select(Project.id, Project.name, Project.year, Project.starts_on, Project.ends_on)
+                               .where(Project.id.in_(page)))
+        by_id = {pid: _line(pid, name, planned.get(pid, Money(0)), spent.get(pid, Money(0)),
+                            project_progress(starts, ends, year, as_of), margin)
+                 for pid, name, year, starts, ends in rows}
+        lines += (by_id[i] for i in page if i in by_id)
+    return lines
 
 
 def town_ledger(session: Session, fund_id: int, region: RegionRef, as_of: date) -> list[LedgerLine]:
@@ -136,11 +138,10 @@ def town_ledger(session: Session, fund_id: int, region: RegionRef, as_of: date) 
         select(Project.town_id, sum_fen(Expenditure.amount)).join(Project, Project.id == Expenditure.project_id)
         .where(Expenditure.fund_id == fund_id, Expenditure.source.in_(own), Expenditure.spent_on <= as_of)
         .group_by(Project.town_id)).all())
-    towns = towns_in(select(Town.id, Town.name).where(Town.id.in_(set(shares) | set(lines))).order_by(Town.code),
-                      region)
+    towns = towns_in(select(Town.id, Town.name).order_by(Town.code), region)  # no ids bound, however many towns
     progress = fund_progress(session, fund, as_of)
     return [_line(town_id, name, Money(shares.get(town_id, lines.get(town_id, 0))), Money(spent.get(town_id, 0)),
-                  progress, margin) for town_id, name in session.execute(towns)]
+                  progress, margin) for town_id, name in session.execute(towns) if town_id in shares or town_id in lines]
 
 
 def towns_in(query, region: RegionRef):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from sqlalchemy import Integer, Select, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from app.models import (AMOUNT_COLUMNS, Expenditure, FundPlan, Money, PlanLine, 
                         PurposeCategory, Town, rate)
 from app.services.errors import NotFound
 from app.services.regions import RegionRef
+from app.services.sqlite_limits import pages
 
 # "arranged" and "arranged_rate" sort by the money the plans in force arrange (the ledger's base).
 SORT_KEYS = ("name", "town", "purpose", "status", "amount", "spent", "rate", "arranged", "arranged_rate")
@@ -139,25 +140,33 @@ def project_ids(session: Session, region: RegionRef, text: str = "", sort: str |
 
 
 def project_rows(session: Session, ids: Sequence[int]) -> list[ProjectRow]:
-    """Display rows for `ids`, in the same order (one query for the rows, one for the spending)."""
-    if not ids:
-        return []
-    spent = spent_by_project(session, ids)
-    rows = session.execute(
-        select(Project.id, Project.name, Town.name, Project.purpose_category, Project.status,
-               *[getattr(Project, name) for name in AMOUNT_COLUMNS.values()])
-        .join(Town, Town.id == Project.town_id).where(Project.id.in_(ids)))
-    by_id = {r[0]: ProjectRow(r[0], r[1], r[2], r[3], r[4], Money.total(r[5:]), spent.get(r[0], Money(0)))
-             for r in rows}
-    return [by_id[i] for i in ids if i in by_id]
+    """Display rows for `ids`, in the same order (per page of ids, one query for the rows, one for the
+    spending). A long list is better read through `iter_project_rows`."""
+    return list(iter_project_rows(session, ids))
+
+
+def iter_project_rows(session: Session, ids: Sequence[int]) -> Iterator[ProjectRow]:
+    """`project_rows` a page at a time: memory stays flat however many ids there are."""
+    for page in pages(ids):
+        spent = spent_by_project(session, page)
+        rows = session.execute(
+            select(Project.id, Project.name, Town.name, Project.purpose_category, Project.status,
+                   *[getattr(Project, name) for name in AMOUNT_COLUMNS.values()])
+            .join(Town, Town.id == Project.town_id).where(Project.id.in_(page)))
+        by_id = {r[0]: ProjectRow(r[0], r[1], r[2], r[3], r[4], Money.total(r[5:]), spent.get(r[0], Money(0)))
+                 for r in rows}
+        yield from (by_id[i] for i in page if i in by_id)
 
 
 def spent_by_project(session: Session, ids: Sequence[int], as_of: date | None = None) -> dict[int, Money]:
     """Net spending per project; with `as_of`, only what was paid by that day."""
-    query = _spent_per_project().where(Expenditure.project_id.in_(ids))
-    if as_of is not None:
-        query = query.where(Expenditure.spent_on <= as_of)
-    return {project_id: total for project_id, total in session.execute(query)}
+    spent: dict[int, Money] = {}
+    for page in pages(list(ids)):
+        query = _spent_per_project().where(Expenditure.project_id.in_(page))
+        if as_of is not None:
+            query = query.where(Expenditure.spent_on <= as_of)
+        spent.update(session.execute(query).all())
+    return spent
 
 
 def spending_by_town_year(session: Session, region: RegionRef | None = None) -> list[tuple[int, int, Money]]:

@@ -31,6 +31,8 @@ from typing import Any, Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from app.services.sqlite_limits import limit_variables
+
 INLINE_BELOW = 30_000  # signatures to check: fewer than this, and everything runs in the calling process
 
 
@@ -219,6 +221,7 @@ def open_read_only(path: str) -> sqlite3.Connection:
     """A worker's connection. The file is mapped into memory: the record and content queries look rows
     up all over it, and through the map each look-up is a memory read instead of a system call."""
     connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    limit_variables(connection)
     connection.execute("PRAGMA mmap_size = 1099511627776")  # SQLite caps it at what the build allows
     return connection
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from app.models import (AMOUNT_COLUMNS, Expenditure, FundPlan, FundSource, Money, PlanLine, PlanStatus, PlanTown,
                         Project, ProjectStatus, Town, User, UserRole)
@@ -31,6 +31,7 @@ from app.services.money.funds import fund_sources, get_fund, received
 from app.services.projects import get_project
 from app.services.regions import RegionRef, find_region
 from app.services.settings import ALLOCATION_CHECK, get_setting
+from app.services.sqlite_limits import pages
 
 S = ProjectStatus
 
@@ -105,12 +106,13 @@ def _editable(session: Session, user: User, plan_id: int) -> FundPlan:
 
 def paid(session: Session, project_ids: Sequence[int]) -> dict[tuple[int, FundSource], Money]:
     """Net paid per (project, source), reversals included."""
-    if not project_ids:
-        return {}
-    rows = session.execute(select(Expenditure.project_id, Expenditure.source, func.sum(Expenditure.amount))
-                           .where(Expenditure.project_id.in_(list(project_ids)))
-                           .group_by(Expenditure.project_id, Expenditure.source))
-    return {(pid, source): total for pid, source, total in rows}
+    totals: dict[tuple[int, FundSource], Money] = {}
+    for page in pages(list(project_ids)):
+        rows = session.execute(select(Expenditure.project_id, Expenditure.source, func.sum(Expenditure.amount))
+                               .where(Expenditure.project_id.in_(page))
+                               .group_by(Expenditure.project_id, Expenditure.source))
+        totals.update(((pid, source), total) for pid, source, total in rows)
+    return totals
 
 
 def set_line(session: Session, user: User, plan_id: int, project_id: int, source: FundSource,
@@ -236,8 +238,7 @@ def check_plan(session: Session, plan: FundPlan, decided_on: date | None = None)
     town_total = Money.total(t.amount for t in plan.towns)
     if town_total > reached:
         limits.append(f"各镇安排合计 {town_total.format_wan(2)} 万元，超出{region.name}收到的 {reached.format_wan(2)} 万元。")
-    projects = {p.id: p for p in session.scalars(select(Project).where(
-        Project.id.in_({l.project_id for l in plan.lines})))}
+    projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(_line_projects(plan.id))))}
     if plan.towns:
         by_town: dict[int, Money] = defaultdict(Money.zero)
         for line in plan.lines:
@@ -314,7 +315,8 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
     session.flush()
     now_ids = {l.project_id for l in plan.lines}
     still = arranged_total(session, now_ids | before_ids)
-    for project in session.scalars(select(Project).where(Project.id.in_(now_ids | before_ids))):
+    plan_ids = [plan.id] if previous is None else [plan.id, previous.id]
+    for project in session.scalars(select(Project).where(Project.id.in_(_line_projects(*plan_ids)))):
         if project.id in now_ids:
             planned_on = project.planned_on or decided_on  # payments start here, whatever the status
             if project.status is S.approved or planned_on != project.planned_on:
@@ -346,24 +348,20 @@ def arranged(session: Session, project_ids: Iterable[int], as_of: date | None = 
              ) -> dict[tuple[int, FundSource], Money]:
     """What the plans in force arrange per (project, source); with `as_of`, what the revisions signed
     by that day arranged then (a payment dated before a revision cannot use the money it added)."""
-    ids = list(project_ids)
-    if not ids:
-        return {}
-    if as_of is None:
-        plan_ids = select(FundPlan.id).where(FundPlan.status == PlanStatus.in_force)
-    else:
-        latest: dict[tuple[str, int], tuple[int, int]] = {}
-        for plan_id, region, fund_id, revision in session.execute(
-                select(FundPlan.id, FundPlan.region_code, FundPlan.fund_id, FundPlan.revision)
-                .where(FundPlan.status.in_([PlanStatus.in_force, PlanStatus.superseded]),
-                       FundPlan.decided_on <= as_of)):
-            if revision > latest.get((region, fund_id), (0, 0))[0]:
-                latest[(region, fund_id)] = (revision, plan_id)
-        plan_ids = [plan_id for _, plan_id in latest.values()]
-    rows = session.execute(select(PlanLine.project_id, PlanLine.source, func.sum(PlanLine.amount))
-                           .where(PlanLine.plan_id.in_(plan_ids), PlanLine.project_id.in_(ids))
-                           .group_by(PlanLine.project_id, PlanLine.source))
-    return {(pid, source): total for pid, source, total in rows}
+    signed = [PlanStatus.in_force] if as_of is None else [PlanStatus.in_force, PlanStatus.superseded]
+    plan_ids = select(FundPlan.id).where(FundPlan.status.in_(signed))
+    if as_of is not None:  # per region and fund, the latest revision signed by that day
+        later = aliased(FundPlan)
+        plan_ids = plan_ids.where(FundPlan.decided_on <= as_of, ~exists().where(
+            later.region_code == FundPlan.region_code, later.fund_id == FundPlan.fund_id, later.status.in_(signed),
+            later.decided_on <= as_of, later.revision > FundPlan.revision))
+    totals: dict[tuple[int, FundSource], Money] = {}
+    for page in pages(list(project_ids)):
+        rows = session.execute(select(PlanLine.project_id, PlanLine.source, func.sum(PlanLine.amount))
+                               .where(PlanLine.plan_id.in_(plan_ids), PlanLine.project_id.in_(page))
+                               .group_by(PlanLine.project_id, PlanLine.source))
+        totals.update(((pid, source), total) for pid, source, total in rows)
+    return totals
 
 
 def arranged_total(session: Session, project_ids: Iterable[int]) -> dict[int, Money]:
@@ -410,7 +408,7 @@ def plan_view(session: Session, plan_id: int) -> PlanView:
     done = paid(session, list(projects))
     rows = session.execute(select(Project.id, Project.name, Town.name, *(getattr(Project, c) for c in
                                                                           AMOUNT_COLUMNS.values()))
-                           .join(Town, Town.id == Project.town_id).where(Project.id.in_(projects)))
+                           .join(Town, Town.id == Project.town_id).where(Project.id.in_(_line_projects(plan.id))))
     info = {r[0]: (r[1], r[2], dict(zip(AMOUNT_COLUMNS, r[3:]))) for r in rows}
     lines = sorted((PlanLineView(l.project_id, info[l.project_id][0], info[l.project_id][1], l.source, l.amount,
                                  info[l.project_id][2][l.source], done.get((l.project_id, l.source), Money(0)))
@@ -422,6 +420,11 @@ def plan_view(session: Session, plan_id: int) -> PlanView:
                     Money.total(l.amount for l in plan.lines if l.source in own),
                     check_plan(session, plan, plan.decided_on) if plan.status is PlanStatus.draft
                     else PlanCheck([], []))
+
+
+def _line_projects(*plan_ids: int) -> Select:
+    """The projects the plans' lines name, as a subquery (a plan may name thousands)."""
+    return select(PlanLine.project_id).where(PlanLine.plan_id.in_(plan_ids))
 
 
 def plans(session: Session, region_code: str | None = None) -> list[FundPlan]:
