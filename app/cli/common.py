@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
-import io
-import os
 import select
 import sys
 from datetime import date
@@ -75,24 +73,6 @@ def engine(args: argparse.Namespace) -> Engine:
 
 
 # ---------------------------------------------------------------- output after the commit
-
-@contextlib.contextmanager
-def held_output() -> Iterator[io.StringIO]:
-    """Standard output, held in memory for `release` (see the module docstring)."""
-    held = io.StringIO()
-    with contextlib.redirect_stdout(held):
-        yield held
-
-
-def release(held: io.StringIO) -> None:
-    """Write what a command held; a reader gone by now is not an error (the work is already saved)."""
-    try:
-        sys.stdout.write(held.getvalue())
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Point the descriptor at /dev/null so that Python's own flush at exit stays quiet too.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
 
 def require_reader() -> None:
     """Refuse to go on when standard output's reader has gone: what was done could not be reported."""

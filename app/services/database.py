@@ -14,11 +14,12 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.migrations import HEAD, MIGRATIONS_DIR, REVISIONS
+from app.migrations import HEAD, MIGRATIONS_DIR
+from app.services import dbfile
 from app.services.errors import DatabaseError
 from app.services.sqlite_limits import MAX_PARAMETERS, limit_variables
 
-BUSY_TIMEOUT_MS = 3000
+BUSY_TIMEOUT_MS = dbfile.BUSY_TIMEOUT_MS
 _WRITING: ContextVar[bool] = ContextVar("writing", default=False)
 
 
@@ -29,28 +30,7 @@ def connect(path: str | Path, *, create: bool = False, upgrade: bool = False) ->
     up to date (both run the Alembic migrations). Otherwise a missing or outdated file is refused.
     """
     path = Path(path)
-    if path.is_dir():
-        raise DatabaseError(f"“{path}”是一个文件夹，不是数据库文件。", f"{path} is a directory")
-    exists = path.exists()
-    if not exists and not create:
-        raise DatabaseError(f"数据库文件“{path}”不存在。请检查路径，或先运行 bangzhen init --db {path} 创建。",
-                            f"{path} does not exist")
-    if not exists and not path.parent.exists():
-        raise DatabaseError(f"文件夹“{path.parent}”不存在，无法创建数据库。", f"no folder {path.parent}")
-    # Look before touching: the file is only read until it is known to be ours and current.
-    revision, has_tables = _inspect(path) if exists else (None, False)
-    if revision is None and has_tables:
-        raise DatabaseError(f"“{path}”不是本程序的数据库（缺少版本信息）。请选择正确的文件。",
-                            f"{path}: no alembic_version table")
-    if revision is None and not (create or upgrade):
-        raise DatabaseError(f"“{path}”是空的数据库文件。请运行 bangzhen init --db {path} 初始化。", f"{path}: empty")
-    if revision is not None and revision not in REVISIONS:
-        raise DatabaseError(
-            f"数据库“{path}”由更新版本的帮镇扶村台账创建（结构版本 {revision}），本程序无法安全打开。请升级本程序。",
-            f"{path}: unknown revision {revision}, this program knows {REVISIONS}")
-    if revision not in (None, HEAD) and not upgrade:
-        raise DatabaseError(f"数据库“{path}”来自旧版本程序，需要升级。请运行 bangzhen init --db {path}。",
-                            f"{path}: revision {revision} is behind {HEAD}")
+    revision = dbfile.check(path, create=create, upgrade=upgrade)
     engine = _engine(path)
     try:
         if revision != HEAD:
@@ -59,24 +39,6 @@ def connect(path: str | Path, *, create: bool = False, upgrade: bool = False) ->
     except BaseException:
         engine.dispose()
         raise
-
-
-def _inspect(path: Path) -> tuple[str | None, bool]:
-    """(Alembic revision or None, whether it has tables other than alembic_version), read-only."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        limit_variables(conn)
-        try:
-            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            revision = None
-            if "alembic_version" in names:
-                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-                revision = row[0] if row else None
-            return revision, bool(names - {"alembic_version"})
-        finally:
-            conn.close()
-    except sqlite3.Error as error:
-        raise _user_error(str(error), f"“{path}”") from None
 
 
 def _engine(path: Path) -> Engine:
@@ -116,7 +78,7 @@ def writing() -> Iterator[None]:
 
 def schema_revision(engine: Engine) -> str | None:
     """The Alembic revision stored in the database, or None when it has none."""
-    return _inspect(Path(engine.url.database))[0]
+    return dbfile.inspect(Path(engine.url.database))[0]
 
 
 def _alembic_config(engine: Engine):
@@ -168,21 +130,9 @@ def translate_errors(engine: Engine | None = None) -> Iterator[None]:
     except exc.IntegrityError as error:
         raise DatabaseError("保存失败：与已有记录冲突（重复或缺少关联记录）。请检查后重试。", str(error.orig)) from None
     except exc.DBAPIError as error:
-        raise _user_error(str(error.orig), where) from None
+        raise dbfile.user_error(str(error.orig), where) from None
     except StaleDataError as error:
         raise DatabaseError("记录已被其他人修改，请刷新后重试。", str(error)) from None
-
-
-def _user_error(message: str, where: str) -> DatabaseError:
-    if "locked" in message or "busy" in message:
-        return DatabaseError(f"数据库文件{where}正被其他程序占用（已锁定）。请关闭其他正在使用它的程序后重试。", message)
-    if "readonly" in message or "read-only" in message:
-        return DatabaseError(f"数据库文件{where}是只读的，无法写入。请检查文件权限。", message)
-    if "unable to open" in message:
-        return DatabaseError(f"无法打开数据库文件{where}。请检查路径和权限。", message)
-    if "not a database" in message or "malformed" in message or "corrupt" in message:
-        return DatabaseError(f"文件{where}不是有效的数据库，或已损坏。请从备份恢复，或选择正确的文件。", message)
-    return DatabaseError(f"数据库{where}操作失败，请重试；如果问题持续，请联系技术支持。", message)
 
 
 def _remember_head(session: Session, engine: Engine) -> None:

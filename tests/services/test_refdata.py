@@ -15,7 +15,7 @@ from app.services.stats import table_counts
 def test_counts(engine):
     """1,757 township units in 21 cities and 122 counties, 126 tasks, 236 targets, 59 pairing cells."""
     with unit_of_work(engine) as session:
-        counts = table_counts(session)
+        counts = table_counts(session.connection().connection.driver_connection)
         assert (counts["city"], counts["county"], counts["town"]) == (21, 122, 1757)
         assert (counts["task_item"], counts["performance_target"], counts["pairing"]) == (126, 236, 59)
         assert counts["east_west_pairing"] == 16
@@ -53,9 +53,9 @@ def test_2021_allocation(engine):
 def test_loading_twice_changes_nothing(engine):
     """A second load adds no row."""
     with unit_of_work(engine) as session:
-        before = table_counts(session)
+        before = table_counts(session.connection().connection.driver_connection)
         assert refdata.load_all(session).added == {}
-        assert table_counts(session) == before
+        assert table_counts(session.connection().connection.driver_connection) == before
 
 
 def test_shipped_files_match_source_note():

@@ -1,0 +1,48 @@
+"""`bangzhen stats` is a quick command (app.cli.quick): it answers from the standard library's sqlite3 and
+never loads SQLAlchemy, the models or the services, yet refuses what the full path refuses and says the
+same things (issue 19: within 0.15 s on a province; the figure is in bench/README.md)."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import assert_refused, bangzhen, ok
+
+DATA = Path(__file__).resolve().parents[1] / "migrations" / "data"
+
+
+def test_stats_loads_nothing_heavy(demo_path):
+    probe = ("import sys; from app.cli import main; code = main(['stats', '--db', sys.argv[1]]); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'PySide6', "
+             "'openpyxl', 'reportlab', 'cryptography') or m.startswith(('app.models', 'app.services.database')))); "
+             "sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", probe, str(demo_path)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+    assert "(project)" in result.stdout
+
+
+def test_stats_refuses_an_outdated_file_like_every_command(tmp_path):
+    old = tmp_path / "old.sqlite"
+    with gzip.open(DATA / "demo_0006.sqlite.gz") as source, open(old, "wb") as target:
+        shutil.copyfileobj(source, target)
+    assert_refused(bangzhen("stats", "--db", str(old)), "来自旧版本程序，需要升级")
+    assert_refused(bangzhen("project", "list", "--db", str(old)), "来自旧版本程序，需要升级")
+    assert_refused(bangzhen("stats", "--db", str(tmp_path)), "是一个文件夹")
+
+
+def test_stats_into_a_closed_pipe_ends_quietly(demo_path):
+    shell = f"{sys.executable} -m app.cli stats --db {demo_path} | head -n 1; exit ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("数据库：") and result.stderr == ""
+
+
+def test_stats_usage_in_chinese():
+    result = bangzhen("stats", "--bogus")
+    assert result.returncode == 2 and "无法识别的参数" in result.stderr and "bangzhen stats --help" in result.stderr
+    assert "显示各表记录数" in ok(bangzhen("--help"))
