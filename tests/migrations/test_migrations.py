@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 
 from app.migrations import HEAD, MIGRATIONS_DIR, REVISIONS
 from app.models import Base
-from app.services import database
+from app.services import database, dbfile
 
 
 def test_revisions_list_matches_scripts():
@@ -45,8 +45,8 @@ def test_old_database_is_upgraded_only_when_asked(tmp_path: Path, monkeypatch):
     """A database behind the program's head revision is refused unless upgrade=True."""
     path = tmp_path / "old.sqlite"
     database.connect(path, create=True).dispose()
-    monkeypatch.setattr(database, "REVISIONS", (HEAD, "9000"))
-    monkeypatch.setattr(database, "HEAD", "9000")
+    monkeypatch.setattr(dbfile, "REVISIONS", (HEAD, "9000"))
+    monkeypatch.setattr(dbfile, "HEAD", "9000")
     with pytest.raises(database.DatabaseError, match="来自旧版本程序，需要升级"):
         database.connect(path)
 
