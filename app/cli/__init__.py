@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.parsing import complain
+from app.cli import quick
+from app.cli.parsing import complain, decodable
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from app.cli.parsing import decodable
-
     if not decodable(argv):
         complain("错误：命令行参数中有无法识别的字符（不是 UTF-8 编码的文字），请检查后重试。")
         return 2
-    from app.cli import quick
-
     if argv[:1] and argv[0] in quick.COMMANDS:
         return quick.main(argv)
     from app.cli.commands import main as run_command

@@ -4,6 +4,7 @@ header checked exactly, every problem reported in Chinese with the file and line
 from __future__ import annotations
 
 import csv
+import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -49,6 +50,8 @@ def typed_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
+        if not math.isfinite(value):  # a cell too large for a number reads back as infinity
+            return str(value)
         return str(int(value)) if value == int(value) else format(Decimal(repr(value)), "f")
     return str(value).strip()
 

@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from app.cli import common
 from app.errors import BangzhenError
+from app.services.errors import InputError
 from app.models import FundSource, Money, User
 from app.services import approval, database
 from app.services.content import FIELD_LABELS, INDICATOR_LABELS, exact_wan
@@ -387,6 +388,17 @@ def test_fuzzed_project_workbook_is_a_draft_or_a_chinese_error(fuzz_engine, fiel
         path = Path(folder) / "p.xlsx"
         book.save(path)
         _create_or_refuse(fuzz_engine, path)
+
+
+def test_an_amount_too_large_for_a_number_is_a_chinese_error(tmp_path):
+    """The largest float, written by openpyxl, reads back as infinity (found by the fuzzer above)."""
+    book = Workbook()
+    book.active.title = "项目"
+    for row in (["字段", "值"], *BASE.items(), ["amount_provincial", 1.7976931348623155e+308]):
+        book.active.append(list(row))
+    book.save(tmp_path / "p.xlsx")
+    with pytest.raises(InputError, match="省级财政资金（万元）"):
+        read_project_file(tmp_path / "p.xlsx")
 
 
 def test_a_damaged_workbook_is_a_chinese_error(tmp_path, fuzz_engine):
