@@ -18,14 +18,11 @@ from typing import Callable
 
 from app import APP_NAME, __version__
 from app.cli import budget, evaluation, money, projects, quick, reports, users
-from app.errors import BangzhenError
 from app.models import HelperType, TownCategory
-from app.cli.parsing import ChineseArgumentParser, add_db_argument, complain, held_output, internal_error, release
+from app.cli.parsing import ChineseArgumentParser, add_db_argument, run
 from app.cli.common import Passwords, acting, login, number, print_warnings, require_reader, unit
 from app.services import database, demo, generate, refdata, regions, stats, town_categories, villages
 from app.services.paths import default_db_path
-
-log = logging.getLogger("bangzhen")
 
 
 def _create_default_folder(args: argparse.Namespace) -> None:
@@ -175,20 +172,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    args = build_parser().parse_args(argv)
-    try:
-        with held_output() as held:
-            args.handler(args)
-    except BangzhenError as error:
-        log.debug("%s", error.log_message)
-        if not getattr(args, "as_user", None):  # a read-only report the error sums up (see common)
-            release(held)
-        complain(f"错误：{error.user_message}")
-        return 2
-    except KeyboardInterrupt:
-        complain("已取消。")
-        return 130
-    except Exception as error:  # noqa: BLE001 — the last line of defence: no traceback for the user
-        return internal_error(error)
-    release(held)
-    return 0
+    return run(build_parser().parse_args(argv))

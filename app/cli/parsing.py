@@ -7,12 +7,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import Iterator
 
+from app.errors import BangzhenError
 from app.services.paths import default_db_path
+
+log = logging.getLogger("bangzhen")
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
@@ -75,3 +79,24 @@ def release(held: io.StringIO) -> None:
     except BrokenPipeError:
         # Point the descriptor at /dev/null so that Python's own flush at exit stays quiet too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command's handler; its exit status. Output is held until the work is done; a
+    failure is told in Chinese on standard error (what a read-only command held is written first)."""
+    try:
+        with held_output() as held:
+            args.handler(args)
+    except BangzhenError as error:
+        log.debug("%s", error.log_message)
+        if not getattr(args, "as_user", None):  # a read-only report the error sums up (see common)
+            release(held)
+        complain(f"错误：{error.user_message}")
+        return 2
+    except KeyboardInterrupt:
+        complain("已取消。")
+        return 130
+    except Exception as error:  # noqa: BLE001 — the last line of defence: no traceback for the user
+        return internal_error(error)
+    release(held)
+    return 0

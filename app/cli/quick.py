@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.parsing import ChineseArgumentParser, add_db_argument, complain, held_output, internal_error, release
-from app.errors import BangzhenError
+from app.cli.parsing import ChineseArgumentParser, add_db_argument, run
 from app.services import stats
 
 STATS_HELP = "显示各表记录数"
@@ -30,17 +29,5 @@ def main(argv: list[str]) -> int:
     handler, help_text = COMMANDS[name]
     parser = ChineseArgumentParser(prog=f"bangzhen {name}", description=help_text)
     add_db_argument(parser)
-    args = parser.parse_args(rest)
-    try:
-        with held_output() as held:
-            handler(args)
-    except BangzhenError as error:
-        complain(f"错误：{error.user_message}")
-        return 2
-    except KeyboardInterrupt:
-        complain("已取消。")
-        return 130
-    except Exception as error:  # noqa: BLE001 — no traceback for the user
-        return internal_error(error)
-    release(held)
-    return 0
+    parser.set_defaults(handler=handler)
+    return run(parser.parse_args(rest))

@@ -25,7 +25,6 @@ from app.services.money.assets import asset_lines
 from app.services.money.funds import find_fund
 from app.services.regions import find_region
 from app.services.security import towns_covered
-from app.services.sqlite_limits import pages
 
 LIBRARY_FIELDS = [f for f in FIELD_LABELS if f not in ("town", "fund", "indicators", "year")]
 WIDE_FIELDS = {"name": 10, "content": 16, "location": 7, "task_item": 9, "farmer_linkage": 10, "beneficiaries": 7,
@@ -122,8 +121,7 @@ def build_progress(session: Session, request: Request) -> Table:
     projects = _projects(session, request, Project.name, Project.starts_on, Project.ends_on, Project.started_on,
                          Project.completed_on, *[getattr(Project, column) for column in AMOUNT_COLUMNS.values()])
     day = as_of(request)
-    ledger = {line.id: line for page in pages([pid for pid, *_ in projects])
-              for line in project_ledger(session, page, day)}
+    ledger = {line.id: line for line in project_ledger(session, [pid for pid, *_ in projects], day)}
     columns = [Column(COUNT, 3, centred=True), Column(TEXT, 5), Column(TEXT, 12, left_aligned=True), Column(TEXT, 5),
                Column(TEXT, 6), Column(TEXT, 6), Column(TEXT, 6), Column(TEXT, 6),
                Column(AMOUNT, 6), Column(AMOUNT, 6), Column(AMOUNT, 6), Column(RATE, 5), Column(RATE, 5), Column(TEXT, 4)]
