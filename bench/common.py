@@ -14,7 +14,7 @@ from typing import Callable
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 PROVINCE_DB = OUT / "province.sqlite"
-TOWNS, PROJECTS, EXPENDITURES = 1_127, 150_000, 1_500_000
+TOWNS, PROJECTS, CLAIMS = 1_127, 150_000, 400_000  # a realistic year (services.generate): about 2.3 M audit events
 
 
 def parse_args(description: str, *, rounds: bool = False) -> argparse.Namespace:
@@ -27,13 +27,13 @@ def parse_args(description: str, *, rounds: bool = False) -> argparse.Namespace:
 
 
 def row_counts(path: Path) -> tuple[int, int, int, int] | None:
-    """(categorised towns, projects, expenditures, 1 if projects are signed) in the database at
-    `path`, or None if unreadable (or from before signatures existed)."""
+    """(categorised towns, projects, claims, 1 if the year was generated act by act) in the database at
+    `path`, or None if unreadable (or made by the earlier generator, which wrote no claims)."""
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             return conn.execute("SELECT (SELECT count(*) FROM town WHERE category IS NOT NULL),"
-                                " (SELECT count(*) FROM project), (SELECT count(*) FROM expenditure),"
-                                " (SELECT count(*) > 0 FROM project_signature)").fetchone()
+                                " (SELECT count(*) FROM project), (SELECT count(*) FROM claim),"
+                                " (SELECT count(*) > 0 FROM audit_event WHERE action = 'project_created')").fetchone()
     except sqlite3.Error:
         return None
 
@@ -52,18 +52,24 @@ def build_province(path: Path) -> float:
     start = time.perf_counter()
     engine = connect(path, create=True, upgrade=True)
     try:
-        generate(engine, TOWNS, PROJECTS, EXPENDITURES, seed=1)
+        report = generate(engine, TOWNS, PROJECTS, CLAIMS, seed=1, progress=_progress)
     finally:
         engine.dispose()
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    print(f"\n  {report}", flush=True)
+    return seconds
+
+
+def _progress(done: int, total: int, what: str) -> None:
+    print(f"\r  {what} {done:,}/{total:,}   ", end="", flush=True)
 
 
 def province_db(fresh: bool = False) -> Path:
     """bench/out/province.sqlite, generated when missing, wrong-sized or `fresh` is asked for."""
-    if fresh or row_counts(PROVINCE_DB) != (TOWNS, PROJECTS, EXPENDITURES, 1):
+    if fresh or row_counts(PROVINCE_DB) != (TOWNS, PROJECTS, CLAIMS, 1):
         OUT.mkdir(parents=True, exist_ok=True)
         print(f"building {PROVINCE_DB.relative_to(REPO)} "
-              f"({TOWNS:,} towns, {PROJECTS:,} projects, {EXPENDITURES:,} expenditures) ...", flush=True)
+              f"({TOWNS:,} towns, {PROJECTS:,} projects, {CLAIMS:,} claims) ...", flush=True)
         print(f"  built in {build_province(PROVINCE_DB):.1f} s", flush=True)
     else:  # made by an earlier schema: a migration that only adds tables is applied in place
         from app.services.database import connect

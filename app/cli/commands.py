@@ -69,8 +69,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
-    """Synthetic data in a new or empty database (never one with users: `generate` refuses it, and an
-    older file is not upgraded for it). It commits in several steps, so its reader is checked first."""
+    """A generated year in a new or empty database (never one with users: `generate` refuses it, and an
+    older file is not upgraded for it); one transaction, after its reader is checked."""
     engine = database.connect(args.db, create=True)
     require_reader()
 
@@ -81,8 +81,8 @@ def cmd_generate(args: argparse.Namespace) -> None:
                                progress=None if args.quiet else progress)
     if not args.quiet:
         print(file=sys.stderr)
-    print(f"已生成：镇 {report.towns} 个，项目 {report.projects} 个，支出 {report.expenditures} 笔，"
-          f"签名 {report.signatures} 个。")
+    print(f"已生成：镇 {report.towns} 个，项目 {report.projects} 个，报账 {report.claims} 笔，"
+          f"支出 {report.expenditures} 笔（含红字冲销），项目签名 {report.signatures} 个，审计事件 {report.events} 条。")
 
 
 def cmd_town_show(args: argparse.Namespace) -> None:
@@ -139,10 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command.add_argument("--scenario", choices=("hepin", "seed2021", "jiangmen2022"), default="hepin",
                               help="hepin：和平县的项目与资金（默认）；seed2021：种子报告中的 2021 年全省资金分配与支出；"
                                    "jiangmen2022：种子报告中 2022 年江门市统筹资金的收入、分配与执行")
-    gen = command("generate", cmd_generate, "生成任意规模的合成数据（用于性能测试）", db_required=True)
+    gen = command("generate", cmd_generate, "生成任意规模的合成年度数据（起草、双签、审定、资金安排、报账、支付、验收，"
+                  "全部留痕签名；用于性能测试）", db_required=True)
     gen.add_argument("--towns", type=number, default=1127, help="镇数（默认 1127）")
     gen.add_argument("--projects", type=number, default=150_000, help="项目数（默认 150000）")
-    gen.add_argument("--expenditures", type=number, default=1_500_000, help="支出笔数（默认 1500000）")
+    gen.add_argument("--expenditures", type=number, default=400_000,
+                     help="报账笔数（默认 400000；多数支付，少数驳回、冲销后重付或待支付）")
     gen.add_argument("--seed", type=number, default=1, help="随机种子")
     gen.add_argument("--quiet", action="store_true", help="不显示进度")
     command("stats", quick.cmd_stats, quick.STATS_HELP)

@@ -101,15 +101,7 @@ def record(session: Session, user: User, action: str, entity_type: str, entity_u
     """Append one event in the caller's unit of work (it commits or rolls back with the change), signed
     by `user`'s unlocked key and carrying the record the act left. Call it after making the change."""
     session.flush()
-    if user.must_change_password and action not in FIRST_ACTS_AFTER_RESET:
-        raise InputError("系统管理员重置了您的密码，请先修改密码，再办理其他事项。", f"{user.username} must change password")
-    signer = None
-    if action not in UNSIGNED_ACTIONS:
-        opened = keyring.signer(user)
-        if opened is None:
-            raise InputError(f"“{user.display_name}”的签名密钥未解开，无法记录此操作。请重新登录后再试。",
-                             f"{user.username}: no unlocked key for {action}")
-        signer = (opened[0].id, opened[1])
+    signer = _signer(user, action)
     count, prev_hash = _head(session)
     state = "" if signer is None else records.snapshot(session, entity_type, entity_uuid)
     event = AuditEvent(**_new_row(prev_hash, user.id, action, entity_type, entity_uuid, reason, before, after,
@@ -118,6 +110,47 @@ def record(session: Session, user: User, action: str, entity_type: str, entity_u
     _set_head(session, count + 1, event.hash)
     session.flush()
     return event
+
+
+def _signer(user: User, action: str) -> tuple | None:
+    """(key id, private key) that signs `user`'s act, None for the unsigned ones; refused when the user
+    must first change a reset password or has no unlocked key."""
+    if user.must_change_password and action not in FIRST_ACTS_AFTER_RESET:
+        raise InputError("系统管理员重置了您的密码，请先修改密码，再办理其他事项。", f"{user.username} must change password")
+    if action in UNSIGNED_ACTIONS:
+        return None
+    opened = keyring.signer(user)
+    if opened is None:
+        raise InputError(f"“{user.display_name}”的签名密钥未解开，无法记录此操作。请重新登录后再试。",
+                         f"{user.username}: no unlocked key for {action}")
+    return opened[0].id, opened[1]
+
+
+def record_many(session: Session, user: User, events: list[tuple]) -> int:
+    """`record` for many acts of one user at once (a plan's signing moves every project it reaches):
+    (action, entity_type, entity_uuid, reason, before, after) each, the same events in the same order,
+    with the records read in batches instead of one query per event."""
+    session.flush()
+    signer = {user.id: _signer(user, action) for action in {event[0] for event in events}}
+    if None in signer.values():
+        raise InputError("此类操作不能成批记录。", "unsigned action in record_many")
+    return append_recorded(session, [(user.id, *event) for event in events], signer)
+
+
+def append_recorded(session: Session, events: list[tuple], signers: dict[int, tuple]) -> int:
+    """`append_many` for acts already made in the tables: (user_id, action, entity_type, entity_uuid,
+    reason, before, after) each; every event carries its entity's record as it stands now, read in
+    batches (so each entity should appear once, or only its last act's record would be right)."""
+    found: dict[tuple[str, str], str] = {}
+    by_type: dict[str, list[str]] = {}
+    for event in events:
+        by_type.setdefault(event[2], []).append(event[3])
+    for entity_type, keys in by_type.items():
+        kind = records.KINDS.get(entity_type)
+        if kind is not None:
+            for page in pages(sorted(set(keys)), records.BATCH):
+                found.update(((entity_type, key), state) for key, state in records.snapshots(session, kind, page).items())
+    return append_many(session, ((*event, found.get((event[2], event[3]), "")) for event in events), signers)
 
 
 def _set_head(session: Session, count: int, last_hash: str) -> None:

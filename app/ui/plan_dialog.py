@@ -209,8 +209,7 @@ class PlanDialog(QDialog):
 
         def write(session) -> None:
             user = login.user(session)
-            for pid, source, amount in lines:
-                plans.set_line(session, user, plan_id, pid, source, amount)
+            plans.set_lines(session, user, plan_id, lines)
             plans.set_town_amounts(session, user, plan_id, towns)
         ok = run_now(self, self._engine, write) is not Failed
         self.refresh()

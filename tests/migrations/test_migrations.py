@@ -74,19 +74,20 @@ def test_issue3_database_with_projects_upgrades_to_signing(tmp_path: Path):
     from sqlalchemy import text
 
     from app.models import ProjectStatus
-    from app.services import generate, refdata, verify
+    from app.services import refdata, verify
+    import old_generator
 
     path = tmp_path / "old.sqlite"
     engine = database.connect(path, create=True)
     with database.unit_of_work(engine) as session:  # the reference data, then back to the 0001 tables
         refdata.load_all(session)
-        town_ids = generate._pick_towns(session, 2, random.Random(1))
+        town_ids = old_generator.pick_towns(session, 2, random.Random(1))
     database.downgrade(engine, "0001")
     raw = engine.raw_connection()
     cursor = raw.cursor()
     cursor.execute("BEGIN")  # the issue-3 program's own bulk insert, on the 0001 tables
-    project_ids, spendable = generate._insert_projects(cursor, town_ids, 40, random.Random(1), None)
-    generate._insert_expenditures(cursor, project_ids, spendable, 100, random.Random(1), None)
+    project_ids, spendable = old_generator.insert_projects(cursor, town_ids, 40, random.Random(1))
+    old_generator.insert_expenditures(cursor, project_ids, spendable, 100, random.Random(1))
     cursor.execute("COMMIT")
     raw.close()
     engine.dispose()

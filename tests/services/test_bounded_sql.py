@@ -11,12 +11,12 @@ from datetime import date
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
-from sqlalchemy import exc, select
+from sqlalchemy import exc, select, text
 
-from app.models import FundSource, Money, Project, User, UserRole
+from app.models import Money, PlanStatus, Project, User
 from app.services import database, generate, inbox, ledger, projects, regions, security
 from app.services.database import unit_of_work
-from app.services.money import funds, plans
+from app.services.money import plans
 from app.ui.audit_viewer import AuditFilter, AuditTableModel
 from app.ui.ledger_model import LedgerTableModel
 from app.ui.project_model import ProjectTableModel, WorkListModel
@@ -99,7 +99,7 @@ def test_work_lists_of_a_county_reviewer(qapp, city_path, tmp_path):
 
 def test_audit_log_filtered_by_a_name_and_exported(qapp, city):
     model = AuditTableModel(city, page_size=500)
-    model.set_filter(AuditFilter(text="合成项目00"))  # the events of about 1,000 projects
+    model.set_filter(AuditFilter(text="（G000"))  # the events of 999 projects (named …（G000001）to …（G000999）)
     exported = list(model.export_rows())
     assert len(exported) == model.export_count() > 1000
 
@@ -118,38 +118,35 @@ def test_verify_on_workers(city_path):
 
 
 def test_a_plan_naming_thousands_of_projects(city_path, tmp_path):
-    """A county plan of 1,200 lines, read through the plan service and the ledger. The lines are written
-    straight into a copy (the generated city has no fund yet), so only reading is tried here."""
+    """The generated city's county plans were arranged and signed through the services under the limit
+    (services.generate); the largest, over a thousand lines, is read back and revised: a new revision
+    copies every line, one is lowered, and signing it supersedes the first."""
     path = shutil.copyfile(city_path, tmp_path / "plan.sqlite")
     engine = database.connect(path)
     try:
         with unit_of_work(engine) as session:
-            admin = security.authenticate(session, "admin", generate.GENERATED_PASSWORD)
-            finance = {code: security.create_user(session, admin, f"财政{code}", f"财政{code}", "secret123",
-                                                  [(role, code)], kdf=security.DEMO_KDF)
-                       for code, role in (("44", UserRole.province_finance), (CITY, UserRole.city_finance),
-                                          (COUNTY, UserRole.county_finance))}
-            fund = funds.add_fund(session, finance["44"], name="合成资金", year=2023, region_code="44",
-                                  doc_number="粤财1号", issued_on=date(2023, 2, 1), deadline=date(2023, 12, 31),
-                                  incomes=[(FundSource.provincial, Money.from_wan(10_000_000), "")])
-            for giver, to in (("44", CITY), (CITY, COUNTY)):
-                funds.allocate(session, finance[giver], fund.id, to, Money.from_wan(10_000_000),
-                               doc_number=f"{giver}财1号", issued_on=date(2023, 2, 2))
-            plan_id = plans.create_plan(session, finance[COUNTY], COUNTY, fund.id).id
-            fund_id = fund.id
-        with sqlite3.connect(path) as conn:
-            conn.execute("UPDATE project SET fund_id = ?, status = 'approved' WHERE id <= 1200", (fund_id,))
-            conn.execute("INSERT INTO plan_line (plan_id, project_id, source, amount) "
-                         "SELECT ?, id, 'provincial', amount_provincial FROM project WHERE id <= 1200", (plan_id,))
+            plan_id, count = session.execute(text("SELECT plan_id, count(*) FROM plan_line GROUP BY plan_id "
+                                                  "ORDER BY 2 DESC LIMIT 1")).one()
+            assert count > 1000
+            view = plans.plan_view(session, plan_id)
+            plan = plans.get_plan(session, plan_id)
+            region, fund_id = plan.region_code, plan.fund_id
+            ids = sorted({line.project_id for line in view.lines})
+            assert len(view.lines) == count
+            assert plans.arranged(session, ids, as_of=date(2023, 6, 30)) == plans.arranged(session, ids)
+            assert ledger.town_ledger(session, fund_id, regions.find_region(session, region), date(2023, 12, 31))
+            lowered = next(line for line in view.lines if line.amount > line.paid)
         with unit_of_work(engine) as session:
-            assert len(plans.plan_view(session, plan_id).lines) == 1200  # a draft: checked as well
-        with sqlite3.connect(path) as conn:
-            conn.execute("UPDATE fund_plan SET status = 'in_force', decided_on = '2023-03-01'")
+            finance = security.authenticate(session, f"财政{region}", generate.GENERATED_PASSWORD)
+            revision = plans.create_plan(session, finance, region, fund_id, doc_number=f"{region}府〔2023〕45号")
+            plans.set_lines(session, finance, revision.id,
+                            [(lowered.project_id, lowered.source, lowered.amount - Money(100))])
+            plans.sign_plan(session, finance, revision.id, generate.GENERATED_PASSWORD, decided_on=date(2023, 9, 1))
+            revised = revision.id
         with unit_of_work(engine) as session:
-            ids = list(range(1, 1201))
-            assert len(plans.arranged(session, ids, as_of=date(2023, 6, 30))) == len(plans.arranged(session, ids)) == 1200
-            city = regions.find_region(session, CITY)
-            assert sum(line.allocated.fen for line in ledger.town_ledger(session, fund_id, city, date(2023, 6, 30))) \
-                == sum(amount.fen for amount in plans.arranged_total(session, ids).values())
+            assert plans.get_plan(session, plan_id).status is PlanStatus.superseded
+            assert len(plans.plan_view(session, revised).lines) == count
+            now = plans.arranged(session, [lowered.project_id])[(lowered.project_id, lowered.source)]
+            assert now == lowered.amount - Money(100)
     finally:
         engine.dispose()

@@ -4,11 +4,12 @@ out returns to the library's reserve); and `verify` catches a plan changed behin
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import FundPlan, FundSource, Money, PlanStatus, Project, ProjectStatus, SupportMethod, User
 from app.services import database, demo, verify
@@ -108,3 +109,33 @@ def _verify(path) -> verify.VerifyReport:
             return verify.verify_database(session)
     finally:
         engine.dispose()
+
+
+def test_many_lines_at_once_are_one_event_with_the_same_checks(demo_engine):
+    """`set_lines` (the plan dialog's 保存, a county's whole library): set_line's checks on each line,
+    nothing written when one fails, and one plan_edited event naming only the lines that changed."""
+    from app.models import AuditEvent
+    with database.unit_of_work(demo_engine) as session:
+        finance = _user(session, "县财政")
+        plan = session.scalar(select(FundPlan).where(FundPlan.status == PlanStatus.in_force))
+        paid_line, paid = _payable(session, plan)
+        revision = plans.create_plan(session, finance, COUNTY, plan.fund_id, doc_number="和府〔2023〕41号")
+        unchanged = [(l.project_id, l.source, l.amount) for l in revision.lines]
+        reserve = session.scalars(select(Project).where(Project.status == ProjectStatus.approved)).all()[:2]
+        revision_id = revision.id
+    for bad, message in (((paid_line.project_id, paid_line.source, paid - Money(1)), "不能低于已支付金额"),
+                         ((reserve[0].id, FundSource.provincial, reserve[0].amount_provincial + Money(1)), "不能超出")):
+        with pytest.raises(InputError, match=message):
+            with database.unit_of_work(demo_engine) as session:
+                plans.set_lines(session, _user(session, "县财政"), revision_id, [*unchanged, bad])
+    with database.unit_of_work(demo_engine) as session:
+        events = session.scalar(select(func.count()).select_from(AuditEvent))
+        added = [(p.id, FundSource.provincial, p.amount_provincial) for p in
+                 session.scalars(select(Project).where(Project.id.in_([p.id for p in reserve])))]
+        plans.set_lines(session, _user(session, "县财政"), revision_id, [*unchanged, *added])
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == events + 1
+        last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        assert last.action == "plan_edited" and len(json.loads(last.after_json)["lines"]) == 2
+        assert len(plans.get_plan(session, revision_id).lines) == len(unchanged) + 2
+        plans.set_lines(session, _user(session, "县财政"), revision_id, [*unchanged, *added])  # nothing changes
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == events + 1

@@ -120,13 +120,50 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
     """Arrange `amount` for a project from one source (0 takes the line out of the draft)."""
     plan = _editable(session, user, plan_id)
     project = get_project(session, project_id)
-    line = next((l for l in plan.lines if l.project_id == project.id and l.source is source), None)
     relaxed = duties.check(session, user, project, "为本项目安排资金")
-    if amount.fen == 0 and line is not None and not paid(session, [project.id]).get((project.id, source)):
+    line = next((l for l in plan.lines if l.project_id == project.id and l.source is source), None)
+    _apply_line(plan, line, project, project.town.code, source, amount, paid(session, [project.id]))
+    return _edited(session, user, plan, {"project": project.uuid, "source": source.value, "amount": amount.fen}
+                   | relaxed)
+
+
+def set_lines(session: Session, user: User, plan_id: int,
+              lines: Iterable[tuple[int, FundSource, Money]]) -> FundPlan:
+    """Arrange many lines at once, as (project id, source, amount), with `set_line`'s checks on each: the
+    plan dialog's 保存 and a county's whole library. The lines that change are recorded in one event (one
+    per line would copy the whole plan into every event: quadratic in a county's projects)."""
+    plan = _editable(session, user, plan_id)
+    current = {(line.project_id, line.source): line.amount for line in plan.lines}
+    wanted = {(pid, source): amount for pid, source, amount in lines}
+    changed = {key: amount for key, amount in wanted.items() if current.get(key, Money(0)) != amount}
+    if not changed:
+        return plan
+    ids = sorted({pid for pid, _ in changed})
+    projects: dict[int, tuple[Project, str]] = {}
+    for page in pages(ids):
+        projects.update((project.id, (project, code)) for project, code in session.execute(
+            select(Project, Town.code).join(Town, Town.id == Project.town_id).where(Project.id.in_(page))))
+    missing = [pid for pid in ids if pid not in projects]
+    if missing:
+        raise NotFound(f"项目（编号 {missing[0]}）不存在。", f"no project {missing[0]}")
+    relaxed = duties.check_many(session, user, [project for project, _ in projects.values()], "为本项目安排资金")
+    already = paid(session, ids)
+    index = {(line.project_id, line.source): line for line in plan.lines}
+    for (pid, source), amount in changed.items():
+        project, town_code = projects[pid]
+        _apply_line(plan, index.get((pid, source)), project, town_code, source, amount, already)
+    return _edited(session, user, plan, {"lines": [[projects[pid][0].uuid, source.value, amount.fen]
+                                                   for (pid, source), amount in changed.items()]} | relaxed)
+
+
+def _apply_line(plan: FundPlan, line: PlanLine | None, project: Project, town_code: str, source: FundSource,
+                amount: Money, already_paid: dict[tuple[int, FundSource], Money]) -> None:
+    """Set one line of the draft (`line`, its current one, if any) after checking it (0 removes it)."""
+    already = already_paid.get((project.id, source), Money(0))
+    if amount.fen == 0 and line is not None and not already:
         plan.lines.remove(line)  # taking a line out needs nothing else (a cancelled project's, say)
-        return _edited(session, user, plan, {"project": project.uuid, "source": source.value, "amount": 0} | relaxed)
-    town = project.town
-    if not town.code.startswith(plan.region_code):
+        return
+    if not town_code.startswith(plan.region_code):
         raise InputError(f"项目“{project.name}”不属于本资金安排的县（市、区）。", "project outside the plan's region")
     if project.fund_id != plan.fund_id:
         raise InputError(f"项目“{project.name}”的资金不是“{plan.fund.name}”。", "project of another fund")
@@ -139,7 +176,6 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
     if amount > requested:
         raise InputError(f"项目“{project.name}”的{source.label}为 {exact_wan(requested)} 万元，安排金额 "
                          f"{exact_wan(amount)} 万元不能超出。如需增加，请先办理项目调整。", "line over project amount")
-    already = paid(session, [project.id]).get((project.id, source), Money(0))
     if amount < already:
         raise InputError(f"项目“{project.name}”{source.label}已支付 {exact_wan(already)} 万元，安排金额不能低于已支付金额。",
                          "line below paid")
@@ -150,8 +186,6 @@ def set_line(session: Session, user: User, plan_id: int, project_id: int, source
         plan.lines.append(PlanLine(project_id=project.id, source=source, amount=amount))
     else:
         line.amount = amount
-    return _edited(session, user, plan, {"project": project.uuid, "source": source.value, "amount": amount.fen}
-                   | relaxed)
 
 
 def _edited(session: Session, user: User, plan: FundPlan, after: dict) -> FundPlan:
@@ -262,9 +296,14 @@ def check_plan(session: Session, plan: FundPlan, decided_on: date | None = None)
         if line.amount > requested:  # the project may have been changed (项目调整) since the line was set
             blocking.append(f"项目“{project.name}”{line.source.label}现为 {exact_wan(requested)} 万元，"
                             f"安排 {exact_wan(line.amount)} 万元超出。")
+    line_totals: dict[int, Money] = defaultdict(Money.zero)
+    for line in plan.lines:
+        line_totals[line.project_id] += line.amount
+    spent_totals: dict[int, Money] = defaultdict(Money.zero)
+    for (pid, _), amount in already.items():
+        spent_totals[pid] += amount
     for project in projects.values():
-        total = Money.total(l.amount for l in plan.lines if l.project_id == project.id)
-        spent = Money.total(v for (pid, _), v in already.items() if pid == project.id)
+        total, spent = line_totals[project.id], spent_totals[project.id]
         if total < spent:  # payments booked before sources were recorded count against the whole project
             blocking.append(f"项目“{project.name}”已支付 {spent.format_wan(2)} 万元，安排合计 {total.format_wan(2)} 万元不足。")
         if not project.status.in_library:
@@ -316,15 +355,17 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
     now_ids = {l.project_id for l in plan.lines}
     still = arranged_total(session, now_ids | before_ids)
     plan_ids = [plan.id] if previous is None else [plan.id, previous.id]
+    moves = []
     for project in session.scalars(select(Project).where(Project.id.in_(_line_projects(*plan_ids)))):
         if project.id in now_ids:
             planned_on = project.planned_on or decided_on  # payments start here, whatever the status
             if project.status is S.approved or planned_on != project.planned_on:
-                _move(session, user, project, S.planned if project.status is S.approved else project.status, plan,
-                      planned_on)
+                moves.append(_move(project, S.planned if project.status is S.approved else project.status, plan,
+                                   planned_on))
         elif project.status is S.planned and not still.get(project.id) and not any(
                 v for (pid, _), v in paid(session, [project.id]).items()):
-            _move(session, user, project, S.approved, plan, None)
+            moves.append(_move(project, S.approved, plan, None))
+    audit.record_many(session, user, moves)  # a county's plan reaches thousands of projects
     audit.record(session, user, "plan_signed", "plan", plan.uuid, reason=role.label,
                  after={"revision": plan.revision, "doc_number": plan.doc_number, "decided_on": decided_on.isoformat(),
                         "lines": len(content["lines"]), "total": sum(l[2] for l in content["lines"]),
@@ -332,14 +373,13 @@ def sign_plan(session: Session, user: User, plan_id: int, password: str, *, deci
     return plan, check.warnings
 
 
-def _move(session: Session, user: User, project: Project, to: ProjectStatus, plan: FundPlan,
-          planned_on: date | None) -> None:
+def _move(project: Project, to: ProjectStatus, plan: FundPlan, planned_on: date | None) -> tuple:
+    """Move the project and return the act's audit event (see audit.record_many)."""
     was = project.status
     project.status, project.planned_on = to, planned_on
-    audit.record(session, user, "project_unplanned" if to is S.approved else "project_planned", "project",
-                 project.uuid, reason=f"资金安排 {plan.doc_number}（第 {plan.revision} 版）",
-                 before={"status": was.value},
-                 after={"status": to.value, "planned_on": planned_on.isoformat() if planned_on else None})
+    return ("project_unplanned" if to is S.approved else "project_planned", "project", project.uuid,
+            f"资金安排 {plan.doc_number}（第 {plan.revision} 版）", {"status": was.value},
+            {"status": to.value, "planned_on": planned_on.isoformat() if planned_on else None})
 
 
 # ---------------------------------------------------------------- reading
