@@ -167,7 +167,7 @@ class ProjectSignature(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
     # Set while the signature is on a pending 项目调整 (it then covers the amendment's content).
-    amendment_id: Mapped[int | None] = mapped_column(ForeignKey("project_amendment.id"))
+    amendment_id: Mapped[int | None] = mapped_column(ForeignKey("project_amendment.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     key_id: Mapped[int] = mapped_column(ForeignKey("user_key.id"))
     role: Mapped[UserRole] = mapped_column(enum_column(UserRole))

@@ -299,8 +299,8 @@ def _county_users(session: Session, county: County) -> dict[str, User]:
 def _town_users(session: Session, admin: User, town: Town, team: WorkTeam, rng: random.Random) -> dict[str, User]:
     """A town's officer (经办人), its principal leader and its work-team leader, as in the 双签."""
     leader = next(m.name for m in team.members if m.role is TeamRole.leader)
-    return {"officer": _demo_user(session, admin, f"{town.name}经办", _person(rng), UserRole.town_officer, town.code),
-            "town_leader": _demo_user(session, admin, f"{town.name}书记", _person(rng), UserRole.town_leader,
+    return {"officer": _demo_user(session, admin, f"{town.name}经办", person_name(rng), UserRole.town_officer, town.code),
+            "town_leader": _demo_user(session, admin, f"{town.name}书记", person_name(rng), UserRole.town_leader,
                                       town.code),
             "team_leader": _demo_user(session, admin, f"{town.name}队长", leader, UserRole.team_leader, town.code)}
 
@@ -317,7 +317,7 @@ def _categorise(session: Session, admin: User, town: Town, index: int) -> None:
                           SHENZHEN_HELPERS[index % len(SHENZHEN_HELPERS)])
 
 
-def _person(rng: random.Random) -> str:
+def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
 
@@ -325,7 +325,7 @@ def _work_team(town: Town, rng: random.Random) -> WorkTeam:
     unit = town.helper_unit or "和平县"
     roles = (TeamRole.leader, TeamRole.first_secretary, TeamRole.tech_commissioner, TeamRole.sanzhi_yifu,
              TeamRole.graduate_volunteer, TeamRole.graduate_volunteer, TeamRole.finance_assistant)
-    members = [WorkTeamMember(name=_person(rng), role=role, unit=unit,
+    members = [WorkTeamMember(name=person_name(rng), role=role, unit=unit,
                               rank="副处级" if role is TeamRole.leader and town.helper_type is HelperType.provincial_units
                               else ("副科级" if role is TeamRole.leader else ""),
                               phone=f"13{rng.randrange(10**8, 10**9)}")
@@ -359,14 +359,14 @@ def _projects(session: Session, people: dict[str, User], town: Town, villages: l
             "construction_nature": template.nature.value, "spending_category": template.spending.value,
             "location": f"{town.name}{village.name}", "starts_on": starts.isoformat(),
             "ends_on": (starts + timedelta(days=rng.choice((180, 240, 300)))).isoformat(),
-            "responsible_unit": f"和平县{town.name}人民政府", "responsible_person": _person(rng),
+            "responsible_unit": f"和平县{town.name}人民政府", "responsible_person": person_name(rng),
             "content": f"{template.name.format(town=town.name, village=village.name)}，按实施方案分期建设。",
             "support_method": template.method.value, "beneficiaries": f"{town.name}群众",
             "beneficiary_households": rng.randint(80, 900), "beneficiary_people": rng.randint(300, 3500),
             "poverty_households": rng.randint(5, 60), "poverty_people": rng.randint(15, 200),
             "monitored_households": rng.randint(0, 8), "monitored_people": rng.randint(0, 25),
             "farmer_linkage": "优先吸纳脱贫人口和监测对象务工，收益按比例分配到村集体和农户。",
-            "asset_type": template.asset.value, "villages": [village.name], "indicators": _indicators(template), **_split(amount)}
+            "asset_type": template.asset.value, "villages": [village.name], "indicators": template_indicators(template), **split_by_source(amount)}
         project = approval.create_project(session, people["officer"], content).project
         publicity.record(session, people["officer"], project.id, PublicityKind.village,
                          starts_on=starts - timedelta(days=30), ends_on=starts - timedelta(days=23),
@@ -472,14 +472,14 @@ def _pay(session: Session, people: dict[str, User], project: Project, percent: i
             day = min(paid.spent_on + timedelta(days=rng.randint(15, 45)), date(2023, 12, 27))
 
 
-def _split(amount: Money) -> dict[str, int]:
+def split_by_source(amount: Money) -> dict[str, int]:
     """Split a project's amount 6 : 3 : 1 by source, exactly in 分 (the remainder goes to the province)."""
     prd = amount.fen * 3 // 10
     local = amount.fen // 10
     return {"amount_provincial": amount.fen - prd - local, "amount_prd_city": prd, "amount_local_city": local}
 
 
-def _indicators(template: Template) -> list[dict]:
+def template_indicators(template: Template) -> list[dict]:
     rows = [(IndicatorLevel1.output, template.output), (IndicatorLevel1.benefit, template.benefit),
             (IndicatorLevel1.satisfaction, (IndicatorLevel2.beneficiary_satisfaction, "群众满意度（%）", "%",
                                             Comparator.ge, "90"))]

@@ -25,18 +25,17 @@ from sqlalchemy.orm import Session
 
 from app.models import (AuditEvent, Claim, Expenditure, Fund, FundSource, HelperType, Money, Project,
                         ProjectSignature, Town, TownCategory, TownKind, User, UserRole)
-from app.services import amendments, refdata, security
+from app.services import amendments, generate_bulk, generate_services, refdata, security
 from app.services.database import unit_of_work
 from app.services.errors import InputError
-from app.services.generate_story import (ARRIVED_ON, FUND_DOC, FUND_NAME, ISSUED_ON, PLAN_DECIDED_ON, TownPlace,
-                                         Year, make_year)
+from app.services.generate_story import (ARRIVED_ON, FUND_DOC, FUND_NAME, GENERATED_PASSWORD, ISSUED_ON,
+                                         PLAN_DECIDED_ON, TownPlace, Year, make_year, person_name)
 from app.services.money import funds, plans
 from app.services.regions import find_region
 from app.services.town_categories import set_town_category
 from app.services.villages import add_villages
 
 Progress = Callable[[int, int, str], None]
-GENERATED_PASSWORD = "generated1"
 PILOT_CITIES = ("广州市", "珠海市", "佛山市", "惠州市", "东莞市", "中山市", "江门市")
 
 
@@ -69,7 +68,6 @@ def generate(engine: Engine, towns: int, projects: int, expenditures: int, seed:
     anything is written."""
     if min(towns, projects, expenditures) < 0 or (projects and not towns) or (expenditures and not projects):
         raise InputError("数量不能为负；生成项目需要至少 1 个镇，生成支出需要至少 1 个项目。", "bad counts")
-    from app.services import generate_bulk, generate_services
     writer = generate_services if through_services else generate_bulk
     rng = random.Random(seed)
     with unit_of_work(engine) as session:
@@ -117,7 +115,6 @@ def _people(session: Session, year: Year, rng: random.Random, progress: Progress
     """The administrator (whose first login makes the installation's root), the finance officers of the
     province, each city and each county, each county's reviewer, each town's officer and its two
     signers; each town categorised, with its villages; the fund issued down to every county."""
-    from app.services.generate_story import _person
     admin = security.create_user(session, None, "admin", "系统管理员", GENERATED_PASSWORD,
                                  [(UserRole.admin, security.PROVINCE_CODE)], kdf=security.DEMO_KDF)
     cast = Cast(admin, _login(session, admin, "省财政", "省财政厅", UserRole.province_finance, security.PROVINCE_CODE))
@@ -127,12 +124,12 @@ def _people(session: Session, year: Year, rng: random.Random, progress: Progress
             cast.cities[town.city_code] = _login(session, admin, f"市财政{town.city_code}", f"{city.name}财政局",
                                                  UserRole.city_finance, town.city_code)
         if town.region_code not in cast.reviewers:
-            cast.reviewers[town.region_code] = _login(session, admin, f"审核{town.region_code}", _person(rng),
+            cast.reviewers[town.region_code] = _login(session, admin, f"审核{town.region_code}", person_name(rng),
                                                       UserRole.county_reviewer, town.region_code)
-            cast.finance[town.region_code] = _login(session, admin, f"财政{town.region_code}", _person(rng),
+            cast.finance[town.region_code] = _login(session, admin, f"财政{town.region_code}", person_name(rng),
                                                     UserRole.county_finance, town.region_code)
         cast.towns[town.code] = {
-            key: _login(session, admin, f"{town.code}{suffix}", _person(rng), role, town.code)
+            key: _login(session, admin, f"{town.code}{suffix}", person_name(rng), role, town.code)
             for key, suffix, role in (("officer", "经办", UserRole.town_officer),
                                       ("town_leader", "书记", UserRole.town_leader),
                                       ("team_leader", "队长", UserRole.team_leader))}

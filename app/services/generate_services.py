@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.models import FundSource, Money, PublicityKind, UserRole
 from app.services import approval, publicity
-from app.services.generate_story import (CANCEL_REASON, PAY_PURPOSE, REJECT_REASON, RETURN_REASON, REVERSE_REASON, S,
-                                         ProjectStory, Year)
+from app.services.generate_story import (CANCEL_REASON, GENERATED_PASSWORD as PASSWORD, PAY_PURPOSE, REJECT_REASON,
+                                         RETURN_REASON, REVERSE_REASON, S, ProjectStory, Year)
 from app.services.money import payments
 
-PASSWORD = "generated1"  # generate.GENERATED_PASSWORD (not imported: generate imports this module)
 UPKEEP = Money.from_wan(2)
 
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.models import FundSource, Money, ProjectStatus, SupportMethod
-from app.services.demo import GIVEN, SURNAMES, TEMPLATES, VILLAGE_NAMES, _indicators, _split
+from app.services.demo import TEMPLATES, VILLAGE_NAMES, person_name, split_by_source, template_indicators
 
 S = ProjectStatus
 YEAR = 2023
+GENERATED_PASSWORD = "generated1"  # every generated user's
 FUND_NAME = "2023年乡村振兴驻镇帮镇扶村资金"
 FUND_DOC = "粤财农〔2023〕25号"
 ISSUED_ON = date(2023, 2, 20)
@@ -120,10 +121,6 @@ class Year:
         return {code: -(-fen // 1_000_000) * 1_000_000 for code, fen in shares.items()}
 
 
-def _person(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + rng.choice(GIVEN)
-
-
 def make_year(towns: list[TownPlace], count: int, payments: int, rng: random.Random) -> Year:
     """`count` projects spread over `towns` and `payments` claims spread over the projects that spend."""
     villages = {town.id: rng.sample(VILLAGE_NAMES, 4) for town in towns}
@@ -153,15 +150,15 @@ def _project(n: int, town: TownPlace, villages: dict[int, list[str]], status: Pr
         "construction_nature": template.nature.value, "spending_category": template.spending.value,
         "location": f"{town.name}{village}", "starts_on": starts.isoformat(),
         "ends_on": (starts + timedelta(days=rng.choice((180, 240, 300)))).isoformat(),
-        "responsible_unit": f"{town.name}人民政府", "responsible_person": _person(rng),
+        "responsible_unit": f"{town.name}人民政府", "responsible_person": person_name(rng),
         "content": f"{name}，按实施方案分期建设。", "support_method": template.method.value,
         "beneficiaries": f"{town.name}群众", "beneficiary_households": rng.randint(80, 900),
         "beneficiary_people": rng.randint(300, 3500), "poverty_households": rng.randint(5, 60),
         "poverty_people": rng.randint(15, 200), "monitored_households": rng.randint(0, 8),
         "monitored_people": rng.randint(0, 25),
         "farmer_linkage": "优先吸纳脱贫人口和监测对象务工，收益按比例分配到村集体和农户。",
-        "asset_type": template.asset.value, "villages": [village], "indicators": _indicators(template),
-        **_split(amount)}
+        "asset_type": template.asset.value, "villages": [village], "indicators": template_indicators(template),
+        **split_by_source(amount)}
     story = ProjectStory(town, content, status, (starts - timedelta(days=30), starts - timedelta(days=23),
                                                  f"{village}村务公开栏"))
     if status in (S.approved, *PAID_PERCENT, S.planned):

@@ -100,3 +100,14 @@ def test_the_first_login_signs_only_the_pairing_as_published(tmp_path):
         assert flagged.count("东西部协作结对") >= 2, flagged[:2000]
     finally:
         engine.dispose()
+
+
+def test_the_signatures_of_an_amendment_are_found_by_index(tmp_path):
+    """0009: an amendment's signatures (read on every act on it) come from an index, not a scan of
+    every signature in the database."""
+    path, engine = _upgraded(tmp_path)
+    engine.dispose()
+    with sqlite3.connect(path) as conn:
+        plan = " ".join(row[-1] for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM project_signature WHERE amendment_id IN (1, 2)"))
+    assert "ix_project_signature_amendment_id" in plan, plan
