@@ -131,10 +131,10 @@ def record_many(session: Session, user: User, events: list[tuple]) -> int:
     (action, entity_type, entity_uuid, reason, before, after) each, the same events in the same order,
     with the records read in batches instead of one query per event."""
     session.flush()
-    signer = {user.id: _signer(user, action) for action in {event[0] for event in events}}
-    if None in signer.values():
+    signers = {_signer(user, action) for action in {event[0] for event in events}}
+    if None in signers:
         raise InputError("此类操作不能成批记录。", "unsigned action in record_many")
-    return append_recorded(session, [(user.id, *event) for event in events], signer)
+    return append_recorded(session, [(user.id, *event) for event in events], {user.id: signer for signer in signers})
 
 
 def append_recorded(session: Session, events: list[tuple], signers: dict[int, tuple]) -> int:

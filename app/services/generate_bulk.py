@@ -135,7 +135,8 @@ def _create(session: Session, cast, batch: list[ProjectStory], villages: dict, a
         row |= {key: Money(content[key]) for key in ("amount_provincial", "amount_prd_city", "amount_local_city")}
         row |= {"id": story.project_id, "uuid": _new_uuid(), "version": 1, "created_at": now, "updated_at": now,
                 "town_id": story.town.id, "fund_id": fund_id, "task_item_id": None,
-                "starts_on": _day(content["starts_on"]), "ends_on": _day(content["ends_on"]),
+                "starts_on": date.fromisoformat(content["starts_on"]),
+                "ends_on": date.fromisoformat(content["ends_on"]),
                 "amount_county": Money(0), "amount_other": Money(0), "status": S.draft,
                 "drafted_by_id": cast.towns[story.town.code]["officer"].id, "content_version": 1}
         rows.append(row)
@@ -158,10 +159,6 @@ def _create(session: Session, cast, batch: list[ProjectStory], villages: dict, a
         acts.add(cast.towns[story.town.code]["officer"], "project_created", "project", story.uuid,
                  after=contents[story.project_id])
     acts.flush()
-
-
-def _day(text: str) -> date:
-    return date.fromisoformat(text)
 
 
 def _publicity(session: Session, cast, batch: list[ProjectStory], acts: _Acts) -> None:
@@ -369,21 +366,20 @@ def _claims(session: Session, cast, stories: list[ProjectStory], acts: _Acts) ->
         return
     session.execute(CLAIM.insert(), claims)
     acts.flush()
-    claim_ids = {row["uuid"]: row["id"] for row in claims}
     paid = [(story, payment, row) for story, payment, row in decided if payment.outcome in ("paid", "reversed")]
     originals = _book(session, cast, [(payment.expenditure_ids[0], story, payment.source, payment.spent_on,
                                        payment.amount, payment.payee, payment.voucher, PAY_PURPOSE, None, "")
                                       for story, payment, _ in paid], acts)
     updates, rejected = [], []
     for (story, payment, row), expenditure in zip(paid, originals):
-        updates.append({"id": claim_ids[row["uuid"]], "status": ClaimStatus.paid, "decided_on": payment.spent_on,
+        updates.append({"id": row["id"], "status": ClaimStatus.paid, "decided_on": payment.spent_on,
                         "decided_by_id": cast.finance[story.town.region_code].id, "expenditure_id": expenditure[0]})
         acts.add(cast.finance[story.town.region_code], "claim_paid", "claim", row["uuid"],
                  after={"status": "paid", "expenditure": expenditure[1], "spent_on": payment.spent_on.isoformat()})
     _update(session, CLAIM, updates, "status", "decided_on", "decided_by_id", "expenditure_id")
     for story, payment, row in decided:
         if payment.outcome == "rejected":
-            rejected.append({"id": claim_ids[row["uuid"]], "status": ClaimStatus.rejected, "reason": REJECT_REASON,
+            rejected.append({"id": row["id"], "status": ClaimStatus.rejected, "reason": REJECT_REASON,
                              "decided_on": payment.spent_on, "decided_by_id": cast.finance[story.town.region_code].id})
             acts.add(cast.finance[story.town.region_code], "claim_rejected", "claim", row["uuid"], reason=REJECT_REASON,
                      after={"status": "rejected"})
