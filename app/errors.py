@@ -16,6 +16,13 @@ class BangzhenError(Exception):
         self.log_message = log_message or user_message
 
 
+class Cancelled(BangzhenError):
+    """The user stopped a long operation (取消): nothing it would have written was kept."""
+
+    def __init__(self) -> None:
+        super().__init__("操作已取消，未作任何改动。", "cancelled by the user")
+
+
 def shown(value: object, limit: int = 24) -> str:
     """A value the user typed, as an error message quotes it: short, on one line, never failing
     (an integer too long for str() is described instead)."""

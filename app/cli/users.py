@@ -144,7 +144,8 @@ def cmd_setting_home(args: argparse.Namespace) -> None:
 def cmd_audit(args: argparse.Namespace) -> None:
     with unit(args) as session:
         entity = approval.get_project(session, args.project).uuid if args.project else None
-        for event, username in audit.events(session, entity_uuid=entity, limit=args.limit):
+        for event, username in audit.events(session, entity_type=entity and "project", entity_uuid=entity,
+                                            limit=args.limit):
             label = audit.ACTION_LABELS.get(event.action, event.action)
             reason = f"（{event.reason}）" if event.reason else ""
             print(f"{event.id}\t{event.occurred_at:%Y-%m-%d %H:%M:%S}\t{username or '-'}\t{label}{reason}")

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from app.models import Base
+from app.services import audit_search
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,7 +24,8 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      include_name=audit_search.not_search_index)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -74,10 +74,12 @@ class AuditEvent(Base):
     """Append-only: each event stores the hash of the previous one, so a gap or an edit shows."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_uuid"),)
+    # An entity's events, and (kind alone) a kind's events newest first: an index keeps the rowid order.
+    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_uuid"),
+                      Index("ix_audit_event_kind", "entity_type"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     entity_type: Mapped[str] = mapped_column(String(40))

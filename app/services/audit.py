@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, Expenditure, Project, Setting, User
+from app.models import (Asset, AuditEvent, Claim, Expenditure, Project, ProjectAmendment, Publicity, Setting,
+                        User)
 from app.models.types import utcnow
-from app.services import keyring, records
+from app.services import audit_search, keyring, records
 from app.services.canonical import canonical_json
 from app.services.errors import InputError
 from app.services.crypto import sign_bytes
@@ -208,61 +209,130 @@ def stored_hash_holds(session: Session, event_id: int) -> bool:
         return False
 
 
+# Kinds of record that belong to a project, shown (and indexed, audit_search.PROJECT_PARTS) under its name.
+_PROJECT_PARTS = {"expenditure": Expenditure, "claim": Claim, "publicity": Publicity, "amendment": ProjectAmendment,
+                  "asset": Asset}
+
 ENTITY_LABELS = {"installation": "本安装", "project": "项目", "expenditure": "支出", "user": "用户", "setting": "设置", "fund": "资金",
                  "allocation": "下达", "arrival": "到位", "plan": "资金安排", "claim": "报账", "asset": "资产",
                  "county": "县", "town": "乡镇", "amendment": "项目调整", "publicity": "公示"}
 
 
-def _filtered(query: Select, entity_uuid: str | None, user_id: int | None, since: datetime | None,
-              until: datetime | None, text: str) -> Select:
-    if entity_uuid is not None:
-        query = query.where(AuditEvent.entity_uuid == entity_uuid)
-    if user_id is not None:
-        query = query.where(AuditEvent.user_id == user_id)
-    if since is not None:
-        query = query.where(AuditEvent.occurred_at >= since)
-    if until is not None:
-        query = query.where(AuditEvent.occurred_at < until)
-    text = text.strip()
-    if text:
-        # What the viewer shows as the event's object (see `entity_names`) or its reason.
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        like = {"escape": "\\"}
-        named = (select(Project.uuid).where(Project.name.like(pattern, **like))
-                 .union(select(Expenditure.uuid).join(Project, Project.id == Expenditure.project_id)
-                        .where(Project.name.like(pattern, **like)),
-                        select(User.uuid).where(User.display_name.like(pattern, **like))))
-        types = [entity_type for entity_type, label in ENTITY_LABELS.items() if text in label]
-        query = query.where(or_(AuditEvent.reason.like(pattern, **like), AuditEvent.entity_uuid.in_(named),
-                                AuditEvent.entity_type.in_(types)))
-    return query
+# Filters that leave fewer events than this (counted on their indexes) drive a search; the text is then
+# checked event by event. Otherwise the text index (or the event order) drives it.
+NARROW = 20_000
+_SEARCH = table(audit_search.TABLE, column("rowid"))
+_CONTENT = table(f"{audit_search.TABLE}_content", column("id"), column("c0"))  # FTS5's copy of each text
 
 
-def events(session: Session, *, entity_uuid: str | None = None, user_id: int | None = None,
-           since: datetime | None = None, until: datetime | None = None, text: str = "",
-           before_id: int | None = None, limit: int | None = None) -> list[tuple[AuditEvent, str | None]]:
-    """Events (newest first) with the acting user's name, filtered by entity, user, time (`since` inclusive,
-    `until` exclusive) and `text` in the object's name or the reason; `before_id` pages on below that event."""
-    query = (select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.user_id)
-             .order_by(AuditEvent.id.desc()))
-    query = _filtered(query, entity_uuid, user_id, since, until, text)
-    if before_id is not None:
-        query = query.where(AuditEvent.id < before_id)
-    if limit is not None:
-        query = query.limit(limit)
-    return [(event, name) for event, name in session.execute(query)]
+@dataclass(frozen=True)
+class _Filters:
+    entity_type: str | None
+    entity_uuid: str | None
+    user_id: int | None
+    since: datetime | None
+    until: datetime | None
+
+    def conditions(self, driving: str = "filters") -> list:
+        """The WHERE terms, written so that SQLite reads the index the query should be driven by: "filters"
+        theirs (the time index only without a user or entity, as it does not keep the events' order),
+        "order" only those keeping the order (entity, user), "text" none (`+column` hides an index)."""
+        by_event = driving in ("filters", "order")
+        by_time = driving == "filters" and self.entity_uuid is None and self.user_id is None
+
+        def column_(name: str, indexed: bool):
+            found = getattr(AuditEvent, name)
+            return found if indexed else literal_column(f"+audit_event.{name}", type_=found.type)
+
+        found = []
+        if self.entity_type is not None:
+            found.append(column_("entity_type", by_event) == self.entity_type)
+        if self.entity_uuid is not None:
+            found.append(column_("entity_uuid", by_event) == self.entity_uuid)
+        if self.user_id is not None:
+            found.append(column_("user_id", by_event) == self.user_id)
+        if self.since is not None:
+            found.append(column_("occurred_at", by_time) >= self.since)
+        if self.until is not None:
+            found.append(column_("occurred_at", by_time) < self.until)
+        return found
+
+    def narrow(self, session: Session) -> bool:
+        """Whether these filters leave fewer than NARROW events (read on their indexes, at most NARROW)."""
+        conditions = self.conditions()
+        if not conditions:
+            return False
+        probe = select(AuditEvent.id).where(*conditions).limit(NARROW).subquery()
+        return session.scalar(select(func.count()).select_from(probe)) < NARROW
 
 
-def count_events(session: Session, *, entity_uuid: str | None = None, user_id: int | None = None,
-                 since: datetime | None = None, until: datetime | None = None, text: str = "") -> int:
+def _ways(session: Session, columns: tuple, words: str, filters: _Filters) -> list[tuple[Select, Any]]:
+    """The selects (each with the event id column that orders it) that together find, once each, the events
+    passing `filters` whose text (object name or reason, services.audit_search) contains `words` or whose
+    kind's label does (“报账” finds every claim's events); every event passing them when `words` is empty.
+
+    Which index drives each select decides the speed: few events left by the filters (`narrow`) are read on
+    their index and each one's text checked; otherwise the text index finds the events newest first and
+    each one's filters are checked, and the labels' kinds are read on the kind's index, newest first."""
+    narrow = filters.narrow(session)
+    if not words:
+        return [(select(*columns).select_from(AuditEvent).where(*filters.conditions("filters" if narrow else "order")),
+                 AuditEvent.id)]
+    types = [entity_type for entity_type, label in ENTITY_LABELS.items() if words in label]
+    of_kind = literal_column("+audit_event.entity_type")
+    match = audit_search.matching(session, words)
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if narrow:
+        hits = [of_kind.in_(types)] if types else []
+        if match is not None:
+            text = select(_CONTENT.c.c0).where(_CONTENT.c.id == AuditEvent.id).scalar_subquery()
+            hits.append(text.like(pattern, escape="\\"))
+        return [(select(*columns).select_from(AuditEvent).where(*filters.conditions(), or_(*hits)), AuditEvent.id)] \
+            if hits else []
+    conditions = filters.conditions("text")
+    ways = [(select(*columns).select_from(AuditEvent).where(AuditEvent.entity_type == kind, *conditions),
+             AuditEvent.id) for kind in types]
+    if types:  # each event once: the text's way leaves these kinds to the labels' ways
+        conditions.append(of_kind.not_in(types))
+    if match == audit_search.SCAN:
+        ways.append((select(*columns).select_from(_CONTENT).join(AuditEvent, AuditEvent.id == _CONTENT.c.id)
+                     .where(_CONTENT.c.c0.like(pattern, escape="\\"), *conditions), _CONTENT.c.id))
+    elif match is not None:
+        ways.append((select(*columns).select_from(_SEARCH).join(AuditEvent, AuditEvent.id == _SEARCH.c.rowid)
+                     .where(literal_column(audit_search.TABLE).op("MATCH")(match), *conditions), _SEARCH.c.rowid))
+    return ways
+
+
+def events(session: Session, *, entity_type: str | None = None, entity_uuid: str | None = None,
+           user_id: int | None = None, since: datetime | None = None, until: datetime | None = None,
+           text: str = "", before_id: int | None = None, limit: int | None = None) -> list[tuple[AuditEvent, str | None]]:
+    """Events (newest first) with the acting user's name, filtered by entity (give its type too: the index
+    needs it), user, time (`since` inclusive, `until` exclusive) and `text` in the object's name or the
+    reason; `before_id` pages on below that event."""
+    filters = _Filters(entity_type, entity_uuid, user_id, since, until)
+    found: list[tuple[AuditEvent, str | None]] = []
+    for query, key in _ways(session, (AuditEvent, User.display_name), text.strip(), filters):
+        query = query.outerjoin(User, User.id == AuditEvent.user_id)
+        if before_id is not None:
+            query = query.where(key < before_id)
+        query = query.order_by(key.desc())
+        found += session.execute(query if limit is None else query.limit(limit)).tuples()
+    found.sort(key=lambda pair: pair[0].id, reverse=True)
+    return found if limit is None else found[:limit]
+
+
+def count_events(session: Session, *, entity_type: str | None = None, entity_uuid: str | None = None,
+                 user_id: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                 text: str = "") -> int:
     """How many events `events` would list with the same filters and no limit."""
-    query = _filtered(select(func.count(AuditEvent.id)), entity_uuid, user_id, since, until, text)
-    return session.scalar(query) or 0
+    filters = _Filters(entity_type, entity_uuid, user_id, since, until)
+    return sum(session.scalar(query) or 0 for query, _ in _ways(session, (func.count(),), text.strip(), filters))
 
 
 def entity_names(session: Session, shown: Iterable[AuditEvent]) -> dict[str, str]:
-    """What each event is about, by entity uuid: a project's name, 支出 of a project, 用户 and a name;
-    one query per entity type for all the events given (the rows a viewer shows)."""
+    """What each event is about, by entity uuid: a project's name, 支出 (报账, 公示...) and the name of its
+    project, 用户 and a name; one query per entity type for all the events given (the rows a viewer shows).
+    The search index (services.audit_search) holds the same names."""
     by_type: dict[str, set[str]] = {}
     for event in shown:
         by_type.setdefault(event.entity_type, set()).add(event.entity_uuid)
@@ -270,10 +340,11 @@ def entity_names(session: Session, shown: Iterable[AuditEvent]) -> dict[str, str
     for chunk in pages(sorted(by_type.get("project", ()))):
         names.update((uuid, name) for uuid, name in session.execute(
             select(Project.uuid, Project.name).where(Project.uuid.in_(chunk))))
-    for chunk in pages(sorted(by_type.get("expenditure", ()))):
-        names.update((uuid, f"支出 · {name}") for uuid, name in session.execute(
-            select(Expenditure.uuid, Project.name).join(Project, Project.id == Expenditure.project_id)
-            .where(Expenditure.uuid.in_(chunk))))
+    for entity_type, model in _PROJECT_PARTS.items():
+        for chunk in pages(sorted(by_type.get(entity_type, ()))):
+            names.update((uuid, f"{ENTITY_LABELS[entity_type]} · {name}") for uuid, name in session.execute(
+                select(model.uuid, Project.name).join(Project, Project.id == model.project_id)
+                .where(model.uuid.in_(chunk))))
     for chunk in pages(sorted(by_type.get("user", ()))):
         names.update((uuid, f"用户 · {name}") for uuid, name in session.execute(
             select(User.uuid, User.display_name).where(User.uuid.in_(chunk))))

@@ -8,12 +8,13 @@ import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.errors import Cancelled
 from app.migrations import HEAD, MIGRATIONS_DIR
 from app.services import dbfile
 from app.services.errors import DatabaseError
@@ -74,6 +75,24 @@ def writing() -> Iterator[None]:
         yield
     finally:
         _WRITING.reset(token)
+
+
+@contextmanager
+def interruptible(session: Session, stop: Callable[[], bool], every: int = 1000) -> Iterator[None]:
+    """Statements run in this block ask `stop` every `every` SQLite steps and are abandoned when it says
+    so, raising `Cancelled`: a long search (a background op) ends at once when the user stops it."""
+    raw = session.connection().connection.driver_connection
+    raw.set_progress_handler(lambda: 1 if stop() else 0, every)
+    try:
+        yield
+    except exc.OperationalError as error:
+        if stop():
+            raise Cancelled() from error
+        raise
+    finally:
+        raw.set_progress_handler(None, every)
+    if stop():
+        raise Cancelled()
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models import Base, FundSource, ProjectStatus, UserRole
-from app.services import adoption, audit, records, trust, verify_work
+from app.services import adoption, audit, audit_search, records, trust, verify_work
 from app.services.crypto import signature_valid
 
 Report = Callable[..., None]   # (where, message, project id or None)
@@ -321,17 +321,32 @@ def check_orphans(session: Session, report: Report) -> None:
 
 
 def check_schema(session: Session, report: Report) -> None:
-    """Nothing in the file the migrations did not make: no triggers, no views, no foreign indexes."""
+    """Nothing in the file the migrations did not make: no triggers but the audit search index's own
+    (exactly as the program writes them), no views, no foreign indexes or tables."""
     expected = {index.name for table in Base.metadata.tables.values() for index in table.indexes}
-    for kind, name, table in session.execute(text("SELECT type, name, tbl_name FROM sqlite_master")):
-        if kind in ("trigger", "view"):
+    tables = {*Base.metadata.tables, *audit_search.TABLES, "alembic_version", "sqlite_sequence", "sqlite_stat1"}
+    missing = set(audit_search.TRIGGERS)
+    for kind, name, table, sql in session.execute(text("SELECT type, name, tbl_name, sql FROM sqlite_master")):
+        if kind == "trigger" and name in audit_search.TRIGGERS:
+            missing.discard(name)
+            if audit_search.normalised(sql) != audit_search.normalised(audit_search.TRIGGERS[name]):
+                report("数据库结构", f"触发器“{name}”（表 {table}）被改动过，与本程序建立的不同，它可能在背后改动数据。")
+        elif kind in ("trigger", "view"):
             report("数据库结构", f"数据库中有本程序不会建立的{'触发器' if kind == 'trigger' else '视图'}“{name}”"
                                 f"（表 {table}），它可能在背后改动数据。")
         elif kind == "index" and not str(name).startswith("sqlite_autoindex_") and name not in expected:
             report("数据库结构", f"数据库中有本程序不会建立的索引“{name}”（表 {table}）。")
-        elif kind == "table" and name not in Base.metadata.tables and name not in ("alembic_version",
-                                                                                    "sqlite_sequence", "sqlite_stat1"):
+        elif kind == "table" and name not in tables:
             report("数据库结构", f"数据库中有本程序不会建立的表“{name}”。")
+    for name in sorted(missing):
+        report("数据库结构", f"审计记录搜索索引的触发器“{name}”被删除：此后的记录在审计记录中搜索不到。")
+    # The index is derived (an edited text changes only what a search finds), but an event taken out of
+    # it would hide that act from every search: a text for each event (a deleted event is the chain's).
+    indexed = session.scalar(text(f'SELECT count(*) FROM "{audit_search.TABLE}_content"'))
+    events = session.scalar(text("SELECT count(*) FROM audit_event"))
+    if indexed < events:
+        report("数据库结构", f"审计记录搜索索引有 {indexed:,} 条，审计记录有 {events:,} 条：索引被改动过，"
+                            "部分记录在审计记录中搜索不到。")
 
 
 def check_rollback(session: Session, report: Report, db_path: str | None, heads: list[str],

@@ -1,27 +1,31 @@
 """The audit viewer: who did what, when, to which project, and what it changed.
 
 `AuditDialog` lists the audit log newest first a page at a time (加载更多 extends it), filtered by
-user, local date range and text in the object or reason, or narrowed to one entity's history; the
-selected event's full before/after is shown below the table. Reading only, on the GUI thread.
+user, local date range and text in the object or reason (services.audit_search), or narrowed to one
+entity's history; the selected event's full before/after is shown below the table. Reading only; the
+searches run off the GUI thread and 停止 (or Esc) stops one.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterator
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
-                               QTableView, QVBoxLayout, QWidget)
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton,
+                               QSplitter, QTableView, QVBoxLayout, QWidget)
 from sqlalchemy import Engine, select
 
 from app.models import AuditEvent, User
-from app.services import audit, audit_display
+from app.errors import BangzhenError, Cancelled
+from app.services import audit, audit_display, database
 from app.services.database import unit_of_work
 from app.ui.list_export import add_export_menu
+from app.ui.ops import BackgroundOp
 from app.ui.table_model import HeaderedTableModel, Index
 
 HEADERS = ("时间", "操作人", "操作", "对象", "原因", "变更")
@@ -35,6 +39,7 @@ NO_USER = "（系统）"
 class AuditFilter:
     """What the dialog asks `audit.events` for; dates are local calendar days, both inclusive."""
 
+    entity_type: str | None = None
     entity_uuid: str | None = None
     user_id: int | None = None
     first_day: date | None = None
@@ -42,7 +47,8 @@ class AuditFilter:
     text: str = ""
 
     def query_args(self) -> dict[str, Any]:
-        return {"entity_uuid": self.entity_uuid, "user_id": self.user_id, "text": self.text,
+        return {"entity_type": self.entity_type, "entity_uuid": self.entity_uuid, "user_id": self.user_id,
+                "text": self.text,
                 "since": None if self.first_day is None else _local_midnight(self.first_day),
                 "until": None if self.last_day is None else _local_midnight(self.last_day + timedelta(days=1))}
 
@@ -87,44 +93,117 @@ def _rows(pairs: list[tuple[AuditEvent, str | None]], names: dict[str, str]) -> 
 
 
 class AuditTableModel(HeaderedTableModel):
-    """The newest `page_size` events that pass the filter; `load_more` appends the next page."""
+    """The newest `page_size` events that pass the filter; `load_more` appends the next page.
+
+    Every read runs as a background op (app.ui.ops) so the window keeps painting and typing while a
+    search runs: first the page, then the count (`total` is None until it is known). A new filter or
+    `cancel` stops the read under way, inside SQLite if need be (database.interruptible), and a
+    stopped or superseded read's result is dropped. `changed` says when rows, total or `busy` changed;
+    `failed` carries the Chinese message of a read that went wrong."""
 
     headers = HEADERS
+    changed = Signal()
+    failed = Signal(str)
 
     def __init__(self, engine: Engine, page_size: int = 500, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._engine, self.page_size = engine, page_size
         self._filter = AuditFilter()
         self._rows: list[AuditRow] = []
-        self.total = 0
+        self.total: int | None = 0
+        self.reading: str | None = None  # "page", "more" or "count" while a read runs
+        self.stopped = False  # the last search was stopped before its page arrived
+        self._generation = 0  # bumped by every new read; an older read's result is dropped
+        self._stop: threading.Event | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.reading is not None
 
     def set_filter(self, audit_filter: AuditFilter) -> None:
         self._filter = audit_filter
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the first page again, then the count; what was shown stays until the page arrives."""
         args = self._filter.query_args()
-        with unit_of_work(self._engine) as session:
-            total = audit.count_events(session, **args)
-            rows = self._page(session, args, None)
-        self.beginResetModel()
-        self._rows, self.total = rows, total
-        self.endResetModel()
+        self._read("page", lambda session: self._page(session, args, None), self._first_page_read)
 
     def can_load_more(self) -> bool:
-        return len(self._rows) < self.total
+        return not self.busy and bool(self._rows) and (self.total is None or len(self._rows) < self.total)
 
-    def load_more(self) -> int:
-        """Append the next page (older events); returns how many rows were added."""
-        if not self._rows:
-            return 0
-        with unit_of_work(self._engine) as session:
-            rows = self._page(session, self._filter.query_args(), self._rows[-1].id)
+    def load_more(self) -> None:
+        """Read the next page (older events) and append it."""
+        if self.can_load_more():
+            args, before = self._filter.query_args(), self._rows[-1].id
+            self._read("more", lambda session: self._page(session, args, before), self._next_page_read)
+
+    def cancel(self) -> None:
+        """Stop the read under way; a stopped search shows nothing rather than the previous one's rows."""
+        reading = self.reading
+        if reading is None:
+            return
+        self._stop_reading()
+        if reading == "page":
+            self.beginResetModel()
+            self._rows, self.total, self.stopped = [], 0, True
+            self.endResetModel()
+        self.changed.emit()
+
+    def _read(self, reading: str, query, done) -> None:
+        self._stop_reading()
+        generation, stop = self._generation, threading.Event()
+
+        def read(session, _progress):
+            with database.interruptible(session, stop.is_set):
+                return query(session)
+
+        def success(result) -> None:
+            if generation == self._generation:
+                self.reading = self._stop = None
+                done(result)
+                self.changed.emit()
+
+        def failure(error: BaseException) -> None:
+            if generation == self._generation:
+                self.reading = self._stop = None
+                self.changed.emit()
+                if not isinstance(error, Cancelled):
+                    self.failed.emit(error.user_message if isinstance(error, BangzhenError)
+                                     else f"程序内部错误：{type(error).__name__}: {error}")
+
+        self.reading, self._stop, self.stopped = reading, stop, False
+        BackgroundOp(self, self._engine, read, success=success, failure=failure).start()
+        self.changed.emit()
+
+    def _stop_reading(self) -> None:
+        """Tell the read under way to stop, and drop whatever it still reports."""
+        self._generation += 1
+        if self._stop is not None:
+            self._stop.set()
+        self.reading = self._stop = None
+
+    def _first_page_read(self, rows: list[AuditRow]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+        if len(rows) < self.page_size:
+            self.total = len(rows)
+        else:
+            self.total = None
+            args = self._filter.query_args()
+            self._read("count", lambda session: audit.count_events(session, **args), self._count_read)
+
+    def _count_read(self, total: int) -> None:
+        self.total = total
+
+    def _next_page_read(self, rows: list[AuditRow]) -> None:
         if rows:
             self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(rows) - 1)
             self._rows.extend(rows)
             self.endInsertRows()
-        return len(rows)
+        if len(rows) < self.page_size:
+            self.total = len(self._rows)
 
     def _page(self, session, args: dict[str, Any], before_id: int | None) -> list[AuditRow]:
         pairs = audit.events(session, **args, before_id=before_id, limit=self.page_size)
@@ -134,6 +213,9 @@ class AuditTableModel(HeaderedTableModel):
         return self._rows[row]
 
     def export_count(self) -> int:
+        if self.busy or self.total is None:  # still being read or counted: an export needs it now
+            with unit_of_work(self._engine) as session:
+                return audit.count_events(session, **self._filter.query_args())
         return self.total
 
     def export_rows(self) -> Iterator[list]:
@@ -179,18 +261,21 @@ def details_text(row: AuditRow, found: list[audit_display.Change]) -> str:
 
 
 class AuditDialog(QDialog):
-    """Non-modal; deletes itself when closed. With `entity_uuid`, only that entity's events."""
+    """Non-modal; deletes itself when closed. With `entity_uuid`, only that entity's events (give its
+    `entity_type` too, for the index)."""
 
     FILTER_DELAY_MS = 300
 
     def __init__(self, engine: Engine, parent: QWidget | None = None, *, entity_uuid: str | None = None,
+                 entity_type: str | None = None,
                  title_suffix: str = "", page_size: int = 500) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setModal(False)
         self.setWindowTitle(f"审计记录 — {title_suffix}" if title_suffix else "审计记录")
         self.resize(1160, 720)
-        self._engine, self._entity_uuid, self._title_suffix = engine, entity_uuid, title_suffix
+        self._engine, self._title_suffix = engine, title_suffix
+        self._entity_uuid, self._entity_type = entity_uuid, entity_type
 
         self.model = AuditTableModel(engine, page_size, self)
         self.user_combo = QComboBox()
@@ -207,6 +292,12 @@ class AuditDialog(QDialog):
         add_export_menu(self.table, lambda: self.windowTitle())
         self.details = QPlainTextEdit()
         self.status = QLabel()
+        self.busy_bar = QProgressBar()  # moves while a search runs
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setTextVisible(False)
+        self.stop_button = _button("停止(&S)")
+        self.stop_button.setToolTip("停止正在进行的查找（Esc）")
         self.more_button = _button("加载更多(&M)")
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -267,6 +358,8 @@ class AuditDialog(QDialog):
         buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.busy_bar)
+        bottom.addWidget(self.stop_button)
         bottom.addWidget(self.more_button)
         bottom.addWidget(buttons)
 
@@ -295,7 +388,10 @@ class AuditDialog(QDialog):
         self._filter_timer.timeout.connect(self.apply_filter)
         self.refresh_button.clicked.connect(self.apply_filter)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.apply_filter)
-        self.more_button.clicked.connect(self.load_more)
+        self.more_button.clicked.connect(self.model.load_more)
+        self.stop_button.clicked.connect(self.model.cancel)
+        self.model.changed.connect(self._update_status)
+        self.model.failed.connect(self._search_failed)
         self.table.selectionModel().currentRowChanged.connect(self._show_details)
         self.date_from.setEnabled(False)
         self.date_to.setEnabled(False)
@@ -303,31 +399,52 @@ class AuditDialog(QDialog):
     # -- filtering ----------------------------------------------------------------------------
     def current_filter(self) -> AuditFilter:
         dated = self.date_check.isChecked()
-        return AuditFilter(entity_uuid=self._entity_uuid, user_id=self.user_combo.currentData(),
+        return AuditFilter(entity_type=self._entity_type, entity_uuid=self._entity_uuid, user_id=self.user_combo.currentData(),
                            first_day=self.date_from.date().toPython() if dated else None,
                            last_day=self.date_to.date().toPython() if dated else None,
                            text=self.filter.text().strip())
 
     def apply_filter(self) -> None:
         self._filter_timer.stop()
-        self.model.set_filter(self.current_filter())
         self.details.clear()
-        self._update_status()
-
-    def load_more(self) -> None:
-        self.model.load_more()
-        self._update_status()
+        self.model.set_filter(self.current_filter())
 
     def _update_status(self) -> None:
-        shown, total = self.model.rowCount(), self.model.total
-        if total == 0:
+        shown, total, reading = self.model.rowCount(), self.model.total, self.model.reading
+        if reading == "page":
+            text = "正在查找…"
+        elif reading == "count":
+            text = f"显示最新 {shown:,} 条，正在统计总数…"
+        elif total is None:
+            text = f"显示最新 {shown:,} 条（总数未统计：已停止）。"
+        elif self.model.stopped:
+            text = "已停止查找。"
+        elif total == 0:
             text = "没有符合条件的记录。"
         elif shown < total:
             text = f"共 {total:,} 条记录，显示最新 {shown:,} 条。"
         else:
             text = f"共 {total:,} 条记录。"
+        if reading == "more":
+            text += "正在加载更多…"
         self.status.setText(text)
+        self.busy_bar.setVisible(reading is not None)
+        self.stop_button.setVisible(reading is not None)
         self.more_button.setEnabled(self.model.can_load_more())
+
+    def _search_failed(self, message: str) -> None:
+        self.status.setText(f"查找失败：{message}")
+
+    def reject(self) -> None:
+        """Esc stops a search under way first; when none runs, it closes the window."""
+        if self.model.busy:
+            self.model.cancel()
+        else:
+            super().reject()
+
+    def done(self, result: int) -> None:
+        self.model.cancel()  # a read still running must not report to a closed window
+        super().done(result)
 
     def _dates_toggled(self, on: bool) -> None:
         self.date_from.setEnabled(on)

@@ -651,7 +651,8 @@ class MainWindow(QMainWindow):
         from app.ui.audit_viewer import AuditDialog
 
         if self.sheet is not None:
-            AuditDialog(self.engine, self, entity_uuid=self.sheet.uuid, title_suffix=self.sheet.name).show()
+            AuditDialog(self.engine, self, entity_type="project", entity_uuid=self.sheet.uuid,
+                        title_suffix=self.sheet.name).show()
 
     def show_audit_log(self) -> None:
         from app.ui.audit_viewer import AuditDialog

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app import APP_NAME
-from app.errors import BangzhenError
+from app.errors import BangzhenError, Cancelled
 from app.services.database import unit_of_work
 
 T = TypeVar("T")
@@ -43,11 +43,6 @@ class _FailedType:
 
 
 Failed: Any = _FailedType()
-
-
-class Cancelled(BangzhenError):
-    def __init__(self) -> None:
-        super().__init__("操作已取消，未作任何改动。", "cancelled by the user")
 
 
 def show_error(parent: QWidget | None, error: BaseException) -> None:

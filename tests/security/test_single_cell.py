@@ -37,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Base, FundSource, Project, ProjectStatus
-from app.services import crypto, database, demo, security, verify, verify_tasks, verify_trust
+from app.services import audit_search, crypto, database, demo, security, verify, verify_tasks, verify_trust
 from app.services.money import payments
 
 EXAMPLES = int(os.environ.get("BANGZHEN_CELL_EXAMPLES", "40"))  # raise it for a long hunt
@@ -172,6 +172,8 @@ class Cells:
         self.columns: dict[str, list[Column]] = {}
         self.foreign: list[tuple[str, str, str, str]] = []   # (table, column, target table, target column)
         for (table,) in self.source.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+            if table in audit_search.TABLES:  # derived, not evidence: verify checks how it is kept, not each text
+                continue
             info = self.source.execute(f'PRAGMA table_info("{table}")').fetchall()
             keys = sum(1 for row in info if row[5])
             self.columns[table] = [Column(table, name, _kind(declared), bool(notnull), primary == 1 and keys == 1)

@@ -15,13 +15,13 @@ def _admin(session) -> User:
 
 
 def test_text_matches_object_names_and_reasons(demo_engine):
-    """`text` finds events by project name (also a project's 支出), user name, type or reason."""
+    """`text` finds events by project name (also a project's 支出, 报账, 公示, 资产), user name, type or reason."""
     with unit_of_work(demo_engine) as session:
         found = audit.events(session, text="卫生院")
         names = audit.entity_names(session, [event for event, _ in found])
         assert found and audit.count_events(session, text="卫生院") == len(found)
         assert all("卫生院" in names[event.entity_uuid] + event.reason for event, _ in found)
-        assert {event.entity_type for event, _ in found} == {"project", "expenditure"}
+        assert {event.entity_type for event, _ in found} == {"project", "expenditure", "claim", "publicity", "asset"}
         returned = audit.events(session, text="公示材料")
         assert returned and {event.action for event, _ in returned} == {"project_returned"}
         users = audit.events(session, text="用户")

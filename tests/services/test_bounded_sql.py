@@ -97,9 +97,10 @@ def test_work_lists_of_a_county_reviewer(qapp, city_path, tmp_path):
         engine.dispose()
 
 
-def test_audit_log_filtered_by_a_name_and_exported(qapp, city):
+def test_audit_log_filtered_by_a_name_and_exported(qtbot, city):
     model = AuditTableModel(city, page_size=500)
     model.set_filter(AuditFilter(text="（G000"))  # the events of 999 projects (named …（G000001）to …（G000999）)
+    qtbot.waitUntil(lambda: not model.busy)
     exported = list(model.export_rows())
     assert len(exported) == model.export_count() > 1000
 

@@ -77,3 +77,26 @@ def test_create_new(tmp_path):
 def test_directory_refused(tmp_path):
     with pytest.raises(DatabaseError, match="文件夹"):
         database.connect(tmp_path)
+
+
+def test_a_statement_is_abandoned_when_asked_to_stop(engine):
+    """`interruptible`: a long statement ends within moments of `stop` saying so, as `Cancelled`, and the
+    pooled connection works normally afterwards (the stop check is removed again)."""
+    import threading
+    import time
+
+    from app.errors import Cancelled
+
+    endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e9) SELECT count(*) FROM n"
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled), database.unit_of_work(engine) as session:
+        with database.interruptible(session, stop.is_set):
+            session.execute(text(endless))
+    assert time.monotonic() - started < 3
+    with database.unit_of_work(engine) as session:
+        with database.interruptible(session, lambda: False):
+            assert session.execute(text("SELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                                        "SELECT i + 1 FROM n WHERE i < 200000) SELECT i FROM n)")).scalar() == 200000
+        assert session.execute(text("SELECT 1")).scalar() == 1

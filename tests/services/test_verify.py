@@ -410,6 +410,9 @@ def test_audit_row_inserted_in_the_middle(demo_file):
         after = ids[10]
         conn.execute("UPDATE audit_event SET id = id + 1000000 WHERE id > ?", (after,))  # make room
         conn.execute("UPDATE audit_event SET id = id - 1000000 + 1 WHERE id > 1000000")
+        # the search index moves with them (its trigger would refuse the new event's text otherwise)
+        conn.execute("UPDATE audit_search SET rowid = rowid + 1000000 WHERE rowid > ?", (after,))
+        conn.execute("UPDATE audit_search SET rowid = rowid - 1000000 + 1 WHERE rowid > 1000000")
         conn.execute("INSERT INTO audit_event (id, occurred_at, user_id, action, entity_type, entity_uuid, reason,"
                      " before_json, after_json, prev_hash, hash) SELECT id + 1, occurred_at, user_id, action,"
                      " entity_type, entity_uuid, '补录', before_json, after_json, ?, ? FROM audit_event WHERE id = ?",

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from datetime import date, datetime, timezone
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import select
@@ -73,6 +74,17 @@ def _user(session, username: str) -> User:
     return session.scalars(select(User).where(User.username == username)).one()
 
 
+def _settled(qtbot, dialog: AuditDialog) -> AuditDialog:
+    """The dialog once its search (run in the background) has reported."""
+    qtbot.waitUntil(lambda: not dialog.model.busy, timeout=10000)
+    return dialog
+
+
+def _more(qtbot, dialog: AuditDialog) -> None:
+    qtbot.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)
+    _settled(qtbot, dialog)
+
+
 def _ids(dialog: AuditDialog) -> list[int]:
     return [dialog.model.row(r).id for r in range(dialog.model.rowCount())]
 
@@ -103,20 +115,21 @@ def test_lists_newest_first_and_loads_more(host, demo_engine, qtbot):
     dialog.show()
     everything = _expected(demo_engine)
     assert len(everything) > 600
+    _settled(qtbot, dialog)
     assert _ids(dialog) == everything[:500]
     assert dialog.status.text() == f"共 {len(everything):,} 条记录，显示最新 500 条。"
     assert dialog.more_button.isEnabled()
-    qtbot.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)
+    _more(qtbot, dialog)
     assert _ids(dialog) == everything[:1000]
     while dialog.more_button.isEnabled():
-        qtbot.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)
+        _more(qtbot, dialog)
     assert _ids(dialog) == everything
     assert dialog.status.text() == f"共 {len(everything):,} 条记录。"
     assert not dialog.more_button.isEnabled()
     assert set(_column(dialog, 2)) >= {"起草项目", "签字", "审定入库", "录入支出", "新建用户"}
 
 
-def test_filter_by_user(host, demo_engine):
+def test_filter_by_user(host, demo_engine, qtbot):
     """Choosing a user shows exactly that user's events."""
     with unit_of_work(demo_engine) as session:
         reviewer = _user(session, "县审核")
@@ -125,40 +138,41 @@ def test_filter_by_user(host, demo_engine):
     dialog.user_combo.setCurrentIndex(dialog.user_combo.findData(reviewer_id))
     expected = _expected(demo_engine, user_id=reviewer_id)
     assert 0 < len(expected) < len(_expected(demo_engine))
-    assert _ids(dialog) == expected
+    assert _ids(_settled(qtbot, dialog)) == expected
     assert set(_column(dialog, 1)) == {reviewer_name}
     dialog.user_combo.setCurrentIndex(0)
     assert dialog.user_combo.currentText() == "全部"
-    assert dialog.model.total == len(_expected(demo_engine))
+    assert _settled(qtbot, dialog).model.total == len(_expected(demo_engine))
 
 
-def test_filter_by_local_dates(host, demo_engine, edited_project, beijing_time):
+def test_filter_by_local_dates(host, demo_engine, edited_project, beijing_time, qtbot):
     """Times show in local time, and the date range takes whole local days, both ends included."""
     dialog = AuditDialog(demo_engine, host)
     dialog.date_check.setChecked(True)
     dialog.date_from.setDate(QDate(2024, 3, 2))
     dialog.date_to.setDate(QDate(2024, 3, 2))
-    assert _column(dialog, 0) == ["2024-03-02 01:30:00"]
+    assert _column(_settled(qtbot, dialog), 0) == ["2024-03-02 01:30:00"]
     assert _column(dialog, 2) == ["修改项目"]
     assert _column(dialog, 4) == ["更换负责人"]
     dialog.date_to.setDate(QDate(2024, 3, 5))
-    assert _column(dialog, 0) == ["2024-03-05 04:00:00", "2024-03-02 01:30:00"]
+    assert _column(_settled(qtbot, dialog), 0) == ["2024-03-05 04:00:00", "2024-03-02 01:30:00"]
     since = datetime(2024, 3, 2).astimezone()
     until = datetime(2024, 3, 6).astimezone()
     assert _ids(dialog) == _expected(demo_engine, since=since, until=until)
     dialog.date_from.setDate(QDate(2024, 3, 1))
     dialog.date_to.setDate(QDate(2024, 3, 1))  # 17:30 UTC on the 1st is already the 2nd in 北京时间
-    assert dialog.model.rowCount() == 0 and dialog.status.text() == "没有符合条件的记录。"
+    assert _settled(qtbot, dialog).model.rowCount() == 0 and dialog.status.text() == "没有符合条件的记录。"
     dialog.date_check.setChecked(False)
-    assert dialog.model.total == len(_expected(demo_engine))
+    assert _settled(qtbot, dialog).model.total == len(_expected(demo_engine))
 
 
-def test_one_projects_history(host, demo_engine, edited_project):
+def test_one_projects_history(host, demo_engine, edited_project, qtbot):
     """Opened on one project: only its events, named by the project, with readable status changes."""
     project_id, uuid, name = edited_project
-    dialog = AuditDialog(demo_engine, host, entity_uuid=uuid, title_suffix=name)
+    dialog = _settled(qtbot, AuditDialog(demo_engine, host, entity_type="project", entity_uuid=uuid,
+                                         title_suffix=name))
     assert name in dialog.windowTitle()
-    assert _ids(dialog) == _expected(demo_engine, entity_uuid=uuid)
+    assert _ids(dialog) == _expected(demo_engine, entity_uuid=uuid)  # the type only helps the index
     assert set(_column(dialog, 3)) == {name}
     actions = _column(dialog, 2)
     assert actions[:2] == ["签字", "修改项目"] and actions[-1] == "起草项目"
@@ -169,10 +183,10 @@ def test_one_projects_history(host, demo_engine, edited_project):
 
 def test_signed_event_summary_and_details(host, demo_engine, qtbot):
     """A 签字 event reads as a change of status in Chinese; selecting it shows the full record."""
-    dialog = AuditDialog(demo_engine, host)
+    dialog = _settled(qtbot, AuditDialog(demo_engine, host))
     dialog.show()
     while "签字" not in _column(dialog, 2):  # the newest events are the year's payments
-        qtbot.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)
+        _more(qtbot, dialog)
     row = _column(dialog, 2).index("签字")
     change = _column(dialog, 5)[row]
     assert change in ("状态：草稿 → 已签一", "状态：已签一 → 已双签")
@@ -195,20 +209,74 @@ def test_text_filter(host, demo_engine, qtbot):
     assert any(target.startswith("支出 · ") for target in _column(dialog, 3))
 
 
+class _Paints(QObject):
+    """Counts the paint events a widget receives."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def test_a_slow_search_runs_off_the_gui_thread_and_stops(host, demo_engine, qtbot, monkeypatch):
+    """While a search is under way the window keeps painting and taking keys; 停止 (or Esc) ends it,
+    its late result is dropped, and the next search runs normally."""
+    dialog = _settled(qtbot, AuditDialog(demo_engine, host))
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    release, finished = threading.Event(), threading.Event()
+    real_events = audit.events
+
+    def slow_events(session, **filters):
+        release.wait(20)  # a search on the GUI thread would freeze the test here, and fail below
+        finished.set()
+        return real_events(session, **filters)
+
+    monkeypatch.setattr(audit, "events", slow_events)
+    _type(dialog.filter, "卫生院")
+    qtbot.keyClick(dialog.filter, Qt.Key.Key_Return)
+    assert dialog.model.busy and dialog.status.text() == "正在查找…"
+    assert dialog.stop_button.isVisible() and dialog.busy_bar.isVisible()
+    paints = _Paints(dialog.filter)
+    qtbot.keyClicks(dialog.filter, "abc")
+    qtbot.waitUntil(lambda: paints.count > 0 and dialog.filter.text() == "卫生院abc", timeout=3000)
+    assert not finished.is_set() and dialog.model.busy  # the window painted while the search still ran
+    dialog.filter.setText("卫生院")
+    dialog.apply_filter()
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Escape)  # Esc stops the search; it does not close the window
+    assert dialog.isVisible() and not dialog.model.busy and not dialog.stop_button.isVisible()
+    assert dialog.model.rowCount() == 0 and dialog.status.text() == "已停止查找。"
+    release.set()
+    qtbot.waitUntil(finished.is_set, timeout=5000)
+    qtbot.wait(200)  # the stopped search's late result arrives and is dropped
+    assert dialog.model.rowCount() == 0 and dialog.status.text() == "已停止查找。"
+    monkeypatch.setattr(audit, "events", real_events)
+    dialog.apply_filter()
+    assert _ids(_settled(qtbot, dialog)) == _expected(demo_engine, text="卫生院")
+
+
 def test_escape_closes(host, demo_engine, qtbot):
-    dialog = AuditDialog(demo_engine, host)
+    dialog = _settled(qtbot, AuditDialog(demo_engine, host))
     dialog.show()
     qtbot.waitExposed(dialog)
     qtbot.keyClick(dialog.table, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
 
 
-def test_model_tester(qtmodeltester, demo_engine):
+def test_model_tester(qtmodeltester, demo_engine, qtbot):
     model = AuditTableModel(demo_engine, page_size=20)
     model.set_filter(AuditFilter(text="镇"))
+    qtbot.waitUntil(lambda: not model.busy)
     qtmodeltester.check(model, force_py=True)
     assert model.rowCount() == 20 and model.can_load_more()
-    assert model.load_more() == 20 and model.rowCount() == 40
+    model.load_more()
+    qtbot.waitUntil(lambda: not model.busy)
+    assert model.rowCount() == 40
 
 
 # ---------------------------------------------------------------- the verify dialog

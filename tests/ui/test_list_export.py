@@ -52,6 +52,7 @@ def test_the_ledger_by_town_from_the_file_menu(window, tmp_path, monkeypatch):
 def test_the_whole_audit_log_although_one_page_is_loaded(qtbot, demo_engine, tmp_path, monkeypatch):
     dialog = AuditDialog(demo_engine, page_size=100)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.model.busy)
     assert dialog.model.rowCount() == 100 < dialog.model.total
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text, *a, **k: shown.append(text))
@@ -77,6 +78,7 @@ def test_a_printed_list_and_one_too_long_to_print(window, tmp_path, monkeypatch)
 def test_a_cancelled_export_leaves_no_file(qtbot, demo_engine, tmp_path, monkeypatch):
     dialog = AuditDialog(demo_engine)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.model.busy)
     assert dialog.model.total > 1000  # the progress is asked after each thousand rows
     monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
     out = tmp_path / "out"
