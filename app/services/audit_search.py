@@ -11,6 +11,12 @@ Triggers keep the index in step with the tables, whoever writes them (the servic
 a migration): each appended event is indexed in the same transaction, and renaming a project or a user
 re-indexes the events about it, so a search finds what the viewer shows under the current name.
 
+A trap for later migrations: the triggers name `project`, `user_account`, `audit_event` and the project
+parts' tables, and SQLite refuses to rename a table into place while a trigger names a table that is not
+there. So a migration that rebuilds one of them (Alembic's batch mode copies, drops and renames) must drop
+`TRIGGERS` first and create them again after. Case: the index folds letters' case beyond ASCII, the
+narrow path's LIKE only ASCII (as the viewer's filter always did).
+
 The index is derived data, not evidence: `verify` checks the audit log itself, and checks that the
 file's triggers are exactly these (so none can be edited into writing elsewhere). Changing `SCHEMA`
 needs a migration that drops and recreates them and rebuilds the index (migration 0010 made them).

@@ -154,8 +154,8 @@ class AuditTableModel(HeaderedTableModel):
         self._stop_reading()
         generation, stop = self._generation, threading.Event()
 
-        def read(session, _progress):
-            with database.interruptible(session, stop.is_set):
+        def read(session, _progress):  # stopped by a new read, 停止, or the program closing
+            with database.interruptible(session, lambda: stop.is_set() or op.cancelled):
                 return query(session)
 
         def success(result) -> None:
@@ -173,7 +173,8 @@ class AuditTableModel(HeaderedTableModel):
                                      else f"程序内部错误：{type(error).__name__}: {error}")
 
         self.reading, self._stop, self.stopped = reading, stop, False
-        BackgroundOp(self, self._engine, read, success=success, failure=failure).start()
+        op = BackgroundOp(self, self._engine, read, success=success, failure=failure)
+        op.start()
         self.changed.emit()
 
     def _stop_reading(self) -> None:
@@ -435,12 +436,13 @@ class AuditDialog(QDialog):
     def _search_failed(self, message: str) -> None:
         self.status.setText(f"查找失败：{message}")
 
-    def reject(self) -> None:
-        """Esc stops a search under way first; when none runs, it closes the window."""
-        if self.model.busy:
+    def keyPressEvent(self, event) -> None:
+        """Esc stops a search the user is waiting for (not the count read after it); otherwise it closes."""
+        if event.key() == Qt.Key.Key_Escape and self.model.reading in ("page", "more"):
             self.model.cancel()
+            event.accept()
         else:
-            super().reject()
+            super().keyPressEvent(event)
 
     def done(self, result: int) -> None:
         self.model.cancel()  # a read still running must not report to a closed window

@@ -132,6 +132,11 @@ class BackgroundOp(Generic[T]):
     def cancel(self) -> None:
         self._cancel.set()
 
+    @property
+    def cancelled(self) -> bool:
+        """Whether 取消 or `stop_background_ops` asked it to stop (for an op that checks by itself)."""
+        return self._cancel.is_set()
+
     def _on_progress(self, done: int, total: int, what: str) -> None:
         if self._dialog is not None and not self._cancel.is_set():
             self._dialog.setMaximum(max(total, 1))

@@ -13,12 +13,13 @@ from datetime import date, datetime, timezone
 import pytest
 from PySide6.QtCore import QDate, QEvent, QObject, Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QWidget
-from sqlalchemy import select
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
+from sqlalchemy import select, text
 
 from app.models import Project, ProjectStatus, User, UserRole
 from app.services import approval, audit, database
 from app.services.database import unit_of_work
+from app.ui import ops
 from app.ui.audit_viewer import AuditDialog, AuditFilter, AuditTableModel
 from app.ui.verify_dialog import GREEN, PASSED, RED, VerifyResultDialog, run_verify
 
@@ -258,6 +259,30 @@ def test_a_slow_search_runs_off_the_gui_thread_and_stops(host, demo_engine, qtbo
     monkeypatch.setattr(audit, "events", real_events)
     dialog.apply_filter()
     assert _ids(_settled(qtbot, dialog)) == _expected(demo_engine, text="卫生院")
+
+
+def test_closing_the_program_stops_a_search_inside_sqlite(host, demo_engine, qtbot, monkeypatch):
+    """A search stuck in a long SQLite statement ends when the program closes (stop_background_ops, as
+    the main window calls it before closing the database), and 关闭 closes a searching window at once."""
+    dialog = _settled(qtbot, AuditDialog(demo_engine, host))
+    dialog.show()
+    started = threading.Event()
+
+    def endless(session, **filters):
+        started.set()
+        session.execute(text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e9) "
+                             "SELECT count(*) FROM n"))
+        return []
+
+    monkeypatch.setattr(audit, "events", endless)
+    dialog.apply_filter()
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert ops.stop_background_ops(5000)  # the worker finished: its statement was abandoned
+    dialog.apply_filter()
+    assert dialog.model.busy
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close).click()
+    assert not dialog.isVisible()
+    assert ops.stop_background_ops(5000)
 
 
 def test_escape_closes(host, demo_engine, qtbot):
