@@ -1,19 +1,35 @@
 """Helpers the test modules share (on the path through pytest's `pythonpath`, so both `pytest` and
-`python -m pytest` find them): the `bangzhen` command as a user runs it, and how its answers read."""
+`python -m pytest` find them): the `bangzhen` command as a user runs it, and how its answers read; the
+databases earlier programs made."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+OLD_DEMOS = ROOT / "tests" / "migrations" / "data"
 
 
 def bangzhen(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True,
                           input=stdin, timeout=300, cwd=ROOT)
+
+
+def old_demo(revision: str, folder: Path, name: str = "county.sqlite") -> Path:
+    """The demo database an earlier program made (`tests/migrations/data/demo_<revision>.sqlite.gz`),
+    unpacked into `folder` as `name`, with the trust file it wrote beside it when there is one."""
+    path = folder / name
+    with gzip.open(OLD_DEMOS / f"demo_{revision}.sqlite.gz") as packed, path.open("wb") as file:
+        shutil.copyfileobj(packed, file)
+    trust = OLD_DEMOS / f"demo_{revision}.sqlite.trust.json"
+    if trust.exists():
+        shutil.copy(trust, folder / f"{name}.trust.json")
+    return path
 
 
 def digest(path: Path) -> str:

@@ -4,15 +4,10 @@ same things (issue 19: within 0.15 s on a province; the figure is in bench/READM
 
 from __future__ import annotations
 
-import gzip
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
-from tests.helpers import assert_refused, bangzhen, ok
-
-DATA = Path(__file__).resolve().parents[1] / "migrations" / "data"
+from tests.helpers import assert_refused, bangzhen, ok, old_demo
 
 
 def test_stats_loads_nothing_heavy(demo_path):
@@ -28,9 +23,7 @@ def test_stats_loads_nothing_heavy(demo_path):
 
 
 def test_stats_refuses_an_outdated_file_like_every_command(tmp_path):
-    old = tmp_path / "old.sqlite"
-    with gzip.open(DATA / "demo_0006.sqlite.gz") as source, open(old, "wb") as target:
-        shutil.copyfileobj(source, target)
+    old = old_demo("0006", tmp_path, "old.sqlite")
     assert_refused(bangzhen("stats", "--db", str(old)), "来自旧版本程序，需要升级")
     assert_refused(bangzhen("project", "list", "--db", str(old)), "来自旧版本程序，需要升级")
     assert_refused(bangzhen("stats", "--db", str(tmp_path)), "是一个文件夹")

@@ -7,8 +7,6 @@ last commit before migration 0003), vacuumed and gzipped."""
 
 from __future__ import annotations
 
-import gzip
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -20,15 +18,11 @@ from app.models import Allocation, Expenditure, Fund, Money, Project
 from app.services import database, refdata, security, verify
 from app.services.money import funds
 from app.services.regions import find_region
-
-OLD = Path(__file__).parent / "data" / "demo_0002.sqlite.gz"
+from helpers import old_demo
 
 
 def _old_database(tmp_path: Path) -> Path:
-    path = tmp_path / "county.sqlite"
-    with gzip.open(OLD) as packed, path.open("wb") as file:
-        shutil.copyfileobj(packed, file)
-    return path
+    return old_demo("0002", tmp_path)
 
 
 def _counts(path: Path) -> dict[str, tuple]:

@@ -9,8 +9,6 @@ commit before migration 0004), vacuumed and gzipped."""
 
 from __future__ import annotations
 
-import gzip
-import shutil
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -21,17 +19,14 @@ from app.migrations import HEAD
 from app.models import AuditEvent, ClaimStatus, TrustRoot
 from app.services import database, security, verify
 from app.services.money import payments
+from helpers import old_demo
 
-OLD = Path(__file__).parent / "data" / "demo_0003.sqlite.gz"
 TABLES = ("project", "project_signature", "expenditure", "claim", "fund_plan", "plan_line", "allocation", "arrival",
           "asset", "publicity", "project_amendment", "audit_event", "user_account", "role_grant", "user_key", "fund")
 
 
 def _old_database(tmp_path: Path) -> Path:
-    path = tmp_path / "county.sqlite"
-    with gzip.open(OLD) as packed, path.open("wb") as file:
-        shutil.copyfileobj(packed, file)
-    return path
+    return old_demo("0003", tmp_path)
 
 
 def _counts(path: Path) -> dict[str, int]:

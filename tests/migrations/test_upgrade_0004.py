@@ -8,7 +8,6 @@ and gzipped, with the trust file it wrote beside it."""
 
 from __future__ import annotations
 
-import gzip
 import shutil
 import sqlite3
 from pathlib import Path
@@ -17,16 +16,11 @@ from sqlalchemy import func, select
 
 from app.models import AuditEvent
 from app.services import adoption, database, security, verify
-
-DATA = Path(__file__).parent / "data"
+from helpers import old_demo
 
 
 def _old_database(tmp_path: Path) -> Path:
-    path = tmp_path / "county.sqlite"
-    with gzip.open(DATA / "demo_0004.sqlite.gz") as packed, path.open("wb") as file:
-        shutil.copyfileobj(packed, file)
-    shutil.copy(DATA / "demo_0004.sqlite.trust.json", tmp_path / "county.sqlite.trust.json")
-    return path
+    return old_demo("0004", tmp_path)
 
 
 def _verify(path: Path) -> verify.VerifyReport:

@@ -7,10 +7,7 @@ and gzipped, with the trust file it wrote beside it."""
 
 from __future__ import annotations
 
-import gzip
-import shutil
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -20,15 +17,11 @@ from app.reports.returns import RETURNS
 from app.services import database, evaluation, evaluation_form, security, verify
 from app.services.demo import DEMO_PASSWORD
 from app.services.regions import find_region
-
-DATA = Path(__file__).parent / "data"
+from helpers import old_demo
 
 
 def test_previous_version_upgrades_and_takes_a_self_evaluation(tmp_path):
-    path = tmp_path / "county.sqlite"
-    with gzip.open(DATA / "demo_0005.sqlite.gz") as packed, path.open("wb") as file:
-        shutil.copyfileobj(packed, file)
-    shutil.copy(DATA / "demo_0005.sqlite.trust.json", tmp_path / "county.sqlite.trust.json")
+    path = old_demo("0005", tmp_path)
     engine = database.connect(path, upgrade=True)
     try:
         with database.unit_of_work(engine) as session:  # signs the 东西部协作 rows migration 0007 wrote

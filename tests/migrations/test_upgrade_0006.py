@@ -9,8 +9,6 @@ and gzipped, with the trust file it wrote beside it."""
 
 from __future__ import annotations
 
-import gzip
-import shutil
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -23,8 +21,7 @@ from app.reports.returns import RETURNS
 from app.services import adoption, database, security, verify
 from app.services.demo import DEMO_PASSWORD
 from app.services.money import budget
-
-DATA = Path(__file__).parent / "data"
+from helpers import old_demo
 
 
 def _verify(engine, path: Path) -> verify.VerifyReport:
@@ -33,10 +30,7 @@ def _verify(engine, path: Path) -> verify.VerifyReport:
 
 
 def _upgraded(tmp_path: Path) -> tuple[Path, object]:
-    path = tmp_path / "county.sqlite"
-    with gzip.open(DATA / "demo_0006.sqlite.gz") as packed, path.open("wb") as file:
-        shutil.copyfileobj(packed, file)
-    shutil.copy(DATA / "demo_0006.sqlite.trust.json", tmp_path / "county.sqlite.trust.json")
+    path = old_demo("0006", tmp_path)
     return path, database.connect(path, upgrade=True)
 
 

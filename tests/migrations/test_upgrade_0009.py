@@ -7,25 +7,18 @@ and gzipped, with the trust file it wrote beside it."""
 
 from __future__ import annotations
 
-import gzip
-import shutil
 import sqlite3
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, Project
 from app.services import audit, database, security, verify
 from app.services.demo import DEMO_PASSWORD
-
-DATA = Path(__file__).parent / "data"
+from helpers import old_demo
 
 
 def test_the_events_already_there_are_searchable(tmp_path):
-    path = tmp_path / "county.sqlite"
-    with gzip.open(DATA / "demo_0009.sqlite.gz") as packed, path.open("wb") as file:
-        shutil.copyfileobj(packed, file)
-    shutil.copy(DATA / "demo_0009.sqlite.trust.json", tmp_path / "county.sqlite.trust.json")
+    path = old_demo("0009", tmp_path)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0009",)
         events = conn.execute("SELECT count(*) FROM audit_event").fetchone()[0]
