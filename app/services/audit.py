@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Select, column, func, literal_column, or_, select, table
+from sqlalchemy import Select, String, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from app.models import (Asset, AuditEvent, Claim, Expenditure, Project, ProjectAmendment, Publicity, Setting,
@@ -222,7 +222,7 @@ ENTITY_LABELS = {"installation": "本安装", "project": "项目", "expenditure"
 # checked event by event. Otherwise the text index (or the event order) drives it.
 NARROW = 20_000
 _SEARCH = table(audit_search.TABLE, column("rowid"))
-_CONTENT = table(f"{audit_search.TABLE}_content", column("id"), column("c0"))  # FTS5's copy of each text
+_CONTENT = table(audit_search.CONTENT, column("id"), column("c0", String))
 
 
 @dataclass(frozen=True)
@@ -281,12 +281,11 @@ def _ways(session: Session, columns: tuple, words: str, filters: _Filters) -> li
     types = [entity_type for entity_type, label in ENTITY_LABELS.items() if words in label]
     of_kind = literal_column("+audit_event.entity_type")
     match = audit_search.matching(session, words)
-    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if narrow:
         hits = [of_kind.in_(types)] if types else []
         if match is not None:
             text = select(_CONTENT.c.c0).where(_CONTENT.c.id == AuditEvent.id).scalar_subquery()
-            hits.append(text.like(pattern, escape="\\"))
+            hits.append(text.contains(words, autoescape=True))
         return [(select(*columns).select_from(AuditEvent).where(*filters.conditions(), or_(*hits)), AuditEvent.id)] \
             if hits else []
     conditions = filters.conditions("text")
@@ -296,7 +295,7 @@ def _ways(session: Session, columns: tuple, words: str, filters: _Filters) -> li
         conditions.append(of_kind.not_in(types))
     if match == audit_search.SCAN:
         ways.append((select(*columns).select_from(_CONTENT).join(AuditEvent, AuditEvent.id == _CONTENT.c.id)
-                     .where(_CONTENT.c.c0.like(pattern, escape="\\"), *conditions), _CONTENT.c.id))
+                     .where(_CONTENT.c.c0.contains(words, autoescape=True), *conditions), _CONTENT.c.id))
     elif match is not None:
         ways.append((select(*columns).select_from(_SEARCH).join(AuditEvent, AuditEvent.id == _SEARCH.c.rowid)
                      .where(literal_column(audit_search.TABLE).op("MATCH")(match), *conditions), _SEARCH.c.rowid))

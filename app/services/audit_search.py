@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 TABLE = "audit_search"
 TERMS = "audit_search_terms"
-# FTS5 keeps an index in these tables of its own.
+# FTS5 keeps an index in these tables of its own; CONTENT holds each event's text (id, c0).
 SHADOW_TABLES = tuple(f"{TABLE}_{suffix}" for suffix in ("data", "idx", "content", "docsize", "config"))
+CONTENT = f"{TABLE}_content"
 # Entity types whose events are about a project, by the table that holds them (uuid, project_id).
 PROJECT_PARTS = {"expenditure": "expenditure", "claim": "claim", "publicity": "publicity",
                  "amendment": "project_amendment", "asset": "asset"}

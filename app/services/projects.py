@@ -89,9 +89,8 @@ def _matching(query: Select, text: str) -> Select:
     text = text.strip()
     if not text:
         return query
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    towns = select(Town.id).where(Town.name.like(pattern, escape="\\"))
-    return query.where(or_(Project.name.like(pattern, escape="\\"), Project.town_id.in_(towns)))
+    towns = select(Town.id).where(Town.name.contains(text, autoescape=True))
+    return query.where(or_(Project.name.contains(text, autoescape=True), Project.town_id.in_(towns)))
 
 
 def _ordinal(column, enum_cls):

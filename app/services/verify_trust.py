@@ -342,7 +342,7 @@ def check_schema(session: Session, report: Report) -> None:
         report("数据库结构", f"审计记录搜索索引的触发器“{name}”被删除：此后的记录在审计记录中搜索不到。")
     # The index is derived (an edited text changes only what a search finds), but an event taken out of
     # it would hide that act from every search: a text for each event (a deleted event is the chain's).
-    indexed = session.scalar(text(f'SELECT count(*) FROM "{audit_search.TABLE}_content"'))
+    indexed = session.scalar(text(f'SELECT count(*) FROM "{audit_search.CONTENT}"'))
     events = session.scalar(text("SELECT count(*) FROM audit_event"))
     if indexed < events:
         report("数据库结构", f"审计记录搜索索引有 {indexed:,} 条，审计记录有 {events:,} 条：索引被改动过，"

@@ -8,7 +8,6 @@ searches run off the GUI thread and 停止 (or Esc) stops one.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterator
@@ -25,7 +24,7 @@ from app.errors import BangzhenError, Cancelled
 from app.services import audit, audit_display, database
 from app.services.database import unit_of_work
 from app.ui.list_export import add_export_menu
-from app.ui.ops import BackgroundOp
+from app.ui.ops import BackgroundOp, show_error
 from app.ui.table_model import HeaderedTableModel, Index
 
 HEADERS = ("时间", "操作人", "操作", "对象", "原因", "变更")
@@ -114,7 +113,7 @@ class AuditTableModel(HeaderedTableModel):
         self.reading: str | None = None  # "page", "more" or "count" while a read runs
         self.stopped = False  # the last search was stopped before its page arrived
         self._generation = 0  # bumped by every new read; an older read's result is dropped
-        self._stop: threading.Event | None = None
+        self._op: BackgroundOp | None = None
 
     @property
     def busy(self) -> bool:
@@ -152,37 +151,39 @@ class AuditTableModel(HeaderedTableModel):
 
     def _read(self, reading: str, query, done) -> None:
         self._stop_reading()
-        generation, stop = self._generation, threading.Event()
+        generation = self._generation
 
         def read(session, _progress):  # stopped by a new read, 停止, or the program closing
-            with database.interruptible(session, lambda: stop.is_set() or op.cancelled):
+            with database.interruptible(session, lambda: op.cancelled):
                 return query(session)
 
         def success(result) -> None:
             if generation == self._generation:
-                self.reading = self._stop = None
+                self.reading = self._op = None
                 done(result)
                 self.changed.emit()
 
         def failure(error: BaseException) -> None:
             if generation == self._generation:
-                self.reading = self._stop = None
+                self.reading = self._op = None
                 self.changed.emit()
-                if not isinstance(error, Cancelled):
-                    self.failed.emit(error.user_message if isinstance(error, BangzhenError)
-                                     else f"程序内部错误：{type(error).__name__}: {error}")
+                if isinstance(error, BangzhenError):
+                    if not isinstance(error, Cancelled):
+                        self.failed.emit(error.user_message)
+                else:
+                    show_error(None, error)  # a bug: told as every op tells one, with its traceback
 
-        self.reading, self._stop, self.stopped = reading, stop, False
         op = BackgroundOp(self, self._engine, read, success=success, failure=failure)
+        self.reading, self._op, self.stopped = reading, op, False
         op.start()
         self.changed.emit()
 
     def _stop_reading(self) -> None:
         """Tell the read under way to stop, and drop whatever it still reports."""
         self._generation += 1
-        if self._stop is not None:
-            self._stop.set()
-        self.reading = self._stop = None
+        if self._op is not None:
+            self._op.cancel()
+        self.reading = self._op = None
 
     def _first_page_read(self, rows: list[AuditRow]) -> None:
         self.beginResetModel()
