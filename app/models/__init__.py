@@ -13,12 +13,13 @@ from app.models.projects import (AMOUNT_COLUMNS, Expenditure, Project, ProjectAm
                                  ProjectSignature, Publicity, project_village)
 from app.models.regions import City, County, Town, Village, WorkTeam, WorkTeamMember
 from app.models.tasks import EastWestPairing, Pairing, PerformanceTarget, TaskItem
+from app.models.totals import ProjectTotal, TownFundTotal
 from app.models.users import AuditEvent, RoleGrant, RootSeal, Setting, TrustRoot, User, UserKey
 
 __all__ = [
     "AMOUNT_COLUMNS", "Allocation", "Arrival", "ReportedSpending", "Asset", "AuditEvent", "Base", "City", "Claim", "ClaimAttachment",
     "County", "EastWestPairing", "Evaluation", "EvaluationItem", "Expenditure", "Fund", "FundBudget", "FundBudgetLine", "FundBudgetTarget", "FundIncome", "FundPlan", "InvalidAmount", "Money", "Pairing",
     "PerformanceTarget", "PlanLine", "PlanTown", "Project", "ProjectAmendment", "ProjectIndicator",
-    "ProjectSignature", "Publicity", "RoleGrant", "RootSeal", "Setting", "TaskItem", "Town", "Travelling", "TrustRoot", "User", "UserKey",
+    "ProjectSignature", "ProjectTotal", "Publicity", "RoleGrant", "RootSeal", "Setting", "TaskItem", "Town", "TownFundTotal", "Travelling", "TrustRoot", "User", "UserKey",
     "Village", "WorkTeam", "WorkTeamMember", "format_percent", "project_village", "rate",
 ]

@@ -15,16 +15,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, func, literal_column, select, true, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from app.models import (Expenditure, Fund, FundPlan, FundSource, Money, PlanLine, PlanStatus, PlanTown, Project, ProjectStatus,
-                        Town, rate)
-from app.services.projects import get_project
+from app.models import (Expenditure, Fund, FundPlan, FundSource, Money, PlanStatus, PlanTown, Project, ProjectStatus,
+                        ProjectTotal, Town, TownFundTotal, rate)
+from app.models.totals import RATE_PPM
 from app.services.errors import NotFound
+from app.services.money import totals
 from app.services.money.funds import fund_sources
 from app.services.money.plans import arranged_total
-from app.services.projects import net_spent, spent_by_project, sum_fen
+from app.services.projects import get_project, in_region, net_spent, project_ids, spent_by_project, sum_fen
 from app.services.regions import RegionRef
 from app.services.settings import LAG_MARGIN, PROGRESS_BASIS, get_setting
 from app.services.sqlite_limits import pages
@@ -121,7 +122,8 @@ def project_ledger(session: Session, ids: Sequence[int], as_of: date) -> list[Le
 def town_ledger(session: Session, fund_id: int, region: RegionRef, as_of: date) -> list[LedgerLine]:
     """One line per town of the region the fund's plans in force reach: the town's share (its town
     amount, else the sum of its projects' lines from the fund's own sources) against what the fund's
-    own sources have paid on its projects by `as_of`."""
+    own sources have paid on its projects by `as_of`. Read from the kept per-town totals (a few rows
+    per town), less what was paid after `as_of`."""
     fund = session.get(Fund, fund_id)
     if fund is None:
         raise NotFound("所选资金不存在。", f"no fund {fund_id}")
@@ -130,18 +132,22 @@ def town_ledger(session: Session, fund_id: int, region: RegionRef, as_of: date) 
     in_force = select(FundPlan.id).where(FundPlan.fund_id == fund_id, FundPlan.status == PlanStatus.in_force)
     shares = dict(session.execute(select(PlanTown.town_id, sum_fen(PlanTown.amount))
                                   .where(PlanTown.plan_id.in_(in_force)).group_by(PlanTown.town_id)).all())
-    lines = dict(session.execute(select(Project.town_id, sum_fen(PlanLine.amount))
-                                 .join(Project, Project.id == PlanLine.project_id)
-                                 .where(PlanLine.plan_id.in_(in_force), PlanLine.source.in_(own))
-                                 .group_by(Project.town_id)).all())
-    spent = dict(session.execute(
-        select(Project.town_id, sum_fen(Expenditure.amount)).join(Project, Project.id == Expenditure.project_id)
-        .where(Expenditure.fund_id == fund_id, Expenditure.source.in_(own), Expenditure.spent_on <= as_of)
-        .group_by(Project.town_id)).all())
+    kept = {town_id: (arranged, spent) for town_id, arranged, spent in session.execute(
+        select(TownFundTotal.town_id, sum_fen(TownFundTotal.arranged), sum_fen(TownFundTotal.spent))
+        .where(TownFundTotal.fund_id == fund_id, TownFundTotal.source.in_(own)).group_by(TownFundTotal.town_id))}
+    later = {} if not _paid_later(session, as_of) else dict(session.execute(
+        select(Project.town_id, sum_fen(Expenditure.amount)).select_from(_later_payments(as_of))
+        .join(Project, Project.id == Expenditure.project_id)
+        .where(Expenditure.fund_id == fund_id, Expenditure.source.in_(own)).group_by(Project.town_id)).all())
     towns = towns_in(select(Town.id, Town.name).order_by(Town.code), region)  # no ids bound, however many towns
     progress = fund_progress(session, fund, as_of)
-    return [_line(town_id, name, Money(shares.get(town_id, lines.get(town_id, 0))), Money(spent.get(town_id, 0)),
-                  progress, margin) for town_id, name in session.execute(towns) if town_id in shares or town_id in lines]
+    lines = []
+    for town_id, name in session.execute(towns):
+        arranged, spent = kept.get(town_id, (0, 0))
+        if town_id in shares or arranged or spent:
+            lines.append(_line(town_id, name, Money(shares.get(town_id, arranged)),
+                               Money(spent - later.get(town_id, 0)), progress, margin))
+    return lines
 
 
 def towns_in(query, region: RegionRef):
@@ -157,7 +163,59 @@ def towns_in(query, region: RegionRef):
 
 # ---------------------------------------------------------------- what the ledger windows read
 
-LISTED = tuple(status for status in ProjectStatus if status.in_library)  # the projects a ledger lists
+LISTED = totals.LISTED  # the projects a ledger lists
+LEDGER_SORT_KEYS = ("name", "arranged", "spent", "rate")
+
+
+def ledger_ids(session: Session, region: RegionRef, sort: str | None = None, descending: bool = False,
+               as_of: date | None = None) -> list[int]:
+    """Ids of the region's projects the ledger lists (`LISTED`) in the order of a `LEDGER_SORT_KEYS`
+    key: name, 已安排, 已支出 or 支出率 as of `as_of`. Read from the kept totals (models.totals) along
+    their indexes; only when something was paid after `as_of` is that taken off each project first."""
+    if sort == "name":  # the names are in the project table, which knows the status too
+        return project_ids(session, region, sort=sort, descending=descending, statuses=LISTED)
+    total = ProjectTotal
+    query = select(total.project_id).where(total.listed == true())
+    if region.level != "province":
+        query = query.where(total.project_id.in_(in_region(select(Project.id), region)))
+    later = _paid_after(session, as_of) if sort in ("spent", "rate") else None
+    if later is not None:
+        query = query.outerjoin(later, later.c.project_id == total.project_id)
+        spent = type_coerce(total.spent, Integer) - func.coalesce(later.c.amount, 0)
+    if sort == "arranged":
+        order = total.arranged
+    elif sort == "spent":
+        order = total.spent if later is None else spent
+    elif sort == "rate":  # spelt as the index spells it, so SQLite walks the index instead of sorting
+        order = literal_column(RATE_PPM) if later is None else spent * 1_000_000 / func.nullif(total.arranged, 0)
+    elif sort is None:
+        order = None
+    else:
+        raise ValueError(f"unknown sort key {sort!r}")
+    direction = (lambda column: column.desc()) if descending else (lambda column: column.asc())
+    query = query.order_by(*([] if order is None else [direction(order)]), direction(total.project_id))
+    return list(session.connection().execute(query).scalars())
+
+
+def _paid_later(session: Session, as_of: date | None) -> bool:
+    """Whether anything was paid after `as_of` (one step along an index)."""
+    return as_of is not None and session.scalar(
+        select(ProjectTotal.project_id).where(ProjectTotal.last_paid_on > as_of).limit(1)) is not None
+
+
+def _paid_after(session: Session, as_of: date | None):
+    """Σ per project of the payments dated after `as_of` as a subquery, or None when there are none."""
+    if not _paid_later(session, as_of):
+        return None
+    return (select(Expenditure.project_id, sum_fen(Expenditure.amount).label("amount"))
+            .select_from(_later_payments(as_of)).group_by(Expenditure.project_id).subquery())
+
+
+def _later_payments(as_of: date):
+    """The payments dated after `as_of`: those of the projects that last paid after it (by their index)."""
+    return (ProjectTotal.__table__.join(Expenditure.__table__, and_(Expenditure.project_id == ProjectTotal.project_id,
+                                                                    ProjectTotal.last_paid_on > as_of,
+                                                                    Expenditure.spent_on > as_of)))
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,13 @@ from typing import Iterator, Sequence
 from sqlalchemy import Integer, Select, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.models import (AMOUNT_COLUMNS, Expenditure, FundPlan, Money, PlanLine, PlanStatus, Project, ProjectStatus,
-                        PurposeCategory, Town, rate)
+from app.models import (AMOUNT_COLUMNS, Expenditure, Money, Project, ProjectStatus, ProjectTotal, PurposeCategory, Town,
+                        rate)
 from app.services.errors import NotFound
 from app.services.regions import RegionRef
 from app.services.sqlite_limits import pages
 
-# "arranged" and "arranged_rate" sort by the money the plans in force arrange (the ledger's base).
-SORT_KEYS = ("name", "town", "purpose", "status", "amount", "spent", "rate", "arranged", "arranged_rate")
+SORT_KEYS = ("name", "town", "purpose", "status", "amount", "spent", "rate")  # the ledger's: ledger.ledger_ids
 
 
 @dataclass(frozen=True)
@@ -63,19 +62,12 @@ def net_spent(session: Session, project_id: int) -> Money:
 
 
 def _spent_per_project() -> Select:
-    """Σ expenditure per project: read for a page of ids, or joined as a subquery to sort by."""
+    """Σ expenditure per project, for a page of ids."""
     return (select(Expenditure.project_id, func.sum(Expenditure.amount).label("spent"))
             .group_by(Expenditure.project_id))
 
 
-def _arranged_per_project() -> Select:
-    """Σ of the plans in force per project (see services.money.plans)."""
-    return (select(PlanLine.project_id, func.sum(type_coerce(PlanLine.amount, Integer)).label("arranged"))
-            .join(FundPlan, FundPlan.id == PlanLine.plan_id).where(FundPlan.status == PlanStatus.in_force)
-            .group_by(PlanLine.project_id))
-
-
-def _in_region(query: Select, region: RegionRef) -> Select:
+def in_region(query: Select, region: RegionRef) -> Select:
     if region.level == "town":
         return query.where(Project.town_id == region.id)
     if region.level == "county":
@@ -101,7 +93,7 @@ def project_ids(session: Session, region: RegionRef, text: str = "", sort: str |
                 descending: bool = False, statuses: Sequence[ProjectStatus] | None = None) -> list[int]:
     """Ids of the region's projects matching `text` (name or town) and, when given, in one of
     `statuses`, ordered by a `SORT_KEYS` column."""
-    query = _matching(_in_region(select(Project.id), region), text)
+    query = _matching(in_region(select(Project.id), region), text)
     if statuses is not None:
         query = query.where(Project.status.in_(list(statuses)))
     order = None
@@ -116,17 +108,11 @@ def project_ids(session: Session, region: RegionRef, text: str = "", sort: str |
     elif sort == "town":
         query = query.join(Town, Town.id == Project.town_id)
         order = Town.name
-    elif sort in ("spent", "rate", "arranged", "arranged_rate"):
-        spent = _spent_per_project().subquery()
-        query = query.outerjoin(spent, spent.c.project_id == Project.id)
-        spent_fen = func.coalesce(type_coerce(spent.c.spent, Integer), 0)
-        base = amount_expression()
-        if sort.startswith("arranged"):
-            arranged = _arranged_per_project().subquery()
-            query = query.outerjoin(arranged, arranged.c.project_id == Project.id)
-            base = func.coalesce(arranged.c.arranged, 0)
+    elif sort in ("spent", "rate"):
+        query = query.join(ProjectTotal, ProjectTotal.project_id == Project.id)
+        spent_fen = type_coerce(ProjectTotal.spent, Integer)
         # Rate in parts per million, integer arithmetic: exact enough to order by, no float.
-        order = {"spent": spent_fen, "arranged": base}.get(sort, spent_fen * 1_000_000 / func.nullif(base, 0))
+        order = spent_fen if sort == "spent" else spent_fen * 1_000_000 / func.nullif(amount_expression(), 0)
     elif sort is not None:
         raise ValueError(f"unknown sort key {sort!r}")
     if order is not None:
@@ -175,10 +161,10 @@ def spending_by_town_year(session: Session, region: RegionRef | None = None) -> 
              .join(Project, Project.id == Expenditure.project_id)
              .group_by(Project.town_id, year))
     if region is not None:
-        query = _in_region(query, region)
+        query = in_region(query, region)
     return [(town_id, int(y), total) for town_id, y, total in session.execute(query)]
 
 
 def count_by_status(session: Session, region: RegionRef) -> dict[ProjectStatus, int]:
-    query = _in_region(select(Project.status, func.count()).group_by(Project.status), region)
+    query = in_region(select(Project.status, func.count()).group_by(Project.status), region)
     return {status: n for status, n in session.execute(query)}

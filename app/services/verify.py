@@ -9,7 +9,8 @@
 - Every checked record (payments, claims, plans, allocations, funds, assets, users and grants, settings,
   projects...) equals the record of its last signed event, and every recorded entity still exists.
 - The ledger: net paid never above what the plans in force arrange; each payment was made while the
-  project's signed history allowed paying.
+  project's signed history allowed paying; the totals the ledger sorts and sums by (services.money.totals)
+  equal what the payments and plans in force add up to.
 - For every project: each current signature is made by a certified key of the user it names, over the
   project's *current* content and content version, in the role it claims; and the status carries the
   signatures it needs (双签 for 已双签, plus the county's 审定 from 已审定入库 on). Every 资金安排 in force
@@ -40,7 +41,7 @@ from app.errors import BangzhenError
 from app.services import audit, trust, verify_trust, verify_work
 from app.services.approval import signed_payload
 from app.services.content import project_contents
-from app.services.money import plans
+from app.services.money import plans, totals
 from app.services.security import signature_valid
 
 S = ProjectStatus
@@ -140,6 +141,7 @@ def _verify(session: Session, progress: Progress | None, db_path: str | None, ro
             guarded("登录锁定", lambda: verify_trust.check_locks(session, facts, note))
         guarded("报账附件", lambda: verify_trust.check_attachments(session, note))
         guarded("资金台账", lambda: verify_trust.check_ledger(session, note))
+        guarded("台账合计", lambda: totals.check(session, note))
         guarded("数据库结构", lambda: verify_trust.check_schema(session, note))
         guarded("记录", lambda: verify_trust.check_orphans(session, note))
         between()

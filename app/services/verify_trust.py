@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Base, FundSource, ProjectStatus, UserRole
 from app.services import adoption, audit, audit_search, records, trust, verify_work
+from app.services.money import totals
 from app.services.crypto import signature_valid
 
 Report = Callable[..., None]   # (where, message, project id or None)
@@ -320,16 +321,23 @@ def check_orphans(session: Session, report: Report) -> None:
                              "这些行不在任何签名记录中，是直接写进数据库的。")
 
 
+# The program's own triggers (they keep derived data in step), each set with what its loss means.
+_OWN_TRIGGERS = ((audit_search.TRIGGERS, "审计记录搜索索引的触发器“{}”被删除：此后的记录在审计记录中搜索不到。"),
+                 (totals.TRIGGERS, "台账合计的触发器“{}”被删除：此后的支付和资金安排不再计入台账合计，"
+                                   "台账的排序和按镇汇总会出错。"))
+
+
 def check_schema(session: Session, report: Report) -> None:
-    """Nothing in the file the migrations did not make: no triggers but the audit search index's own
-    (exactly as the program writes them), no views, no foreign indexes or tables."""
+    """Nothing in the file the migrations did not make: no triggers but the program's own (exactly as
+    it writes them), no views, no foreign indexes or tables."""
     expected = {index.name for table in Base.metadata.tables.values() for index in table.indexes}
     tables = {*Base.metadata.tables, *audit_search.TABLES, "alembic_version", "sqlite_sequence", "sqlite_stat1"}
-    missing = set(audit_search.TRIGGERS)
+    own = {name: sql for triggers, _ in _OWN_TRIGGERS for name, sql in triggers.items()}
+    found = set()
     for kind, name, table, sql in session.execute(text("SELECT type, name, tbl_name, sql FROM sqlite_master")):
-        if kind == "trigger" and name in audit_search.TRIGGERS:
-            missing.discard(name)
-            if audit_search.normalised(sql) != audit_search.normalised(audit_search.TRIGGERS[name]):
+        if kind == "trigger" and name in own:
+            found.add(name)
+            if audit_search.normalised(sql) != audit_search.normalised(own[name]):
                 report("数据库结构", f"触发器“{name}”（表 {table}）被改动过，与本程序建立的不同，它可能在背后改动数据。")
         elif kind in ("trigger", "view"):
             report("数据库结构", f"数据库中有本程序不会建立的{'触发器' if kind == 'trigger' else '视图'}“{name}”"
@@ -338,8 +346,9 @@ def check_schema(session: Session, report: Report) -> None:
             report("数据库结构", f"数据库中有本程序不会建立的索引“{name}”（表 {table}）。")
         elif kind == "table" and name not in tables:
             report("数据库结构", f"数据库中有本程序不会建立的表“{name}”。")
-    for name in sorted(missing):
-        report("数据库结构", f"审计记录搜索索引的触发器“{name}”被删除：此后的记录在审计记录中搜索不到。")
+    for triggers, message in _OWN_TRIGGERS:
+        for name in sorted(set(triggers) - found):
+            report("数据库结构", message.format(name))
     # The index is derived (an edited text changes only what a search finds), but an event taken out of
     # it would hide that act from every search: a text for each event (a deleted event is the chain's).
     indexed = session.scalar(text(f'SELECT count(*) FROM "{audit_search.CONTENT}"'))

@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor
 from sqlalchemy import Engine
 
 from app.models import format_percent
-from app.services import ledger, projects
+from app.services import ledger
 from app.services.database import unit_of_work
 from app.services.ledger import ExpenditureLine, LedgerLine
 from app.services.regions import RegionRef
@@ -25,8 +25,9 @@ MUTED = QColor("#888888")
 PROJECT_HEADERS = ("项目名称", "已安排（万元）", "已支出（万元）", "支出率", "序时进度", "滞后")
 TOWN_HEADERS = ("镇",) + PROJECT_HEADERS[1:]
 LAG_COLUMN = 5
-# Sortable columns of the project ledger and the `projects.project_ids` key each sorts by.
-PROJECT_SORT_KEYS = {0: "name", 1: "arranged", 2: "spent", 3: "arranged_rate"}
+# Sortable columns of the project ledger and the `ledger.ledger_ids` key each sorts by.
+PROJECT_SORT_KEYS = {0: "name", 1: "arranged", 2: "spent", 3: "rate"}
+AS_OF_SORTS = ("spent", "rate")  # orders that change with the 基准日
 
 DISPLAY, TOOLTIP, FOREGROUND, ALIGN = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole)
@@ -103,10 +104,12 @@ class LedgerTableModel(_LineModel):
         self.refresh()
 
     def set_as_of(self, as_of: date) -> None:
-        """序时进度 and the lag flag depend on the date; the ids do not."""
+        """序时进度, 已支出 and the lag flag depend on the date; the order only when sorted by 已支出 or 支出率."""
         self._as_of = as_of
         self._lines.clear()
-        if self._ids:
+        if self._sort in AS_OF_SORTS:
+            self.refresh()
+        elif self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.headers) - 1))
 
     def refresh(self) -> None:
@@ -114,8 +117,7 @@ class LedgerTableModel(_LineModel):
             return
         # Query first: if it fails, the model is left as it was, not stuck half-way through a reset.
         with unit_of_work(self._engine) as session:
-            ids = projects.project_ids(session, self._region, "", self._sort, self._descending,
-                                       statuses=ledger.LISTED)
+            ids = ledger.ledger_ids(session, self._region, self._sort, self._descending, self._as_of)
         self.beginResetModel()
         self._ids = ids
         self._lines.clear()
@@ -149,18 +151,36 @@ class LedgerTableModel(_LineModel):
                           lambda session, ids: ledger.project_ledger(session, ids, self._as_of))
 
 
+# How each column of 按镇 sorts (a rate of nothing arranged first, as in the project ledger).
+TOWN_SORT_KEYS = {0: lambda line: line.name, 1: lambda line: line.allocated, 2: lambda line: line.spent,
+                  3: lambda line: (line.spend_rate is not None, line.spend_rate or 0),
+                  4: lambda line: line.progress, 5: lambda line: line.lagging}
+
+
 class TownLedgerModel(_LineModel):
-    """按镇: one fund's allocations and spending per town (at most one line per town of the province)."""
+    """按镇: one fund's allocations and spending per town (at most one line per town of the province, so
+    all are held and sorted here); unsorted, in the towns' code order."""
 
     headers = TOWN_HEADERS
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self._given: list[LedgerLine] = []
         self._lines: list[LedgerLine] = []
+        self._column, self._descending = -1, False
 
     def set_lines(self, lines: list[LedgerLine]) -> None:
+        self._given = list(lines)
+        self._show()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._column, self._descending = column, order == Qt.SortOrder.DescendingOrder
+        self._show()
+
+    def _show(self) -> None:
+        key = TOWN_SORT_KEYS.get(self._column)
         self.beginResetModel()
-        self._lines = list(lines)
+        self._lines = list(self._given) if key is None else sorted(self._given, key=key, reverse=self._descending)
         self.endResetModel()
 
     @property

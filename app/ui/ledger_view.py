@@ -70,9 +70,10 @@ class LedgerView(QWidget):
         self.project_model = LedgerTableModel(engine, self)
         self.town_model = TownLedgerModel(self)
         self.project_table = _table(self.project_model)
-        self.project_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.project_table.setSortingEnabled(True)
         self.town_table = _table(self.town_model)
+        for table in (self.project_table, self.town_table):  # unsorted until a header is clicked
+            table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            table.setSortingEnabled(True)
         for table, view in ((self.project_table, "按项目"), (self.town_table, "按镇")):
             add_export_menu(table, lambda view=view: f"资金台账（{view}，{self._region.name if self._region else ''}，"
                                                      f"截至{self.as_of.date().toString('yyyy-MM-dd')}）")

@@ -364,3 +364,34 @@ def test_models_pass_qt_model_tester(qtmodeltester, demo_engine):
     expenditures = ExpenditureTableModel()
     expenditures.set_lines(entries)
     qtmodeltester.check(expenditures, force_py=True)
+
+
+def test_ledger_view_by_town_sorts(view, qtbot):
+    """按镇 sorts by any column with a click (all towns held: a province has about 1,600), and back to
+    the towns' code order when the sort is cleared; a new 基准日 keeps the chosen order."""
+    view.set_mode(TOWN_MODE)
+    model, header = view.town_model, view.town_table.horizontalHeader()
+    in_code_order = [model.data(model.index(r, 0)) for r in range(model.rowCount())]
+    view.town_table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    rates = [Decimal(model.data(model.index(r, 3)).rstrip("%")) for r in range(model.rowCount())]
+    assert rates == sorted(rates, reverse=True) and rates[0] > rates[-1]
+    view.town_table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    arranged = [model.line(r).allocated for r in range(model.rowCount())]
+    assert arranged == sorted(arranged) and header.sortIndicatorSection() == 1
+    view.set_as_of(date(2023, 10, 31))
+    assert [model.line(r).allocated for r in range(model.rowCount())] == arranged
+    model.sort(-1)
+    assert [model.data(model.index(r, 0)) for r in range(model.rowCount())] == in_code_order
+
+
+def test_ledger_view_sorted_by_spending_follows_the_day(view, demo_engine):
+    """Sorted by 已支出, a new 基准日 re-orders the projects by what they had paid by then."""
+    view.project_table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    model = view.project_model
+    for day in (date(2023, 8, 31), date(2023, 12, 31)):
+        view.set_as_of(day)
+        with unit_of_work(demo_engine) as session:
+            expected = ledger.ledger_ids(session, view.region, "spent", True, day)
+        assert [model.project_id(r) for r in range(model.rowCount())] == expected
+        spent = [model.line(r).spent for r in range(model.rowCount())]
+        assert spent == sorted(spent, reverse=True)
