@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     if not decodable(argv):
         complain("错误：命令行参数中有无法识别的字符（不是 UTF-8 编码的文字），请检查后重试。")
         return 2
-    if argv[:1] and argv[0] in quick.COMMANDS:
+    if quick.command_of(argv):
         return quick.main(argv)
     from app.cli.commands import main as run_command
 

@@ -19,8 +19,8 @@ from typing import Callable
 from app import APP_NAME, __version__
 from app.cli import budget, evaluation, money, projects, quick, reports, users
 from app.models import HelperType, TownCategory
-from app.cli.parsing import ChineseArgumentParser, add_db_argument, run
-from app.cli.common import Passwords, acting, login, number, print_warnings, require_reader, unit
+from app.cli.parsing import ChineseArgumentParser, add_db_argument, number, run
+from app.cli.common import Passwords, acting, login, print_warnings, require_reader, unit
 from app.services import database, demo, generate, refdata, regions, stats, town_categories, villages
 from app.services.paths import default_db_path
 

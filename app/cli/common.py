@@ -31,6 +31,7 @@ from typing import Callable, Iterator
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from app.cli.parsing import argument_type
 from app.errors import BangzhenError, shown
 from app.models import Money, User
 from app.services import database, dates, security
@@ -143,25 +144,7 @@ def parse_date(text: str | None) -> date:
     return dates.parse_date(text) if text else date.today()
 
 
-def _argument(check: Callable[[str], int]) -> Callable[[str], int]:
-    """`check` as an argparse type: its Chinese refusal becomes argparse's (exit 2, usage)."""
-    def convert(text: str) -> int:
-        try:
-            return check(text)
-        except InputError as error:
-            raise argparse.ArgumentTypeError(error.user_message) from None
-    return convert
-
-
-def _number(text: str) -> int:
-    digits = text.strip()
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
-        raise InputError(f"“{shown(text)}”不是整数（编号或数量应为不超过 18 位的非负整数）。", f"bad number {text!r}")
-    return int(digits)
-
-
-number = _argument(_number)  # a record's number or a count: ASCII digits only, small enough for the database
-year = _argument(dates.check_year)  # a year, 2000–2100
+year = argument_type(dates.check_year)  # a year, 2000–2100
 
 
 # ---------------------------------------------------------------- the parser

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.cli.common import (Passwords, acting, as_user, group, login, number, parse_date, print_warnings, reading, unit,
+from app.cli.common import (Passwords, acting, as_user, group, login, parse_date, print_warnings, reading, unit,
                             wan, year, yuan)
+from app.cli.parsing import number
 from app.models import ClaimStatus, Fund, FundPlan, FundSource, Money, PlanStatus, Town
 from app.services import regions
 from app.services.errors import InputError

@@ -11,9 +11,10 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from app.errors import BangzhenError
+from app.errors import BangzhenError, shown
+from app.services.errors import InputError
 from app.services.paths import default_db_path
 
 log = logging.getLogger("bangzhen")
@@ -30,6 +31,26 @@ class ChineseArgumentParser(argparse.ArgumentParser):
             message = message.replace(english, chinese)
         self.print_usage(sys.stderr)
         self.exit(2, f"错误：{message}\n使用 {self.prog} --help 查看帮助。\n")
+
+
+def argument_type(check: Callable[[str], int]) -> Callable[[str], int]:
+    """`check` as an argparse type: its Chinese refusal becomes argparse's (exit 2, usage)."""
+    def convert(text: str) -> int:
+        try:
+            return check(text)
+        except InputError as error:
+            raise argparse.ArgumentTypeError(error.user_message) from None
+    return convert
+
+
+def _number(text: str) -> int:
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        raise InputError(f"“{shown(text)}”不是整数（编号或数量应为不超过 18 位的非负整数）。", f"bad number {text!r}")
+    return int(digits)
+
+
+number = argument_type(_number)  # a record's number or a count: ASCII digits only, small enough for the database
 
 
 def add_db_argument(parser: argparse.ArgumentParser, required: bool = False) -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
-from app.cli.common import Passwords, acting, as_user, group, login, number, parse_date, print_warnings, unit, wan
+from app.cli.common import Passwords, acting, as_user, group, login, parse_date, print_warnings, unit, wan
+from app.cli import quick
+from app.cli.parsing import number
 from app.models import AssetType, ProjectStatus, PublicityKind, User, UserRole
 from app.services import amendments, approval, projects, publicity, regions
 from app.services.project_files import read_project_file
-from app.services.project_sheet import project_sheet
 
 
 def cmd_project_create(args: argparse.Namespace) -> None:
@@ -29,30 +30,6 @@ def cmd_project_edit(args: argparse.Namespace) -> None:
         outcome = approval.edit_project(session, user, args.id, changes, args.reason or "")
         print(f"项目 {args.id} 已保存，当前状态：{outcome.project.status.label}")
         print_warnings(outcome.warnings)
-
-
-def cmd_project_show(args: argparse.Namespace) -> None:
-    with unit(args) as session:
-        sheet = project_sheet(session, args.id)
-    print(f"项目 {sheet.id}  状态：{sheet.status.label}  内容版本：{sheet.content_version}")
-    if sheet.status_reason:
-        print(f"  {sheet.reason_label}：{sheet.status_reason}")
-    for label, value in sheet.lines:
-        print(f"  {label}：{value}")
-    for signature in sheet.signatures:
-        state = f"已作废（{signature.void_reason}）" if signature.void_reason is not None else "有效"
-        print(f"  签名：{signature.role.label} {signature.signer} "
-              f"{signature.signed_at:%Y-%m-%d %H:%M} 第 {signature.content_version} 版 {state}")
-    for change in sheet.changes:
-        print(f"  签字后变更：{change.label}：{change.before} → {change.after}")
-    for label, day in sheet.dates:
-        print(f"  {label}：{day}")
-    for kind, period, where in sheet.publicity:
-        print(f"  {kind}：{period} {where}")
-    print(f"  金额：{sheet.amount.format_yuan()} 元，资金安排：{sheet.arranged.format_yuan()} 元，"
-          f"已支出：{sheet.spent.format_yuan()} 元")
-    for e in sheet.expenditures:
-        print(f"    支出 {e.id}：{e.spent_on} {e.amount.format_yuan()} 元 {e.payee} 凭证 {e.voucher_no} {e.purpose}")
 
 
 def cmd_project_list(args: argparse.Namespace) -> None:
@@ -162,8 +139,7 @@ def add_commands(commands, command, parser_class) -> None:
     edit.add_argument("id", type=number, help="项目编号")
     edit.add_argument("file", help="只含要修改字段的项目文件（.json 或 .xlsx）")
     edit.add_argument("--reason", help="修改原因")
-    show = command("show", cmd_project_show, "查看项目全部内容、签名和支出", project)
-    show.add_argument("id", type=number, help="项目编号")
+    quick.add_project_show_arguments(command("show", quick.cmd_project_show, quick.PROJECT_SHOW_HELP, project))
     lst = command("list", cmd_project_list, "列出项目", project)
     lst.add_argument("--region", default=regions.PROVINCE_CODE, help="区划代码（默认全省）")
     lst.add_argument("--status", help="只列出此状态的项目，如 已双签")

@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli.common import number, parse_date, unit, year
+from app.cli.common import parse_date, unit, year
+from app.cli.parsing import number
 from app.reports.export import FORMATS, export, export_sheets, format_of
 from app.reports.returns import RETURNS, Request, find_return
 from app.services.approval_sheets import approval_sheet, check_sheet, sheet_projects

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.cli.common import Passwords, acting, as_user, group, login, number, unit
+from app.cli.common import Passwords, acting, as_user, group, login, unit
+from app.cli.parsing import number
 from app.models import User, UserRole
 from app.models.types import utcnow
 from app.services import approval, audit, database, refdata, regions, security, settings, text, verify

@@ -1,15 +1,16 @@
-"""The data model: SQLAlchemy 2 declarative classes, enums and the `Money` type. No Qt, no I/O."""
+"""The data model: SQLAlchemy 2 declarative classes, with the vocabulary they speak (the enums and the
+`Money` type of `app.domain`, re-exported). No Qt, no I/O."""
 
+from app.domain.enums import *  # noqa: F401,F403  (the enums are part of the model's vocabulary)
+from app.domain.money import InvalidAmount, Money, format_percent, rate
 from app.models.base import Base, Travelling
-from app.models.enums import *  # noqa: F401,F403  (the enums are part of the model's vocabulary)
 from app.models.assets import Asset
 from app.models.budget import FundBudget, FundBudgetLine, FundBudgetTarget
 from app.models.claims import Claim, ClaimAttachment
 from app.models.evaluation import Evaluation, EvaluationItem
 from app.models.funds import Allocation, Arrival, Fund, FundIncome, ReportedSpending
-from app.models.money import InvalidAmount, Money, format_percent, rate
 from app.models.plans import FundPlan, PlanLine, PlanTown
-from app.models.projects import (AMOUNT_COLUMNS, Expenditure, Project, ProjectAmendment, ProjectIndicator,
+from app.models.projects import (Expenditure, Project, ProjectAmendment, ProjectIndicator,
                                  ProjectSignature, Publicity, project_village)
 from app.models.regions import City, County, Town, Village, WorkTeam, WorkTeamMember
 from app.models.tasks import EastWestPairing, Pairing, PerformanceTarget, TaskItem

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from app.models.money import Money
+from app.domain.money import Money
 from app.models.types import DecimalText, MoneyType, UTCDateTime, utcnow
 
 NAMING_CONVENTION = {

@@ -17,7 +17,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Travelling
-from app.models.money import Money
+from app.domain.money import Money
 
 INCOME, SPENDING = "income", "spending"
 

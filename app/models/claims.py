@@ -9,8 +9,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Travelling
-from app.models.enums import ClaimStatus, FundSource
-from app.models.money import Money
+from app.domain.enums import ClaimStatus, FundSource
+from app.domain.money import Money
 from app.models.types import enum_column
 
 

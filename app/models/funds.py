@@ -14,8 +14,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Travelling
-from app.models.enums import FundLevel, FundSource
-from app.models.money import Money
+from app.domain.enums import FundLevel, FundSource
+from app.domain.money import Money
 from app.models.types import enum_column
 
 

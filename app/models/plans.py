@@ -13,8 +13,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Travelling
-from app.models.enums import FundSource, PlanStatus, UserRole
-from app.models.money import Money
+from app.domain.enums import FundSource, PlanStatus, UserRole
+from app.domain.money import Money
 from app.models.types import enum_column
 
 

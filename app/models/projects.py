@@ -11,10 +11,10 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Travelling
-from app.models.enums import (AmendmentStatus, AssetType, Comparator, ConstructionNature, FundSource,
+from app.domain.enums import (AMOUNT_COLUMNS, AmendmentStatus, AssetType, Comparator, ConstructionNature, FundSource,
                               IndicatorLevel1, IndicatorLevel2, ProjectStatus, PublicityKind, PurposeCategory,
                               SpendingCategory, SupportMethod, UserRole)
-from app.models.money import Money
+from app.domain.money import Money
 from app.models.types import enum_column
 
 project_village = Table(
@@ -22,15 +22,6 @@ project_village = Table(
     Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
     Column("village_id", ForeignKey("village.id"), primary_key=True),
 )
-
-# Project amount columns by source, in the order the returns print them.
-AMOUNT_COLUMNS: dict[FundSource, str] = {
-    FundSource.provincial: "amount_provincial",
-    FundSource.prd_city: "amount_prd_city",
-    FundSource.local_city: "amount_local_city",
-    FundSource.county: "amount_county",
-    FundSource.other: "amount_other",
-}
 
 
 class Project(Travelling, Base):

@@ -12,7 +12,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Travelling
-from app.models.enums import HelperType, TeamRole, TownCategory, TownKind
+from app.domain.enums import HelperType, TeamRole, TownCategory, TownKind
 from app.models.types import enum_column
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
-from app.models.enums import (Comparator, IndicatorLevel1, IndicatorLevel2, PurposeCategory, TaskNature,
+from app.domain.enums import (Comparator, IndicatorLevel1, IndicatorLevel2, PurposeCategory, TaskNature,
                               TownCategory)
-from app.models.money import Money
+from app.domain.money import Money
 from app.models.types import enum_column
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
-from app.models.enums import FundSource
-from app.models.money import Money
+from app.domain.enums import FundSource
+from app.domain.money import Money
 from app.models.types import enum_column
 
 # 支出率 as an integer in parts per million (NULL with nothing arranged): exact enough to order by, no

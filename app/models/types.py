@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, DateTime, String
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 
-from app.models.money import Money
+from app.domain.money import Money
 
 
 class MoneyType(TypeDecorator):

@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, new_uuid
-from app.models.enums import UserRole
+from app.domain.enums import UserRole
 from app.models.types import enum_column, utcnow
 
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from app.models import AMOUNT_COLUMNS, City, Money, Project, TaskItem, Town, rate
 from app.reports.request import Request, as_of, date_text
 from app.reports.table import AMOUNT, COUNT, RATE, SUBTOTAL, TEXT, TOTAL, Column, Merge, Row, Table, runs
-from app.services.content import FIELD_LABELS, display, project_contents
+from app.services.content import project_contents
+from app.services.content_text import FIELD_LABELS, display
 from app.services.errors import InputError
 from app.services.ledger import LISTED, project_ledger
 from app.services.money.assets import asset_lines

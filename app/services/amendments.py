@@ -21,7 +21,8 @@ from app.models import (AMOUNT_COLUMNS, AmendmentStatus, Money, Project, Project
                         ProjectStatus, User, UserRole)
 from app.models.types import utcnow
 from app.services import approval, audit, publicity, rules, security, text
-from app.services.content import FieldChange, diff, exact_wan, project_content
+from app.services.content import project_content
+from app.services.content_text import FieldChange, diff, exact_wan
 from app.services.drafting import apply_content
 from app.services.errors import InputError, NotFound
 from app.services.money.plans import arranged, paid

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from app.models import AssetType, Money, Project, ProjectSignature, ProjectStatus, User, UserRole
 from app.models.types import utcnow
 from app.services import audit, duties, publicity, rules, security, text
-from app.services.content import FIELD_LABELS, FieldChange, diff, project_content
+from app.services.content import project_content
+from app.services.content_text import FIELD_LABELS, FieldChange, diff
 from app.services.dates import act_date
 from app.services.drafting import apply_content
 from app.services.errors import InputError

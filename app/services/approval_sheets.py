@@ -25,7 +25,8 @@ from app.models import Project, ProjectSignature, ProjectStatus, Town, User, Use
 from app.services import audit, trust
 from app.services.approval import get_project
 from app.services.canonical import canonical_json
-from app.services.content import FIELD_LABELS, content_lines, indicator_text, project_contents, reference_names
+from app.services.content import project_contents, reference_names
+from app.services.content_text import FIELD_LABELS, content_lines, indicator_text
 from app.services.errors import InputError
 from app.services.ledger import LISTED
 from app.services.security import towns_covered

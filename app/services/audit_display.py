@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models import Money, ProjectStatus, UserRole
-from app.services.content import FIELD_LABELS, display, reference_names
+from app.services.content import reference_names
+from app.services.content_text import FIELD_LABELS, display
 from app.services.settings import COUNTY_SETTINGS, HOME_REGION
 
 _MISSING = object()

@@ -19,7 +19,7 @@ from app.errors import shown
 from app.models import (AMOUNT_COLUMNS, City, Comparator, Fund, IndicatorLevel1, IndicatorLevel2, Money, Project,
                         ProjectIndicator, TaskItem, Town, Village)
 from app.services import text
-from app.services.content import ENUM_FIELDS, FIELD_LABELS, INDICATOR_KEYS, INDICATOR_LABELS
+from app.services.content_text import ENUM_FIELDS, FIELD_LABELS, INDICATOR_KEYS, INDICATOR_LABELS
 from app.services.dates import check_date, check_year, parse_date
 from app.services.errors import InputError
 from app.services.regions import find_town

@@ -5,6 +5,10 @@ Payments themselves are booked in `services.money.payments`.
 序时进度 runs over the fund's implementation period (issue date → deadline; the 2021 fund: end of
 September 2021 to end of 2022), counted in month ends reached; a project's over its planned dates.
 The county may choose the calendar-year convention (month ÷ 12) instead (setting).
+
+The region-wide orders (by 已安排, 已支出, 支出率) and the 按镇 view read the totals that
+`services.money.totals` keeps per project and per town, so a province sorts in about the time it takes
+to read its ids.
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ from decimal import Decimal
 from typing import Sequence
 
 from sqlalchemy import Integer, and_, func, literal_column, select, true, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from app.models import (Expenditure, Fund, FundPlan, FundSource, Money, PlanStatus, PlanTown, Project, ProjectStatus,
+from app.models import (Expenditure, Fund, FundPlan, Money, PlanStatus, PlanTown, Project, ProjectStatus,
                         ProjectTotal, Town, TownFundTotal, rate)
 from app.models.totals import RATE_PPM
 from app.services.errors import NotFound
+from app.services import project_sheet
 from app.services.money import totals
 from app.services.money.funds import fund_sources
 from app.services.money.plans import arranged_total
+from app.services.project_sheet import ExpenditureLine
 from app.services.projects import get_project, in_region, net_spent, project_ids, spent_by_project, sum_fen
 from app.services.regions import RegionRef
 from app.services.settings import LAG_MARGIN, PROGRESS_BASIS, get_setting
@@ -248,38 +254,9 @@ def project_balance(session: Session, project_id: int) -> ProjectBalance:
                           net_spent(session, project.id))
 
 
-@dataclass(frozen=True)
-class ExpenditureLine:
-    """One entry of a project's expenditure list, with its 红字冲销 links in both directions."""
-
-    id: int
-    spent_on: date
-    voucher_no: str
-    payee: str
-    purpose: str
-    amount: Money
-    source: FundSource | None   # None: booked before sources were recorded
-    reversal_of_id: int | None  # set on a reversing entry: the entry it cancels
-    reversed_by_id: int | None  # set on a cancelled entry: the entry that reversed it
-
-    @property
-    def is_reversal(self) -> bool:
-        return self.reversal_of_id is not None
-
-    @property
-    def may_reverse(self) -> bool:
-        return self.reversal_of_id is None and self.reversed_by_id is None and self.amount.fen > 0
-
-
 def expenditure_lines(session: Session, project_id: int) -> list[ExpenditureLine]:
     """The project's expenditures by date, each knowing whether it reversed or was reversed (one query)."""
-    reversing = aliased(Expenditure)
-    rows = session.execute(
-        select(Expenditure.id, Expenditure.spent_on, Expenditure.voucher_no, Expenditure.payee, Expenditure.purpose,
-               Expenditure.amount, Expenditure.source, Expenditure.reversal_of_id, reversing.id)
-        .outerjoin(reversing, reversing.reversal_of_id == Expenditure.id)
-        .where(Expenditure.project_id == project_id).order_by(Expenditure.spent_on, Expenditure.id))
-    return [ExpenditureLine(*row) for row in rows]
+    return project_sheet.expenditure_lines(project_sheet.session_query(session), project_id)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 from app.errors import shown
 from app.models import AMOUNT_COLUMNS, Money
-from app.services.content import FIELD_LABELS, INDICATOR_KEYS, INDICATOR_LABELS
+from app.services.content_text import FIELD_LABELS, INDICATOR_KEYS, INDICATOR_LABELS
 from app.services.csvfiles import typed_text
 from app.services.drafting import DATE_FIELDS
 from app.services.errors import BangzhenError, InputError

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models import AMOUNT_COLUMNS, Comparator, IndicatorLevel1, PublicityKind, SpendingCategory
-from app.services.content import FIELD_LABELS
+from app.services.content_text import FIELD_LABELS
 from app.services.errors import InputError
 from app.services.settings import PUBLICITY_DAYS, PUBLICITY_REQUIRED, get_setting
 

@@ -14,7 +14,7 @@ from sqlalchemy import Column
 
 from app.models import Base
 from app.services import records
-from app.services.content import INDICATOR_KEYS, SCALAR_COLUMNS
+from app.services.content_text import INDICATOR_KEYS, SCALAR_COLUMNS
 
 
 def _quote(name: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from app.errors import BangzhenError
 from app.models import AMOUNT_COLUMNS, FundPlan, FundSource, Money, PlanStatus, Project, ProjectStatus, Town
-from app.services.content import exact_wan
+from app.services.content_text import exact_wan
 from app.services.database import unit_of_work
 from app.services.money import factor, funds, plans
 from app.services.regions import find_region

@@ -25,7 +25,8 @@ from sqlalchemy import Engine
 from app.models import (AMOUNT_COLUMNS, ConstructionNature, Money, ProjectStatus, PurposeCategory,
                         SpendingCategory, SupportMethod, AssetType)
 from app.services import amendments, approval, choices, rules
-from app.services.content import FIELD_LABELS, exact_wan, project_content
+from app.services.content import project_content
+from app.services.content_text import FIELD_LABELS, exact_wan
 from app.services.database import unit_of_work
 from app.services.regions import find_town
 from app.services.security import Action

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QListWidgetItem
 
 from app.errors import BangzhenError
 from app.models import LabeledEnum, Money
-from app.services.content import exact_wan
+from app.services.content_text import exact_wan
 
 EMPTY = "（未选择）"
 

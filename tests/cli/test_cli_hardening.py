@@ -34,7 +34,7 @@ from app.errors import BangzhenError
 from app.services.errors import InputError
 from app.models import FundSource, Money, User
 from app.services import approval, database
-from app.services.content import FIELD_LABELS, INDICATOR_LABELS, exact_wan
+from app.services.content_text import FIELD_LABELS, INDICATOR_LABELS, exact_wan
 from app.services.demo import DEMO_PASSWORD
 from app.services.project_files import read_project_file
 from helpers import ROOT, assert_refused, bangzhen, digest, ok

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from app.models import (AMOUNT_COLUMNS, AuditEvent, City, Project, ProjectStatus, RoleGrant, SpendingCategory,
                         TaskItem, User, UserRole, Village)
 from app.services import approval, database, verify
-from app.services.content import ENUM_FIELDS, FIELD_LABELS, project_content
+from app.services.content import project_content
+from app.services.content_text import ENUM_FIELDS, FIELD_LABELS
 from app.services.drafting import COUNT_FIELDS, DATE_FIELDS, TEXT_FIELDS
 from app.services.errors import InputError
 

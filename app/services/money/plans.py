@@ -23,7 +23,7 @@ from app.models import (AMOUNT_COLUMNS, Expenditure, FundPlan, FundSource, Money
                         Project, ProjectStatus, Town, User, UserRole)
 from app.models.types import utcnow
 from app.services import audit, duties, security, text
-from app.services.content import exact_wan
+from app.services.content_text import exact_wan
 from app.services.dates import act_date
 from app.services.errors import InputError, NotFound
 from app.services.money import factor

@@ -8,7 +8,7 @@ from enum import Enum
 
 from app.errors import BangzhenError
 
-__all__ = ["LabeledEnum", "TownKind", "TownCategory", "HelperType", "TeamRole", "FundLevel", "FundSource", "PurposeCategory", "TaskNature", "ConstructionNature", "SupportMethod", "AssetType", "ProjectStatus", "PlanStatus", "ClaimStatus", "AmendmentStatus", "PublicityKind", "IndicatorLevel1", "IndicatorLevel2", "Comparator", "UserRole", "SpendingCategory"]
+__all__ = ["AMOUNT_COLUMNS", "LabeledEnum", "TownKind", "TownCategory", "HelperType", "TeamRole", "FundLevel", "FundSource", "PurposeCategory", "TaskNature", "ConstructionNature", "SupportMethod", "AssetType", "ProjectStatus", "PlanStatus", "ClaimStatus", "AmendmentStatus", "PublicityKind", "IndicatorLevel1", "IndicatorLevel2", "Comparator", "UserRole", "SpendingCategory"]
 
 
 class LabeledEnum(str, Enum):
@@ -101,6 +101,16 @@ class FundSource(LabeledEnum):
     local_city = ("local_city", "被帮扶市")
     county = ("county", "县级财政")
     other = ("other", "其他资金")
+
+
+# The project table's amount columns by source, in the order the returns print them.
+AMOUNT_COLUMNS: dict[FundSource, str] = {
+    FundSource.provincial: "amount_provincial",
+    FundSource.prd_city: "amount_prd_city",
+    FundSource.local_city: "amount_local_city",
+    FundSource.county: "amount_county",
+    FundSource.other: "amount_other",
+}
 
 
 class PurposeCategory(LabeledEnum):
