@@ -193,7 +193,10 @@ def ledger_ids(session: Session, region: RegionRef, sort: str | None = None, des
     elif sort == "spent":
         order = total.spent if later is None else spent
     elif sort == "rate":  # spelt as the index spells it, so SQLite walks the index instead of sorting
-        order = literal_column(RATE_PPM) if later is None else spent * 1_000_000 / func.nullif(total.arranged, 0)
+        # SQLite's own integer division (SQLAlchemy's `/` is true division): ppm, as the index's, so ties
+        # fall to the id the same way on any day.
+        order = literal_column(RATE_PPM) if later is None else \
+            (spent * 1_000_000).op("/")(func.nullif(total.arranged, 0))
     elif sort is None:
         order = None
     else:

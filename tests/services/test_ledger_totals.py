@@ -157,13 +157,14 @@ def test_the_province_orders_walk_an_index(demo_engine, sort, index):
 
 
 def test_verify_recomputes_the_totals_and_watches_their_triggers(demo_path, demo_engine):
-    """An insider who edits a kept total (to move a project up the ledger or a town's 按镇 figure), or
-    drops or edits a trigger that keeps them, is reported; so is a payment written with its trigger
-    dropped (the totals no longer add up)."""
+    """An insider who edits a kept total (to move a project up the ledger or a town's 按镇 figure; even to
+    an infinite amount), or drops or edits a trigger that keeps them, is reported; so is a payment
+    written with its trigger dropped (the totals no longer add up)."""
     demo_engine.dispose()
     with sqlite3.connect(demo_path) as raw:
         first = raw.execute("SELECT project_id FROM project_total WHERE listed AND spent > 0 ORDER BY project_id").fetchone()[0]
         raw.execute("UPDATE project_total SET spent = spent - 100 WHERE project_id = ?", (first,))
+        raw.execute("UPDATE project_total SET arranged = 1e999 WHERE project_id = (SELECT max(id) FROM project)")
         raw.execute("UPDATE town_fund_total SET arranged = arranged + 1 WHERE rowid = (SELECT min(rowid) FROM town_fund_total)")
         raw.execute("DROP TRIGGER money_totals_paid")
         raw.execute("INSERT INTO expenditure (project_id, spent_on, amount, payee, voucher_no, purpose, uuid, version, "
@@ -177,6 +178,7 @@ def test_verify_recomputes_the_totals_and_watches_their_triggers(demo_path, demo
     name = _name(demo_engine, first)
     assert any(p.startswith(f"项目 {name}：台账合计记为") and "已支出" in p for p in problems), problems
     assert any(p.startswith("镇 ") and "的按镇合计记为" in p for p in problems), problems
+    assert any("已安排 inf 元" in p for p in problems), problems  # told, and the check goes on
     assert any("money_totals_paid" in p and "被删除" in p for p in problems), problems
     assert any("money_totals_plan_in_force" in p and "被改动过" in p for p in problems), problems
 
@@ -209,3 +211,20 @@ def test_whatever_writes_the_tables_the_totals_follow(demo_path, demo_engine):
             assert raw.execute("SELECT * FROM project_total ORDER BY project_id").fetchall() == expected, sql
             towns = raw.execute(f"SELECT * FROM ({totals.EXPECTED_TOWNS}) WHERE arranged <> 0 OR spent <> 0").fetchall()
             assert sorted(raw.execute("SELECT * FROM town_fund_total WHERE arranged <> 0 OR spent <> 0")) == sorted(towns), sql
+
+
+def test_equal_rates_tie_by_id_on_any_day(demo_path, demo_engine):
+    """Two projects whose 支出率 agree to the part per million keep their id order whether or not
+    anything was paid after the 基准日 (the order as of a past day is then computed, not read)."""
+    demo_engine.dispose()
+    with sqlite3.connect(demo_path) as raw:
+        first, second = [row[0] for row in raw.execute(
+            "SELECT project_id FROM project_total WHERE listed ORDER BY project_id LIMIT 2")]
+        raw.execute("UPDATE project_total SET arranged = 3, spent = 1, last_paid_on = NULL WHERE project_id = ?", (first,))
+        raw.execute("UPDATE project_total SET arranged = 1000000, spent = 333333, last_paid_on = NULL WHERE project_id = ?",
+                    (second,))
+    with database.unit_of_work(demo_engine) as session:
+        region = RegionRef.province()
+        for as_of in (date(2099, 1, 1), date(2023, 10, 31)):
+            ids = ledger.ledger_ids(session, region, "rate", False, as_of)
+            assert ids.index(first) < ids.index(second), as_of

@@ -147,7 +147,7 @@ def _differing(session: Session, kept_sql: str, expected_sql: str, keys: int) ->
 def _yuan(value) -> str:
     try:
         return Money(int(value)).format_yuan()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an insider's text, NULL or 1e999
         return str(value)
 
 
