@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 
 from app.cli.parsing import ChineseArgumentParser, add_db_argument, number, run
 from app.services import dbfile, stats
@@ -50,15 +49,8 @@ def cmd_project_show(args: argparse.Namespace) -> None:
 def _read_sheet(path, project_id: int):
     from app.services import project_sheet  # here: `stats` never waits for it
 
-    dbfile.check(path)
-    try:
-        connection = dbfile.open_read_only(path)
-        try:
-            return project_sheet.read_sheet(lambda sql, params: connection.execute(sql, params).fetchall(), project_id)
-        finally:
-            connection.close()
-    except sqlite3.Error as error:
-        raise dbfile.user_error(str(error), f"“{path}”") from None
+    return dbfile.read_only(path, lambda connection: project_sheet.read_sheet(
+        lambda sql, params: connection.execute(sql, params).fetchall(), project_id))
 
 
 def add_project_show_arguments(parser: argparse.ArgumentParser) -> None:

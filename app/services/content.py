@@ -7,7 +7,7 @@ later (status, reasons, dates of approval and acceptance, the unit that takes ov
 
 `project_contents` reads many projects with a handful of Core queries, so `verify` can check a
 province of projects without loading ORM objects. How content is shown to people, field by field, is
-`content_text` (re-exported here); `project_sheet` reads one project's content without SQLAlchemy.
+`content_text`; `project_sheet` reads one project's content without SQLAlchemy.
 """
 
 from __future__ import annotations

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from app.migrations import HEAD, REVISIONS
 from app.services.errors import DatabaseError
 from app.services.sqlite_limits import limit_variables
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 3000
 
@@ -48,6 +51,21 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     limit_variables(connection)
     return connection
+
+
+def read_only(path: str | Path, work: Callable[[sqlite3.Connection], T]) -> T:
+    """`work` on the database at `path`, opened read-only once it is known to be a current one of ours;
+    an SQLite error becomes a Chinese `DatabaseError` (the quick commands, app.cli.quick)."""
+    path = Path(path)
+    check(path)
+    try:
+        connection = open_read_only(path)
+        try:
+            return work(connection)
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise user_error(str(error), f"“{path}”") from None
 
 
 def inspect(path: Path) -> tuple[str | None, bool]:

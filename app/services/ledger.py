@@ -170,13 +170,12 @@ def towns_in(query, region: RegionRef):
 # ---------------------------------------------------------------- what the ledger windows read
 
 LISTED = totals.LISTED  # the projects a ledger lists
-LEDGER_SORT_KEYS = ("name", "arranged", "spent", "rate")
 
 
 def ledger_ids(session: Session, region: RegionRef, sort: str | None = None, descending: bool = False,
                as_of: date | None = None) -> list[int]:
-    """Ids of the region's projects the ledger lists (`LISTED`) in the order of a `LEDGER_SORT_KEYS`
-    key: name, 已安排, 已支出 or 支出率 as of `as_of`. Read from the kept totals (models.totals) along
+    """Ids of the region's projects the ledger lists (`LISTED`) ordered by `sort`:
+    "name", "arranged" (已安排), "spent" (已支出) or "rate" (支出率) as of `as_of`. Read from the kept totals (models.totals) along
     their indexes; only when something was paid after `as_of` is that taken off each project first."""
     if sort == "name":  # the names are in the project table, which knows the status too
         return project_ids(session, region, sort=sort, descending=descending, statuses=LISTED)

@@ -25,13 +25,4 @@ def table_counts(connection: sqlite3.Connection) -> dict[str, int]:
 
 def read_counts(path: str | Path) -> dict[str, int]:
     """`table_counts` of the database at `path`, read-only, once it is known to be a current one of ours."""
-    path = Path(path)
-    dbfile.check(path)
-    try:
-        connection = dbfile.open_read_only(path)
-        try:
-            return table_counts(connection)
-        finally:
-            connection.close()
-    except sqlite3.Error as error:
-        raise dbfile.user_error(str(error), f"“{path}”") from None
+    return dbfile.read_only(path, table_counts)
