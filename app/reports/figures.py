@@ -8,7 +8,8 @@ county (and a town that hangs off its city directly, as in 东莞 and 中山):
 - 预算数: what the scope's own level issued of the fund into the region (allocations whose parent is
   the scope's, or the fund's first ones when the scope issues the fund), never summed with what the
   region passed on, so nothing is counted twice;
-- 支出数: the fund's own payments on the region's projects up to the 基准日, net of reversals; for a
+- 支出数: the fund's own payments on the region's projects up to the 基准日, net of reversals (read from
+  the per-town totals the ledger keeps, services.ledger.town_totals); for a
   region whose payments this database does not hold, the newest figure it reported up to the 基准日
   (services.money.reported), which the return then says below the table.
 For a county a row is a town its plans in force reach: its share against what it has paid
@@ -21,14 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Allocation, City, County, Expenditure, Fund, Money, Project, Town, TownCategory
-from app.services.ledger import town_ledger
+from app.models import Allocation, City, County, Fund, Money, Town, TownCategory
+from app.services.ledger import town_ledger, town_totals
 from app.services.money.funds import fund_sources
 from app.services.money.reported import reported_by_region
-from app.services.projects import sum_fen
 from app.services.regions import PROVINCE_CODE, RegionRef
 
 # The order the province's returns list the 13 helped cities in (RETURNS.md §2.0), by NBS code:
@@ -54,24 +54,13 @@ def region_figures(session: Session, scope: RegionRef, fund: Fund, as_of: date) 
                 for line in town_ledger(session, fund.id, scope, as_of)]
     if scope.level == "town":
         return []
-    towns = session.execute(select(Town.id, Town.code, Town.city_id, Town.county_id, Town.category)
-                            .where(*_within(scope))).all()
-    child_of_town = {town_id: _child(scope, code, city_id, county_id) for town_id, code, city_id, county_id, _ in towns}
+    child, within = _child(scope), _within(scope)
+    helped = dict(session.execute(select(child, func.count()).where(*within, Town.category.in_(HELPED))
+                                  .group_by(child)).all())
     names = _names(session, scope)
-    helped: dict[str, int] = {}
-    for town_id, _, _, _, category in towns:
-        if category in HELPED:
-            helped[child_of_town[town_id]] = helped.get(child_of_town[town_id], 0) + 1
-    budget = _issued(session, scope, fund, child_of_town)
-    spent: dict[str, int] = {}
-    own = list(fund_sources(fund))
-    for town_id, total in session.execute(
-            select(Project.town_id, sum_fen(Expenditure.amount)).join(Project, Project.id == Expenditure.project_id)
-            .where(Expenditure.fund_id == fund.id, Expenditure.source.in_(own), Expenditure.spent_on <= as_of)
-            .group_by(Project.town_id)):
-        child = child_of_town.get(town_id)
-        if child is not None:
-            spent[child] = spent.get(child, 0) + total
+    budget = _issued(session, scope, fund, child)
+    spent = {code: total for code, (_, total) in town_totals(session, fund.id, list(fund_sources(fund)), as_of,
+                                                             by=child, where=within).items() if total}
     reported = reported_by_region(session, fund.id, [code for code in names if code not in spent], as_of)
     codes = (set(helped) | set(budget) | set(spent) | set(reported)) - _answering_above(session, scope, fund, budget)
     lines = []
@@ -96,11 +85,12 @@ def _answering_above(session: Session, scope: RegionRef, fund: Fund, budget: dic
     return {code for code in direct if code not in budget}
 
 
-def _child(scope: RegionRef, town_code: str, city_id: int, county_id: int | None) -> str:
-    """The code of the region one level below `scope` that holds the town."""
+def _child(scope: RegionRef):
+    """The code of the region one level below `scope` that holds a town, as an expression over `Town`:
+    its city, or its county (a town that hangs off its city directly stands for itself)."""
     if scope.level == "province":
-        return town_code[:4]
-    return town_code[:6] if county_id is not None else town_code
+        return func.substr(Town.code, 1, 4)
+    return case((Town.county_id.is_(None), Town.code), else_=func.substr(Town.code, 1, 6))
 
 
 def _names(session: Session, scope: RegionRef) -> dict[str, str]:
@@ -118,24 +108,24 @@ def _order(scope: RegionRef, code: str) -> tuple:
     return (1, 0, code)
 
 
-def _issued(session: Session, scope: RegionRef, fund: Fund, child_of_town: dict[int, str]) -> dict[str, int]:
-    """Fen the scope's level issued of `fund` into each region below it."""
+def _issued(session: Session, scope: RegionRef, fund: Fund, child) -> dict[str, int]:
+    """Fen the scope's level issued of `fund` into each region below it (`child`: see _child)."""
     rows = session.execute(select(Allocation.id, Allocation.parent_id, Allocation.amount, Allocation.town_id,
-                                  func.coalesce(City.code, County.code, Town.code))
+                                  func.coalesce(City.code, County.code, Town.code), child)
                            .outerjoin(City, City.id == Allocation.city_id)
                            .outerjoin(County, County.id == Allocation.county_id)
                            .outerjoin(Town, Town.id == Allocation.town_id)
                            .where(Allocation.fund_id == fund.id)).all()
-    target = {allocation_id: code for allocation_id, _, _, _, code in rows}
+    target = {allocation_id: code for allocation_id, _, _, _, code, _ in rows}
     issued: dict[str, int] = {}
-    for _, parent_id, amount, town_id, code in rows:
+    for _, parent_id, amount, town_id, code, town_child in rows:
         issuer = fund.region_code if parent_id is None else target.get(parent_id)
         if issuer != scope.code:
             continue
         if town_id is not None:
-            child = child_of_town.get(town_id)
+            below = town_child
         else:  # a city's or a county's allocation
-            child = code[:4] if scope.level == "province" else code[:6]
-        if child is not None and child.startswith(scope.code):
-            issued[child] = issued.get(child, 0) + amount.fen
+            below = code[:4] if scope.level == "province" else code[:6]
+        if below.startswith(scope.code):
+            issued[below] = issued.get(below, 0) + amount.fen
     return issued

@@ -22,7 +22,7 @@ from typing import Sequence
 from sqlalchemy import Integer, and_, func, literal_column, select, true, type_coerce
 from sqlalchemy.orm import Session
 
-from app.models import (Expenditure, Fund, FundPlan, Money, PlanStatus, PlanTown, Project, ProjectStatus,
+from app.models import (Expenditure, Fund, FundPlan, FundSource, Money, PlanStatus, PlanTown, Project, ProjectStatus,
                         ProjectTotal, Town, TownFundTotal, rate)
 from app.models.totals import RATE_PPM
 from app.services.errors import NotFound
@@ -138,22 +138,32 @@ def town_ledger(session: Session, fund_id: int, region: RegionRef, as_of: date) 
     in_force = select(FundPlan.id).where(FundPlan.fund_id == fund_id, FundPlan.status == PlanStatus.in_force)
     shares = dict(session.execute(select(PlanTown.town_id, sum_fen(PlanTown.amount))
                                   .where(PlanTown.plan_id.in_(in_force)).group_by(PlanTown.town_id)).all())
-    kept = {town_id: (arranged, spent) for town_id, arranged, spent in session.execute(
-        select(TownFundTotal.town_id, sum_fen(TownFundTotal.arranged), sum_fen(TownFundTotal.spent))
-        .where(TownFundTotal.fund_id == fund_id, TownFundTotal.source.in_(own)).group_by(TownFundTotal.town_id))}
-    later = {} if not _paid_later(session, as_of) else dict(session.execute(
-        select(Project.town_id, sum_fen(Expenditure.amount)).select_from(_later_payments(as_of))
-        .join(Project, Project.id == Expenditure.project_id)
-        .where(Expenditure.fund_id == fund_id, Expenditure.source.in_(own)).group_by(Project.town_id)).all())
+    kept = town_totals(session, fund_id, own, as_of)
     towns = towns_in(select(Town.id, Town.name).order_by(Town.code), region)  # no ids bound, however many towns
     progress = fund_progress(session, fund, as_of)
     lines = []
     for town_id, name in session.execute(towns):
         arranged, spent = kept.get(town_id, (0, 0))
         if town_id in shares or arranged or spent:
-            lines.append(_line(town_id, name, Money(shares.get(town_id, arranged)),
-                               Money(spent - later.get(town_id, 0)), progress, margin))
+            lines.append(_line(town_id, name, Money(shares.get(town_id, arranged)), Money(spent), progress, margin))
     return lines
+
+
+def town_totals(session: Session, fund_id: int, sources: Sequence[FundSource], as_of: date | None,
+                by=Town.id, where: Sequence = ()) -> dict:
+    """Fen (已安排, 已支出 by `as_of`) of the fund's `sources` on the projects of each town (whatever their
+    status), or of each group of towns `by` names (an expression over `Town`, e.g. a region's code), of
+    the towns `where` selects. Read from the kept per-town totals, less what was paid after `as_of`."""
+    kept = {group: [arranged, spent] for group, arranged, spent in session.execute(
+        select(by, sum_fen(TownFundTotal.arranged), sum_fen(TownFundTotal.spent)).join(Town, Town.id == TownFundTotal.town_id)
+        .where(TownFundTotal.fund_id == fund_id, TownFundTotal.source.in_(sources), *where).group_by(by))}
+    if _paid_later(session, as_of):
+        for group, later in session.execute(
+                select(by, sum_fen(Expenditure.amount)).select_from(_later_payments(as_of))
+                .join(Project, Project.id == Expenditure.project_id).join(Town, Town.id == Project.town_id)
+                .where(Expenditure.fund_id == fund_id, Expenditure.source.in_(sources), *where).group_by(by)):
+            kept[group][1] -= later
+    return {group: (arranged, spent) for group, (arranged, spent) in kept.items()}
 
 
 def towns_in(query, region: RegionRef):
