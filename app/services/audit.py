@@ -61,7 +61,7 @@ ACTION_LABELS = {
     "root_recovered": "用恢复单恢复根密钥", "record_adopted": "接管记录", "records_extended": "扩充核对内容",
     "spending_reported": "登记上报支出数", "evaluation_saved": "保存绩效自评",
     "fund_budget_saved": "保存资金收支预算",
-    "village_added": "新增行政村"
+    "village_added": "新增行政村", "database_restored": "从备份恢复数据库",
 }
 
 

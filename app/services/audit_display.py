@@ -31,7 +31,8 @@ LABELS: dict[str, dict[str, str]] = {
     "setting": {HOME_REGION: "本地区"} | {key: spec.label for key, spec in COUNTY_SETTINGS.items()},
     "village": {"town": "乡镇（代码）", "name": "行政村名称"},
     "installation": {"fingerprint": "根密钥指纹", "legacy_events": "旧版本的未签名记录数",
-                     "record_layout": "核对内容版本", "records": "签认的记录数"},
+                     "record_layout": "核对内容版本", "records": "签认的记录数",
+                     "head": "审计记录头（条数:哈希）", "backup": "备份文件", "taken_at": "备份时间"},
 }
 # Identifiers and keys: in the details pane, not in the one-line summary.
 NOT_SUMMARISED = {"uuid", "town", "fund", "task_item", "content_version", "project", "reversal_of", "public_key"}
