@@ -284,7 +284,7 @@ def restore(db_path: str | Path, backup_path: str | Path, username: str, passwor
             _copy(source, staging, None)
         finally:
             source.close()
-        engine = connect(staging, upgrade=True)
+        engine = connect(staging, upgrade=True, backup_first=False)  # a copy: the backup itself stays as it was
         try:
             with unit_of_work(engine) as session:
                 admin = authenticate(session, username, password)

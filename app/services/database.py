@@ -24,14 +24,19 @@ BUSY_TIMEOUT_MS = dbfile.BUSY_TIMEOUT_MS
 _WRITING: ContextVar[bool] = ContextVar("writing", default=False)
 
 
-def connect(path: str | Path, *, create: bool = False, upgrade: bool = False) -> Engine:
+def connect(path: str | Path, *, create: bool = False, upgrade: bool = False, backup_first: bool = True) -> Engine:
     """An engine on the SQLite file at `path`, checked to be a current Bangzhen database.
 
     `create` makes a new database when the file does not exist; `upgrade` brings an older schema
-    up to date (both run the Alembic migrations). Otherwise a missing or outdated file is refused.
+    up to date (both run the Alembic migrations), after a backup of the older file (services.backup)
+    unless `backup_first` is off. Otherwise a missing or outdated file is refused.
     """
     path = Path(path)
     revision = dbfile.check(path, create=create, upgrade=upgrade)
+    if revision not in (None, HEAD) and backup_first:
+        from app.services import backup  # only when upgrading
+
+        backup.make_backup(path, "upgrade")
     engine = _engine(path)
     try:
         if revision != HEAD:

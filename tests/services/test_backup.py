@@ -15,7 +15,7 @@ from app.services import audit, backup, database, security, trust, verify, villa
 from app.services.demo import DEMO_PASSWORD
 from app.services.errors import InputError
 from app.services.security import LoginFailed
-from helpers import digest
+from helpers import digest, old_demo
 
 
 def _scalar(path: Path, query: str):
@@ -205,3 +205,24 @@ def test_a_damaged_database_is_found_and_can_be_restored(demo_path):
     assert result.kept.read_bytes() == bytes(data)  # even a damaged file is kept as it was
     assert backup.check_integrity(demo_path) == []
     assert _verify(demo_path) == []
+
+
+def test_upgrading_an_older_database_backs_it_up_first(tmp_path):
+    old = old_demo("0010", tmp_path)
+    database.connect(old, upgrade=True).dispose()
+    (made,) = backup.list_backups(old)
+    assert made.reason == "upgrade" and made.revision == "0010" and not made.problem
+    assert backup.read_backup(old).revision != "0010"
+
+
+def test_restoring_an_older_backup_upgrades_the_copy_not_the_backup(tmp_path):
+    old = old_demo("0010", tmp_path, "older.sqlite")
+    live = tmp_path / "live"
+    live.mkdir()
+    current = old_demo("0010", live)
+    database.connect(current, upgrade=True).dispose()
+    was = digest(old)
+    backup.restore(current, old, "admin", DEMO_PASSWORD, "误删数据")
+    assert digest(old) == was and backup.read_backup(current).revision != "0010"
+    assert not (live / "county.sqlite.restoring.backups").exists()
+    assert _verify(current) == []
