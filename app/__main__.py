@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     if window is None:
         return 0  # the login was closed
     window.show()
+    if not args.smoke_test:
+        window.start_housekeeping()  # today's backup and the integrity check, in the background
     if args.smoke_test:
         app.processEvents()
         image = window.grab()

@@ -153,14 +153,19 @@ def prune(db_path: str | Path, keep: int = KEEP) -> list[Path]:
     return deleted
 
 
-def _named_backups(folder: Path, stem: str) -> list[tuple[str, str, Path]]:
-    """(sortable time, reason, path) of the files in `folder` named as backups of `stem`."""
+def _named_backups(folder: Path, stem: str) -> list[tuple[tuple[str, int], str, Path]]:
+    """(sortable time, reason, path) of the files in `folder` named as backups of `stem`; within the same
+    second of their names, the one written last sorts last."""
     found = []
     if folder.is_dir():
         for path in folder.iterdir():
             match = _NAME.match(path.name)
             if match and match["stem"] == stem:
-                found.append((match["day"] + match["time"] + path.name, match["reason"], path))
+                try:
+                    written = path.stat().st_mtime_ns
+                except OSError:
+                    continue  # deleted meanwhile
+                found.append(((match["day"] + match["time"], written), match["reason"], path))
     return found
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInp
 from sqlalchemy import Engine
 
 from app import APP_NAME, __version__
+from app.errors import BangzhenError
 from app.models import ProjectStatus
 from app.services import amendments, approval, choices, inbox, projects, regions
 from app.services.database import unit_of_work
@@ -128,13 +129,53 @@ class MainWindow(QMainWindow):
         """Keep the database lock for as long as this window lives."""
         self._lock = lock
 
+    def start_housekeeping(self) -> None:
+        """For a window a person signed in to: today's automatic backup and the file's integrity check
+        in the background, and a backup when the window closes after anything was recorded."""
+        from app.ui.backup_dialog import start_daily_backup, start_integrity_check
+
+        self._backup_on_close = True
+        start_daily_backup(self, self.engine, self.db_path, lambda path: path and self.statusBar().showMessage(
+            f"已自动备份：{path.name}", 10000))
+        start_integrity_check(self, self.engine, self.db_path)
+
     def release(self) -> None:
         stop_background_ops()  # a verify still reading must not outlive the engine and the lock
+        if getattr(self, "_backup_on_close", False):
+            self._backup_on_close = False
+            self._backup_if_changed()
         lock = getattr(self, "_lock", None)
         if lock is not None:
             lock.unlock()
             self._lock = None
         self.engine.dispose()
+
+    def _backup_if_changed(self) -> None:
+        """A 关闭时自动备份 when the audit log moved on since the newest backup."""
+        from app.services import backup
+
+        newest = next(iter(backup.list_backups(self.db_path)), None)
+        try:
+            if newest is None or newest.head != backup.read_backup(self.db_path).head:
+                backup.make_backup(self.db_path, "close")
+        except BangzhenError as error:
+            QMessageBox.warning(self, APP_NAME, f"关闭时自动备份失败：{error.user_message}")
+
+    def open_backups(self) -> None:
+        """备份与恢复; after a restore everyone is signed out and asked to sign in again."""
+        from app.models import UserRole
+        from app.ui.backup_dialog import BackupDialog
+
+        admin = self.login is not None and self.login.has_role(UserRole.admin)
+        BackupDialog(self.engine, self.db_path, admin, self.login.username if admin else "", self._after_restore,
+                     self).exec()
+
+    def _after_restore(self) -> None:
+        if self.login is not None:
+            self._forget_keys(self.login)
+        self.set_login(None)
+        self.refresh()
+        self.switch_user()
 
     def closeEvent(self, event) -> None:
         self.release()
@@ -176,6 +217,7 @@ class MainWindow(QMainWindow):
         self.switch_action = a("切换用户(&U)…", self.switch_user)
         self.category_action = a("设置镇类别(&C)…", self.edit_town_category, "Ctrl+E")
         self.refresh_action = a("刷新(&R)", self.refresh, QKeySequence.StandardKey.Refresh)
+        self.backup_action = a("备份与恢复(&K)…", self.open_backups)
         self.ledger_action = a("支出明细与录入(&L)…", self.open_ledger, "Ctrl+L")
         self.history_action = a("本项目的审计记录(&H)…", self.show_history, "Ctrl+H")
         self.audit_action = a("审计日志(&A)…", self.show_audit_log)
@@ -194,6 +236,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.export_list_action, self.print_list_action])
         file_menu.addSeparator()
         file_menu.addAction(self.refresh_action)
+        file_menu.addAction(self.backup_action)
         quit_action = QAction("退出(&X)", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
