@@ -7,18 +7,14 @@ import argparse
 from pathlib import Path
 
 from app.cli.common import Passwords
-from app.services import backup
+from app.services import backup, dbfile
 from app.services.errors import DatabaseError, InputError
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:,.1f} MB"
 
 
 def describe(info: backup.BackupInfo) -> list[str]:
     """What a backup holds, as the preview and the list print it."""
     when = info.taken_at.strftime("%Y-%m-%d %H:%M:%S") if info.taken_at else "未知"
-    lines = [f"{info.path}", f"  {info.reason_label}，{when}，{_megabytes(info.size)}"]
+    lines = [f"{info.path}", f"  {info.reason_label}，{when}，{info.size_text}"]
     if info.problem:
         return lines + [f"  不能恢复：{info.problem}"]
     last = f"，最后一条 {info.last_event_at}（UTC）" if info.last_event_at else ""
@@ -35,18 +31,17 @@ def cmd_backup(args: argparse.Namespace) -> None:
             print("\n".join(describe(info)))
         return
     if args.check:
-        if not Path(args.db).is_file():
-            raise DatabaseError(f"数据库文件“{args.db}”不存在。", f"no {args.db}")
+        dbfile.check(Path(args.db))
         found = backup.check_integrity(args.db)
         if found:
-            newest = next((info for info in backup.list_backups(args.db) if not info.problem), None)
+            newest = backup.newest_usable(backup.list_backups(args.db))
             advice = (f"最新的可用备份：{newest.path}（bangzhen restore 可恢复）。" if newest is not None
                       else "没有可用的自动备份。")
             raise DatabaseError("数据库文件已损坏：" + "；".join(found[:5]) + "。" + advice, f"integrity_check: {found}")
         print(f"数据库文件完好（{args.db}）。")
         return
     made = backup.make_backup(args.db, "manual", folder=args.to)
-    print(f"已备份到 {made}（{_megabytes(made.stat().st_size)}）。")
+    print(f"已备份到 {made}（{backup.megabytes(made.stat().st_size)}）。")
 
 
 def cmd_restore(args: argparse.Namespace) -> None:

@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "spending_reported": "登记上报支出数", "evaluation_saved": "保存绩效自评",
     "fund_budget_saved": "保存资金收支预算",
     "village_added": "新增行政村", "database_restored": "从备份恢复数据库",
+    "database_replaced": "被备份取代",
 }
 
 

@@ -192,9 +192,7 @@ def replace_root(session: Session, admin: User, sealing_key: bytes, reason: str,
                  after={"fingerprint": new_fingerprint,
                         "endorsed_by_old_root": sign_bytes(old_key, root_payload(root, old.public_key))})
     count, last = audit._head(session)
-    path = trust_path(db_path)
-    path.unlink(missing_ok=True)  # the one act that may name another root in the trust file
-    write_trust_file(db_path, root.installation, new_fingerprint, count, last)
+    write_trust_file(db_path, root.installation, new_fingerprint, count, last, force=True)  # names another root
     note_root(session, root)
     return root
 
@@ -295,13 +293,15 @@ def read_trust_file(db_path: str | Path) -> TrustFile | None:
         return None
 
 
-def write_trust_file(db_path: str | Path, installation: str, root: str, head_count: int, head_hash: str) -> None:
+def write_trust_file(db_path: str | Path, installation: str, root: str, head_count: int, head_hash: str,
+                     force: bool = False) -> None:
     """Remember the root and the newest head: never an older head than the file holds, and never another
     root over the one it names (a replaced root must show in `verify`; someone who really made a new
-    database at this path deletes the old trust file by hand, which `verify` then reports as missing)."""
+    database at this path deletes the old trust file by hand, which `verify` then reports as missing).
+    Only the two acts that must, replacing the root and restoring a backup, `force` it."""
     known = read_trust_file(db_path)
-    if known is not None and (known.installation != installation or known.root != root
-                              or known.head_count > head_count):
+    if not force and known is not None and (known.installation != installation or known.root != root
+                                            or known.head_count > head_count):
         return
     path = trust_path(db_path)
     temporary = path.with_name(path.name + ".tmp")

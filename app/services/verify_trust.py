@@ -45,7 +45,8 @@ ACTION_ROLES: dict[str, set[UserRole]] = {
     **dict.fromkeys(("setting_changed", "user_created", "password_reset", "user_enabled", "user_disabled",
                      "role_granted", "role_revoked",
                      "town_category_set", "county_direct_changed", "root_created", "root_replaced", "record_adopted",
-                     "records_extended", "village_added", "recovery_sheet_made", "root_recovered", "database_restored"),
+                     "records_extended", "village_added", "recovery_sheet_made", "root_recovered", "database_restored",
+                     "database_replaced"),
                     {R.admin}),
 }
 # Acts that show the user typed the right password: the failed-login count starts again after them.

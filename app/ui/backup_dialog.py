@@ -4,10 +4,10 @@ thread with progress and 取消 (services.backup). A restore is an administrator
 password valid in the backup are asked for, and afterwards the main window signs everyone out and asks
 for a login on the restored file.
 
-The main window also calls `start_daily_backup` after it opens (one automatic backup a day, in the
-background) and `start_integrity_check` for a file under `CHECK_AT_START_BELOW` bytes (a town's or a
-county's; a city or province server checks on a schedule with `bangzhen backup --check`, as reading
-gigabytes at every start would hold the file for minutes).
+The main window also calls `start_daily_backup` after it opens: in the background, SQLite's integrity
+check for a file under `CHECK_AT_START_BELOW` bytes (a town's or a county's; a city or province server
+checks on a schedule with `bangzhen backup --check`, as reading gigabytes at every start would hold the
+file for minutes), then one automatic backup a day.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ COLUMNS = ("备份时间", "类型", "大小", "项目", "支付", "审计记录
 
 def _row(info: backup.BackupInfo) -> list[str]:
     when = info.taken_at.strftime("%Y-%m-%d %H:%M:%S") if info.taken_at else ""
-    size = f"{info.size / 1_000_000:,.1f} MB"
+    size = info.size_text
     if info.problem:
         return [when, info.reason_label, size, "", "", info.problem, info.path.name]
     return [when, info.reason_label, size, f"{info.projects:,}", f"{info.payments:,}", f"{info.head_count:,}",
@@ -189,7 +189,7 @@ class BackupDialog(QDialog):
 
 
 def damaged_text(found: list[str], backups: list[backup.BackupInfo]) -> str:
-    newest = next((info for info in backups if not info.problem), None)
+    newest = backup.newest_usable(backups)
     advice = (f"最新的可用备份是 {newest.taken_at:%Y-%m-%d %H:%M} 的“{newest.path.name}”：请系统管理员在"
               "“文件 → 备份与恢复”中恢复它。" if newest is not None and newest.taken_at else
               "没有可用的自动备份：请联系技术支持，在此之前不要再录入数据。")
@@ -197,26 +197,25 @@ def damaged_text(found: list[str], backups: list[backup.BackupInfo]) -> str:
 
 
 def start_daily_backup(parent: QWidget, engine: Engine, db_path: Path,
-                       done: Callable[[Path | None], object]) -> BackgroundOp | None:
-    """One automatic backup a day, quietly in the background; `done(path)` afterwards (None on failure)."""
+                       done: Callable[[Path | None], object]) -> BackgroundOp:
+    """In the background: the integrity check of a file under CHECK_AT_START_BELOW bytes (a damaged one is
+    said at once, and not backed up: its copy would rotate a sound one out), then the day's first
+    automatic backup; `done(path)` afterwards (None when none was made)."""
     newest = max((info.taken_at for info in backup.list_backups(db_path) if info.taken_at), default=None)
-    if newest is not None and newest.date() == date.today():
-        return None
-    return BackgroundOp(parent, engine, lambda _session, _progress: backup.make_backup(db_path, "daily"),
-                        success=done, failure=lambda _error: done(None)).start()
+    due = newest is None or newest.date() != date.today()
 
+    def work(_session, _progress) -> tuple[list[str], Path | None]:
+        try:
+            small = Path(db_path).stat().st_size < CHECK_AT_START_BELOW
+        except OSError:
+            small = False
+        found = backup.check_integrity(db_path) if small else []
+        return found, backup.make_backup(db_path, "daily") if due and not found else None
 
-def start_integrity_check(parent: QWidget, engine: Engine, db_path: Path) -> BackgroundOp | None:
-    """SQLite's integrity check of a small file in the background; a damaged one is said at once."""
-    try:
-        if Path(db_path).stat().st_size >= CHECK_AT_START_BELOW:
-            return None
-    except OSError:
-        return None
-
-    def done(found: list[str]) -> None:
+    def finished(result: tuple[list[str], Path | None]) -> None:
+        found, made = result
         if found:
             QMessageBox.critical(parent, APP_NAME, damaged_text(found, backup.list_backups(db_path)))
+        done(made)
 
-    return BackgroundOp(parent, engine, lambda _session, _progress: backup.check_integrity(db_path),
-                        success=done, failure=lambda _error: None).start()
+    return BackgroundOp(parent, engine, work, success=finished, failure=lambda _error: done(None)).start()

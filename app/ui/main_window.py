@@ -132,12 +132,11 @@ class MainWindow(QMainWindow):
     def start_housekeeping(self) -> None:
         """For a window a person signed in to: today's automatic backup and the file's integrity check
         in the background, and a backup when the window closes after anything was recorded."""
-        from app.ui.backup_dialog import start_daily_backup, start_integrity_check
+        from app.ui.backup_dialog import start_daily_backup
 
         self._backup_on_close = True
         start_daily_backup(self, self.engine, self.db_path, lambda path: path and self.statusBar().showMessage(
             f"已自动备份：{path.name}", 10000))
-        start_integrity_check(self, self.engine, self.db_path)
 
     def release(self) -> None:
         stop_background_ops()  # a verify still reading must not outlive the engine and the lock
@@ -156,7 +155,8 @@ class MainWindow(QMainWindow):
 
         newest = next(iter(backup.list_backups(self.db_path)), None)
         try:
-            if newest is None or newest.head != backup.read_backup(self.db_path).head:
+            now = backup.read_backup(self.db_path)
+            if not now.problem and (newest is None or newest.head != now.head):  # a damaged file rotates nothing out
                 backup.make_backup(self.db_path, "close")
         except BangzhenError as error:
             QMessageBox.warning(self, APP_NAME, f"关闭时自动备份失败：{error.user_message}")
@@ -171,9 +171,11 @@ class MainWindow(QMainWindow):
                      self).exec()
 
     def _after_restore(self) -> None:
-        if self.login is not None:
-            self._forget_keys(self.login)
+        """Everyone is signed out (their keys, and the root, leave this process) and asked to sign in again."""
+        previous = self.login
         self.set_login(None)
+        if previous is not None:
+            self._forget_keys(previous)  # with nobody signed in, the root's key goes too
         self.refresh()
         self.switch_user()
 

@@ -11,11 +11,19 @@ from pathlib import Path
 import pytest
 
 from app.errors import Cancelled
-from app.services import audit, backup, database, security, trust, verify, villages
+from app.services import audit, backup, database, keyring, security, trust, verify, villages
 from app.services.demo import DEMO_PASSWORD
-from app.services.errors import InputError
+from app.services.errors import DatabaseError, InputError
 from app.services.security import LoginFailed
 from helpers import digest, old_demo
+
+
+@pytest.fixture(autouse=True)
+def keys_stay_open():
+    """A restore logs the administrator out of this process; the other tests' demo users stay signed in."""
+    held = dict(keyring._held)
+    yield
+    keyring._held.update(held)
 
 
 def _scalar(path: Path, query: str):
@@ -59,16 +67,24 @@ def test_a_backup_is_a_complete_copy_beside_the_database(demo_path):
     assert _scalar(made, "PRAGMA journal_mode") == "delete"  # one file, nothing beside it to lose
 
 
-def test_a_backup_taken_during_a_write_holds_only_what_was_committed(demo_path):
+def test_a_backup_finishes_on_one_snapshot_while_others_commit(demo_path, monkeypatch):
+    head = backup.read_backup(demo_path).head
     writer = sqlite3.connect(demo_path, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    writer.execute("UPDATE setting SET value = 'x' WHERE key = 'audit_head'")
+    steps = []
+
+    def commit_between_steps(done, total):  # another connection commits after every step of the copy
+        steps.append(done)
+        writer.execute("UPDATE setting SET value = value || 'x' WHERE key = 'home_region_code'")
+        assert len(steps) < 50, "the copy keeps starting over"
+
+    monkeypatch.setattr(backup, "PAGES_PER_STEP", 64)
     try:
-        made = backup.make_backup(demo_path, "manual")
+        made = backup.make_backup(demo_path, "manual", progress=commit_between_steps)
     finally:
-        writer.execute("ROLLBACK")
         writer.close()
-    assert backup.read_backup(made).head == backup.read_backup(demo_path).head
+    assert len(steps) > 3 and backup.read_backup(made).head == head
+    assert _scalar(made, "SELECT value FROM setting WHERE key = 'home_region_code'") != \
+        _scalar(demo_path, "SELECT value FROM setting WHERE key = 'home_region_code'")
 
 
 def test_only_the_newest_automatic_backups_are_kept(demo_path):
@@ -81,11 +97,21 @@ def test_only_the_newest_automatic_backups_are_kept(demo_path):
     assert not made[0].exists() and not made[1].exists()
 
 
-def test_two_backups_in_the_same_second_both_stay(demo_path):
+def test_two_backups_in_the_same_second_both_stay_and_are_listed(demo_path):
     moment = datetime(2026, 12, 1, 8, 0, 0)
     first = backup.make_backup(demo_path, "manual", now=moment)
     second = backup.make_backup(demo_path, "manual", now=moment)
     assert first != second and first.exists() and second.exists()
+    assert [info.path for info in backup.list_backups(demo_path)] == [second, first]
+
+
+def test_the_copies_before_an_upgrade_or_a_restore_are_never_rotated_out(demo_path):
+    start = datetime(2026, 12, 1, 8, 0, 0)
+    kept = [backup.make_backup(demo_path, reason, now=start) for reason in ("upgrade", "restore")]
+    for n in range(backup.KEEP + 1):
+        backup.make_backup(demo_path, "daily", now=start + timedelta(days=n + 1))
+    assert all(path.exists() for path in kept)
+    assert len(backup.list_backups(demo_path)) == backup.KEEP + 2
 
 
 def test_a_manual_backup_goes_to_the_chosen_folder(demo_path, tmp_path):
@@ -132,6 +158,7 @@ def test_restore_puts_the_backup_back_signed_and_loses_nothing(demo_path):
     assert result.replaced_head == changed_head and result.restored.head == before.head
     assert _scalar(result.kept, "SELECT count(*) FROM village WHERE name = '后来新增村'") == 1  # the state replaced
     assert backup.read_backup(result.kept).reason == "restore"
+    assert _scalar(result.kept, "SELECT action FROM audit_event ORDER BY id DESC LIMIT 1") == "database_replaced"
     engine = database.connect(demo_path)
     try:
         with database.unit_of_work(engine) as session:
@@ -202,7 +229,8 @@ def test_a_damaged_database_is_found_and_can_be_restored(demo_path):
     result = backup.restore(demo_path, made, "admin", DEMO_PASSWORD, "硬盘损坏")
 
     assert result.replaced_head == ""
-    assert result.kept.read_bytes() == bytes(data)  # even a damaged file is kept as it was
+    assert result.kept.read_bytes() == bytes(data)  # a damaged file is moved aside as it was
+    assert not Path(f"{demo_path}-wal").exists() or backup.check_integrity(demo_path) == []
     assert backup.check_integrity(demo_path) == []
     assert _verify(demo_path) == []
 
@@ -226,3 +254,63 @@ def test_restoring_an_older_backup_upgrades_the_copy_not_the_backup(tmp_path):
     assert digest(old) == was and backup.read_backup(current).revision != "0010"
     assert not (live / "county.sqlite.restoring.backups").exists()
     assert _verify(current) == []
+
+
+def test_a_cancelled_restore_changes_nothing(demo_path):
+    made = backup.make_backup(demo_path, "manual")
+    _add_village(demo_path, "后来新增村")
+    database.connect(demo_path).dispose()
+    was = digest(demo_path)
+
+    def stop(done, total):
+        raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        backup.restore(demo_path, made, "admin", DEMO_PASSWORD, "误删数据", progress=stop)
+    assert digest(demo_path) == was and [info.reason for info in backup.list_backups(demo_path)] == ["manual"]
+
+
+def test_a_locked_database_is_not_taken_for_a_damaged_one(demo_path, monkeypatch):
+    made = backup.make_backup(demo_path, "manual")
+    monkeypatch.setattr(backup.dbfile, "BUSY_TIMEOUT_MS", 100)
+    holder = sqlite3.connect(demo_path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")  # a writer's exclusive lock then keeps every reader out
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(DatabaseError):
+            backup.restore(demo_path, made, "admin", DEMO_PASSWORD, "误删数据")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert demo_path.exists() and backup.check_integrity(demo_path) == []
+    assert [info.reason for info in backup.list_backups(demo_path)] == ["manual"]
+
+
+def test_a_backup_with_no_root_or_an_older_root_is_refused(demo_path, tmp_path):
+    made = backup.make_backup(demo_path, "manual")
+    for name, change, message in (("rootless", "DELETE FROM trust_root", "另一个安装"),
+                                  ("old-root", "UPDATE trust_root SET public_key = 'AAAA' || substr(public_key, 5)",
+                                   "根密钥与本安装现在的根密钥不同")):
+        other = tmp_path / f"{name}.sqlite"
+        other.write_bytes(made.read_bytes())
+        with sqlite3.connect(other) as connection:
+            connection.execute("PRAGMA foreign_keys = OFF")
+            connection.execute(change)
+        with pytest.raises(InputError, match=message):
+            backup.restore(demo_path, other, "admin", DEMO_PASSWORD, "误删数据")
+
+
+def test_a_database_open_in_a_window_elsewhere_is_not_replaced(demo_path):
+    import subprocess
+    import sys
+
+    made = backup.make_backup(demo_path, "manual")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        Path(f"{demo_path}.lock").write_text(f"{other.pid}\nbangzhen\nhost\n", "utf-8")
+        with pytest.raises(InputError, match="另一个程序窗口中使用"):
+            backup.restore(demo_path, made, "admin", DEMO_PASSWORD, "误删数据")
+    finally:
+        other.kill()
+        other.wait()
+    backup.restore(demo_path, made, "admin", DEMO_PASSWORD, "误删数据")  # its process gone: the lock is stale

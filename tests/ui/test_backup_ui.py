@@ -5,13 +5,23 @@ integrity check, and the backup when the window closes."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
+import pytest
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from app.services import backup
+from app.services import backup, keyring
 from app.services.demo import DEMO_PASSWORD
 from app.ui import backup_dialog
 from app.ui.backup_dialog import BackupDialog
+
+
+@pytest.fixture(autouse=True)
+def keys_stay_open():
+    """A restore logs the administrator out of this process; the other tests' demo users stay signed in."""
+    held = dict(keyring._held)
+    yield
+    keyring._held.update(held)
 
 
 def _dialog(window, qtbot, restored=lambda: None) -> BackupDialog:
@@ -55,6 +65,13 @@ def test_back_up_check_and_restore_from_the_dialog(window, qtbot, monkeypatch):
             == "database_restored"
 
 
+def test_after_a_restore_everyone_signs_in_again(window, qtbot, monkeypatch):
+    asked: list[bool] = []
+    monkeypatch.setattr(window, "switch_user", lambda: asked.append(True))
+    window._after_restore()
+    assert window.login is None and asked == [True] and "只读" in window.windowTitle()
+
+
 def test_restore_is_offered_to_the_administrator_only(window, qtbot):
     dialog = BackupDialog(window.engine, window.db_path, False, "", lambda: None, window)
     qtbot.addWidget(dialog)
@@ -74,7 +91,9 @@ def test_housekeeping_backs_up_once_a_day_and_on_close_after_changes(window, qtb
     window.start_housekeeping()
     qtbot.waitUntil(lambda: [info.reason for info in backup.list_backups(window.db_path)] == ["daily"], timeout=10000)
     qtbot.waitUntil(lambda: "已自动备份" in window.statusBar().currentMessage(), timeout=5000)
-    assert backup_dialog.start_daily_backup(window, window.engine, window.db_path, lambda path: None) is None
+    made: list = []
+    backup_dialog.start_daily_backup(window, window.engine, window.db_path, made.append)
+    qtbot.waitUntil(lambda: made == [None], timeout=10000)  # checked again, but not backed up twice a day
 
     window.release()  # nothing recorded since the daily backup: no second copy
     assert [info.reason for info in backup.list_backups(window.db_path)] == ["daily"]
@@ -85,11 +104,13 @@ def test_housekeeping_backs_up_once_a_day_and_on_close_after_changes(window, qtb
     assert [info.reason for info in backup.list_backups(window.db_path)] == ["close", "daily"]
 
 
-def test_a_damaged_file_is_reported_at_start(window, qtbot, monkeypatch):
-    backup.make_backup(window.db_path, "daily")
+def test_a_damaged_file_is_reported_at_start_and_not_backed_up(window, qtbot, monkeypatch):
+    good = backup.make_backup(window.db_path, "daily", now=datetime(2026, 1, 1))
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: said.append(text))
     monkeypatch.setattr(backup, "check_integrity", lambda path, limit=20: ["*** in database main ***"])
-    backup_dialog.start_integrity_check(window, window.engine, window.db_path)
-    qtbot.waitUntil(lambda: said != [], timeout=10000)
-    assert "数据库文件已损坏" in said[0] and "最新的可用备份" in said[0]
+    made: list = []
+    backup_dialog.start_daily_backup(window, window.engine, window.db_path, made.append)
+    qtbot.waitUntil(lambda: made == [None], timeout=10000)
+    assert "数据库文件已损坏" in said[0] and good.name in said[0]
+    assert [info.path for info in backup.list_backups(window.db_path)] == [good]
