@@ -419,7 +419,6 @@ def _prepare(backup_path: Path, staging: Path, info: BackupInfo, replaced: str, 
     root fingerprint). Leaves no key open."""
     from app.services import audit, trust
     from app.services.database import connect, unit_of_work
-    from app.services.security import authenticate, log_out
 
     source = dbfile.open_read_only(backup_path)
     try:
@@ -429,16 +428,7 @@ def _prepare(backup_path: Path, staging: Path, info: BackupInfo, replaced: str, 
     engine = connect(staging, upgrade=True, backup_first=False)  # a copy: the backup itself stays as it was
     try:
         with unit_of_work(engine) as session:
-            admin = authenticate(session, username, password)
-            try:
-                if not trust.is_admin(admin):
-                    raise InputError("只有系统管理员可以恢复备份。", "restore by non-admin")
-                audit.record(session, admin, "database_restored", "installation", info.installation or "",
-                             reason=reason, before={"head": replaced}, after={"backup": info.path.name, "head": info.head,
-                                                   "taken_at": _text(info.taken_at)})
-            finally:
-                trust.forget_root(session)
-                log_out(admin)
+            _record_as_admin(session, username, password, "database_restored", info, reason, {"head": replaced})
         with unit_of_work(engine) as session:
             head = audit._head(session)
             root = trust.current_root(session)
@@ -455,25 +445,32 @@ def _prepare(backup_path: Path, staging: Path, info: BackupInfo, replaced: str, 
 def _sign_replacement(db_path: Path, info: BackupInfo, username: str, password: str, reason: str) -> None:
     """被备份取代, signed in the current file by a current administrator (so its kept copy says what
     replaced it, and who)."""
-    from app.services import audit, trust
     from app.services.database import connect, unit_of_work
-    from app.services.security import authenticate, log_out
 
     engine = connect(db_path)
     try:
         with unit_of_work(engine) as session:
-            admin = authenticate(session, username, password)
-            try:
-                if not trust.is_admin(admin):
-                    raise InputError("只有系统管理员可以恢复备份。", "restore by non-admin")
-                audit.record(session, admin, "database_replaced", "installation", info.installation or "",
-                             reason=reason, after={"backup": info.path.name, "head": info.head,
-                                                   "taken_at": _text(info.taken_at)})
-            finally:
-                trust.forget_root(session)
-                log_out(admin)
+            _record_as_admin(session, username, password, "database_replaced", info, reason)
     finally:
         engine.dispose()
+
+
+def _record_as_admin(session, username: str, password: str, action: str, info: BackupInfo, reason: str,
+                     before: dict | None = None) -> None:
+    """`action` about restoring `info`, signed by the administrator `username`, whose keys (and the root)
+    leave this process again afterwards."""
+    from app.services import audit, trust
+    from app.services.security import authenticate, log_out
+
+    admin = authenticate(session, username, password)
+    try:
+        if not trust.is_admin(admin):
+            raise InputError("只有系统管理员可以恢复备份。", "restore by non-admin")
+        audit.record(session, admin, action, "installation", info.installation or "", reason=reason, before=before,
+                     after={"backup": info.path.name, "head": info.head, "taken_at": _text(info.taken_at)})
+    finally:
+        trust.forget_root(session)
+        log_out(admin)
 
 
 def _text(moment: datetime | None) -> str | None:

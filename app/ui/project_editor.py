@@ -319,6 +319,22 @@ class ProjectEditor(QDialog):
         widget.setFocus()
 
     # -- saving -----------------------------------------------------------------------------
+    def reject(self) -> None:
+        """Esc, 关闭 or the window's close button: typed work is never thrown away without asking."""
+        if self.read_only or self._content_or_none() == self._loaded:
+            super().reject()
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), "项目内容已修改，尚未保存。是否保存？",
+                          parent=self)
+        save = box.addButton("保存(&S)", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("不保存(&N)", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is save:
+            self.save()  # closes the editor once saved; a refused save leaves it open, saying why
+        elif box.clickedButton() is discard:
+            super().reject()
+
     def save(self) -> None:
         if self.read_only:
             return

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from app.errors import BangzhenError
 from app.services import database
 from app.services.paths import default_db_path
+from app.ui.chinese import install_chinese
 from app.ui.fonts import install_app_font
 from app.ui.login import Login
 from app.ui.main_window import MainWindow
@@ -44,6 +45,7 @@ def open_main_window(app: QApplication, db: Path | None,
     """The main window on `db`. With `sign_in` (the login dialog) the person signs in first, and
     None is returned when they close it; without, the window is read-only (smoke test, tests)."""
     install_app_font(app)
+    install_chinese(app)
     first_start = db is None and not default_db_path().exists()
     path = db.resolve() if db else default_db_path()
     if first_start:

@@ -1,0 +1,86 @@
+"""What a new user tripped over in daily use (issue 17), each on the real widgets: Qt's own buttons and
+calendar in Chinese, and the project editor asking before typed work is thrown away."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QCalendarWidget, QDialogButtonBox, QMessageBox, QToolButton
+from sqlalchemy import func, select
+
+from app.models import Project, ProjectStatus, Town
+from app.services import database, security
+from app.ui.login import Login
+from app.ui.project_editor import ProjectEditor
+from helpers import in_modal
+
+TOWN = "441624100"  # 阳明镇
+
+
+def test_qt_speaks_chinese_in_the_program(window):
+    box = QMessageBox(QMessageBox.Icon.Question, "帮镇扶村台账", "确定吗？",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel)
+    assert [box.button(b).text() for b in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No,
+                                           QMessageBox.StandardButton.Cancel)] == ["是(&Y)", "否(&N)", "取消"]
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    assert sorted(button.text() for button in buttons.buttons()) == sorted(["确定", "取消"])
+    calendar = QCalendarWidget()
+    calendar.setSelectedDate(QDate(2023, 12, 1))
+    assert calendar.findChild(QToolButton, "qt_calendar_monthbutton").text() == "十二月"  # not "December"
+    assert calendar.locale().name() == "zh_CN"  # and so 周一 … 周日 above the days
+
+
+def _officer(engine) -> Login:
+    with database.unit_of_work(engine) as session:
+        return Login.of(security.find_user(session, "阳明镇经办"))
+
+
+def _a_draft(engine) -> int:
+    with database.unit_of_work(engine) as session:
+        return session.scalar(select(Project.id).join(Town).where(Project.status == ProjectStatus.draft,
+                                                                  Town.code == TOWN).limit(1))
+
+
+def _projects(engine) -> int:
+    with database.unit_of_work(engine) as session:
+        return session.scalar(select(func.count()).select_from(Project))
+
+
+def test_the_editor_asks_before_typed_work_is_thrown_away(qtbot, demo_engine):
+    before = _projects(demo_engine)
+    editor = ProjectEditor(demo_engine, _officer(demo_engine), town_code=TOWN)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # nothing typed: it closes without a question
+    assert not editor.isVisible()
+
+    editor = ProjectEditor(demo_engine, _officer(demo_engine), town_code=TOWN)
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.fields["name"].widget.setText("阳明镇水口村道路硬化项目")
+    asked: list[str] = []
+
+    def answer(text: str):
+        def press(box: QMessageBox) -> None:
+            asked.append(box.text())
+            next(button for button in box.buttons() if button.text().startswith(text)).click()
+        return press
+
+    in_modal(QMessageBox, answer("取消"))
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert editor.isVisible() and "尚未保存" in asked[0]  # 取消: back to the form, the text still there
+    assert editor.fields["name"].value() == "阳明镇水口村道路硬化项目"
+
+    in_modal(QMessageBox, answer("不保存"))
+    editor.close()  # the window's close button asks the same
+    assert not editor.isVisible() and len(asked) == 2 and _projects(demo_engine) == before
+
+    draft = _a_draft(demo_engine)
+    editor = ProjectEditor(demo_engine, _officer(demo_engine), project_id=draft)
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.fields["location"].widget.setText("水口村第三村民小组")
+    in_modal(QMessageBox, answer("保存"))
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # 保存: saved, then closed
+    assert not editor.isVisible() and editor.saved_project_id == draft
+    with database.unit_of_work(demo_engine) as session:
+        assert session.get(Project, draft).location == "水口村第三村民小组"
