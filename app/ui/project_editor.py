@@ -13,6 +13,7 @@ and quantity text, and the city's best-fitting 绩效目标 as suggested indicat
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Any
 
@@ -110,6 +111,12 @@ class ProjectEditor(QDialog):
         f["farmer_linkage"] = LongTextField("如：优先吸纳脱贫人口务工、收益按比例分配到村集体", 3)
         f["indicators"] = IndicatorTable()
 
+        self.returned_note = QLabel()  # why the county sent it back, while the officer revises it
+        self.returned_note.setWordWrap(True)
+        self.returned_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.returned_note.setStyleSheet("background: #fdecea; color: #8c1d18; border: 1px solid #f4c7c3; "
+                                         "border-radius: 3px; padding: 6px;")
+        self.returned_note.hide()
         self.task_note = QLabel()
         self.task_note.setStyleSheet("color: #555;")
         self.total = QLabel()
@@ -144,6 +151,7 @@ class ProjectEditor(QDialog):
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.returned_note)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.findings_title)
         layout.addWidget(self.findings)
@@ -171,6 +179,7 @@ class ProjectEditor(QDialog):
             if self.project_id is not None:
                 project = approval.get_project(session, self.project_id)
                 self._status = project.status
+                self._show_returned(project.status, project.status_reason)
                 content = project_content(session, project.id)
                 self._town_code = content["town"]
                 towns = [(content["town"], f"{project.town.name}（{project.town.code}）")]
@@ -194,6 +203,13 @@ class ProjectEditor(QDialog):
         self._show_task_note()
         self._show_total()
         return content
+
+    def _show_returned(self, status: ProjectStatus, reason: str) -> None:
+        """A returned project, or a draft revised from one, shows the county's reason above the form."""
+        if reason and status in (ProjectStatus.returned, ProjectStatus.draft):
+            label = "县级审核退回原因" if status is ProjectStatus.returned else "上次退回原因"
+            self.returned_note.setText(f"<b>{label}：</b>{html.escape(reason)}")
+            self.returned_note.show()
 
     def _load_town_choices(self, session, year: int | None) -> None:
         if not self._town_code:

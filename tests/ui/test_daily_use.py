@@ -84,3 +84,21 @@ def test_the_editor_asks_before_typed_work_is_thrown_away(qtbot, demo_engine):
     assert not editor.isVisible() and editor.saved_project_id == draft
     with database.unit_of_work(demo_engine) as session:
         assert session.get(Project, draft).location == "水口村第三村民小组"
+
+
+def test_a_returned_project_shows_why_while_it_is_revised(qtbot, demo_engine):
+    with database.unit_of_work(demo_engine) as session:
+        project_id, reason = session.execute(
+            select(Project.id, Project.status_reason).join(Town)
+            .where(Project.status == ProjectStatus.returned, Town.code == TOWN).limit(1)).one()
+    editor = ProjectEditor(demo_engine, _officer(demo_engine), project_id=project_id)
+    qtbot.addWidget(editor)
+    editor.show()
+    assert not editor.read_only and editor.returned_note.isVisible()
+    assert "县级审核退回原因" in editor.returned_note.text() and reason in editor.returned_note.text()
+
+    draft = _a_draft(demo_engine)  # a draft never returned shows nothing
+    other = ProjectEditor(demo_engine, _officer(demo_engine), project_id=draft)
+    qtbot.addWidget(other)
+    other.show()
+    assert not other.returned_note.isVisible()
