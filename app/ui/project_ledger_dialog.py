@@ -84,7 +84,7 @@ class ProjectLedgerDialog(QDialog):
         super().__init__(parent)
         self._engine, self._login, self._project_id = engine, login, project_id
         self._balance: ProjectBalance | None = None
-        self.setWindowTitle("项目台账")
+        self.setWindowTitle("支出明细与录入")  # the menu's words; the project's name once it is read
 
         self.heading = QLabel()
         self.heading.setWordWrap(True)
@@ -131,6 +131,7 @@ class ProjectLedgerDialog(QDialog):
             balance = ledger.project_balance(session, self._project_id)
             lines = ledger.expenditure_lines(session, self._project_id)
         self._balance = balance
+        self.setWindowTitle(f"支出明细与录入：{balance.name}")
         self.heading.setText(heading_html(balance))
         self.totals.setText(f"{balance_text(balance)}，支出率 {format_percent(balance.spend_rate)}")
         self.model.set_lines(lines)

@@ -102,3 +102,15 @@ def test_a_returned_project_shows_why_while_it_is_revised(qtbot, demo_engine):
     qtbot.addWidget(other)
     other.show()
     assert not other.returned_note.isVisible()
+
+
+def test_the_spending_window_is_named_as_its_menu_item(qtbot, demo_engine):
+    from app.ui.project_ledger_dialog import ProjectLedgerDialog
+
+    with database.unit_of_work(demo_engine) as session:
+        project_id, name = session.execute(select(Project.id, Project.name).join(Town)
+                                           .where(Project.status == ProjectStatus.in_progress).limit(1)).one()
+        finance = Login.of(security.find_user(session, "县财政"))
+    dialog = ProjectLedgerDialog(demo_engine, finance, project_id)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == f"支出明细与录入：{name}"  # not 项目台账, which is the ledger's name
