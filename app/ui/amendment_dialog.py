@@ -19,6 +19,7 @@ from app.ui.forms import FormDialog, button_row, ok_cancel, password_field
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
 from app.ui.project_view import local_time
+from app.ui.screen_fit import fit_to_screen
 
 A = AmendmentStatus
 TOWN_SIGNERS = (UserRole.town_leader, UserRole.team_leader)
@@ -77,7 +78,7 @@ class AmendmentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.page, 1)
         layout.addLayout(buttons)
-        self.resize(760, 520)
+        fit_to_screen(self, 760, 520)
         self.refresh()
 
     def refresh(self) -> None:

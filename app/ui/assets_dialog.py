@@ -11,6 +11,7 @@ from app.services.database import unit_of_work
 from app.services.money import assets
 from app.services.regions import find_region
 from app.ui.forms import fill, table
+from app.ui.screen_fit import fit_to_screen
 
 HEADERS = ("乡镇", "资产（项目）", "类型", "价值（万元）", "所有权人", "管护主体", "年度管护经费（万元）", "移交日期")
 
@@ -35,4 +36,4 @@ class AssetsDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(close)
-        self.resize(980, 460)
+        fit_to_screen(self, 980, 460)

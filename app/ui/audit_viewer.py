@@ -25,6 +25,7 @@ from app.services import audit, audit_display, database
 from app.services.database import unit_of_work
 from app.ui.list_export import add_export_menu
 from app.ui.ops import BackgroundOp, show_error
+from app.ui.screen_fit import fit_to_screen
 from app.ui.table_model import HeaderedTableModel, Index
 
 HEADERS = ("时间", "操作人", "操作", "对象", "原因", "变更")
@@ -275,7 +276,7 @@ class AuditDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setModal(False)
         self.setWindowTitle(f"审计记录 — {title_suffix}" if title_suffix else "审计记录")
-        self.resize(1160, 720)
+        fit_to_screen(self, 1160, 720)
         self._engine, self._title_suffix = engine, title_suffix
         self._entity_uuid, self._entity_type = entity_uuid, entity_type
 

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from app import APP_NAME
 from app.services import backup
 from app.ui.ops import BackgroundOp
+from app.ui.screen_fit import fit_to_screen
 
 CHECK_AT_START_BELOW = 1_000_000_000
 COLUMNS = ("备份时间", "类型", "大小", "项目", "支付", "审计记录", "文件")
@@ -93,7 +94,7 @@ class BackupDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(actions)
         layout.addWidget(close)
-        self.resize(900, 420)
+        fit_to_screen(self, 900, 420)
         self.reload()
 
     def reload(self) -> None:

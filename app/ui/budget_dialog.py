@@ -23,6 +23,7 @@ from app.services.money.funds import get_fund
 from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, ok_cancel
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
+from app.ui.screen_fit import fit_to_screen
 
 HEADERS = ("项目", "金额/安排数（万元）", "已下达", "未下达", "已支出", "支出率（占已下达）", "说明")
 
@@ -51,7 +52,7 @@ class BudgetDialog(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addLayout(button_row(self, ((self.export_button, self._export, True),
                                            (self.import_button, self._import, may_edit))))
-        self.resize(960, 560)
+        fit_to_screen(self, 960, 560)
         self.refresh()
 
     def refresh(self) -> None:

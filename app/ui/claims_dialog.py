@@ -21,6 +21,7 @@ from app.ui.expenditure_dialog import parse_yuan
 from app.ui.forms import FormDialog, button_row, date_field, fill, ok_cancel, selected_key, table
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
+from app.ui.screen_fit import fit_to_screen
 
 HEADERS = ("编号", "报账日期", "资金来源", "金额（元）", "收款单位", "用途", "凭证", "状态", "说明")
 
@@ -145,7 +146,7 @@ class ClaimsDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        self.resize(900, 420)
+        fit_to_screen(self, 900, 420)
         self.refresh()
 
     def refresh(self) -> None:

@@ -25,6 +25,7 @@ from app.services.regions import PROVINCE_CODE, find_region
 from app.ui.forms import fund_combo
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
+from app.ui.screen_fit import fit_to_screen
 
 NAME, WEIGHT, SCORE, TARGET, ACTUAL, DEDUCTION, REASON = range(7)
 HEADERS = ("指标", "分值", "得分", "指标值", "完成值", "扣分", "扣分原因")
@@ -126,7 +127,7 @@ class EvaluationDialog(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        self.resize(1100, 640)
+        fit_to_screen(self, 1100, 640)
         self.fund.currentIndexChanged.connect(self.load)
         self.region.currentIndexChanged.connect(self.load)
         self.as_of.dateChanged.connect(self._as_of_changed)

@@ -22,6 +22,7 @@ from app.ui.budget_dialog import BudgetDialog
 from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, fund_combo, ok_cancel
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
+from app.ui.screen_fit import fit_to_screen
 
 HEADERS = ("区划", "下达（万元）", "文号", "下达日期", "到位（万元）", "上报支出（万元，截至）", "备注")
 FINANCE_ROLES = (UserRole.province_finance, UserRole.city_finance, UserRole.county_finance)
@@ -151,7 +152,7 @@ class FundsDialog(QDialog):
         self.fund.currentIndexChanged.connect(self.refresh)
         self.tree.currentItemChanged.connect(lambda *_: self.arrive_button.setEnabled(self.selected_allocation()
                                                                                      is not None))
-        self.resize(900, 520)
+        fit_to_screen(self, 900, 520)
         self.refresh()
 
     def refresh(self) -> None:

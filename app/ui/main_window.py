@@ -35,6 +35,7 @@ from app.ui.ops import BackgroundOp, run_now, stop_background_ops
 from app.ui.project_model import ProjectTableModel, WorkListModel
 from app.ui.project_view import sheet_html
 from app.ui.region_tree import RegionTree
+from app.ui.screen_fit import fit_to_screen
 from app.ui.town_dialog import TownCategoryDialog
 
 FILTER_DELAY_MS = 250
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         self.db_path = db_path
         self.login: Login | None = None
         self.sheet: ProjectSheet | None = None
-        self.resize(1280, 820)
+        fit_to_screen(self, 1280, 820)
 
         self.tree = RegionTree()
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

@@ -20,6 +20,7 @@ from app.services.security import Action
 from app.ui.forms import NUMERIC, FormDialog, button_row, date_field, fund_combo, ok_cancel, password_field
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
+from app.ui.screen_fit import fit_to_screen
 
 SOURCES = list(AMOUNT_COLUMNS)
 PROJECT_HEADERS = ("乡镇", "项目", "状态", "申报（万元）", *(f"{s.label}" for s in SOURCES))
@@ -116,7 +117,7 @@ class PlanDialog(QDialog):
         layout.addWidget(self.checks)
         layout.addLayout(buttons)
         self.fund.currentIndexChanged.connect(self.refresh)
-        self.resize(1100, 600)
+        fit_to_screen(self, 1100, 600)
         self.refresh()
 
     # -- reading ------------------------------------------------------------------------------

@@ -19,8 +19,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QInputDialog, QLabel,
-                               QListWidget, QListWidgetItem, QMessageBox, QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QInputDialog, QLabel, QListWidget,
+                               QListWidgetItem, QMessageBox, QScrollArea, QSizePolicy, QTabWidget, QVBoxLayout,
+                               QWidget)
 from sqlalchemy import Engine
 
 from app.models import (AMOUNT_COLUMNS, ConstructionNature, Money, ProjectStatus, PurposeCategory,
@@ -36,6 +37,7 @@ from app.ui.login import Login
 from app.ui.ops import run_now
 from app.ui.project_fields import (AmountField, ChoiceField, CountField, DateField, Field, FieldError, LongTextField,
                                    TextField, VillagesField, YearField)
+from app.ui.screen_fit import fit_to_screen
 
 CHECK_DELAY_MS = 300
 BLOCKING = QColor("#b3261e")
@@ -156,11 +158,16 @@ class ProjectEditor(QDialog):
         layout.addWidget(self.findings_title)
         layout.addWidget(self.findings)
         layout.addWidget(buttons)
-        self.resize(860, 760)
+        fit_to_screen(self, 860, 760)
 
     def _form(self, rows: list[str | tuple[str, QWidget]]) -> QWidget:
-        """A form page of fields (by name; required ones in bold) and read-only lines (label, widget)."""
+        """A form page of fields (by name; required ones in bold) and read-only lines (label, widget), which
+        scrolls where the screen is too low for it."""
         page = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
         form = QFormLayout(page)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for row in rows:
@@ -171,7 +178,7 @@ class ProjectEditor(QDialog):
             label = QLabel(text)
             label.setBuddy(self.fields[row].widget)
             form.addRow(label, self.fields[row].widget)
-        return page
+        return scroll
 
     # -- loading ----------------------------------------------------------------------------
     def _load(self, task_key: str | None) -> dict[str, Any]:
@@ -330,8 +337,11 @@ class ProjectEditor(QDialog):
             return
         widget = field.widget
         for index in range(self.tabs.count()):
-            if self.tabs.widget(index).isAncestorOf(widget):
+            page = self.tabs.widget(index)
+            if page.isAncestorOf(widget):
                 self.tabs.setCurrentIndex(index)
+                if isinstance(page, QScrollArea):
+                    page.ensureWidgetVisible(widget)
         widget.setFocus()
 
     # -- saving -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from app.ui.ledger_model import ExpenditureTableModel
 from app.ui.list_export import add_export_menu
 from app.ui.login import Login
 from app.ui.ops import Failed, run_now
+from app.ui.screen_fit import fit_to_screen
 
 REASON_PREFIX = "红字冲销："
 REASON_MAX = 200 - len(REASON_PREFIX)  # the reversal's 摘要 is the prefix and the reason
@@ -120,7 +121,7 @@ class ProjectLedgerDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.totals)
         layout.addLayout(buttons)
-        self.resize(900, 480)
+        fit_to_screen(self, 900, 480)
 
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.refresh()

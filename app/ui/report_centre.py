@@ -27,6 +27,7 @@ from app.services.approval_sheets import approval_sheet, check_sheet
 from app.services.database import unit_of_work
 from app.services.regions import PROVINCE_CODE, region_tree
 from app.ui.ops import BackgroundOp, run_now
+from app.ui.screen_fit import fit_to_screen
 
 AUTO_FUND = "（本年度唯一的资金）"
 
@@ -84,7 +85,7 @@ class ReportCentre(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.pages, 1)
         self.preview_button.setDefault(True)
-        self.resize(1000, 620)
+        fit_to_screen(self, 1000, 620)
 
     # -- choices ------------------------------------------------------------------------------------
     def _fill_regions(self, session, selected: str) -> None:

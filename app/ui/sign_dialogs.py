@@ -25,6 +25,7 @@ from app.ui.forms import error_label, password_field
 from app.ui.login import Login
 from app.ui.ops import run_now
 from app.ui.project_view import sheet_html
+from app.ui.screen_fit import fit_to_screen
 
 TOWN_SIGNERS = (UserRole.town_leader, UserRole.team_leader)
 
@@ -52,7 +53,7 @@ class _ProjectDialog(QDialog):
         layout.addWidget(self.page, 1)
         layout.addWidget(self.checks)
         layout.addWidget(self.error)
-        self.resize(820, 720)
+        fit_to_screen(self, 820, 720)
 
     def _checks_text(self) -> str:
         lines = [f"<span style='color:#b3261e'>✗ {m}</span>" for m in self.blocking]

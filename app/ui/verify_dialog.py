@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from app.services import verify
 from app.services.verify import Problem, VerifyReport
 from app.ui.ops import BackgroundOp
+from app.ui.screen_fit import fit_to_screen
 
 PROGRESS_LABEL = "正在校验签名和审计链…"
 PASSED = "全部签名和审计链校验通过"
@@ -120,7 +121,7 @@ class VerifyResultDialog(QDialog):
             layout.addWidget(self.problems, 1)
             if any(p.project_id is not None for p in report.problems):
                 layout.addWidget(QLabel("双击项目所在行，可在项目列表中选中该项目。"))
-            self.resize(900, 520)
+            fit_to_screen(self, 900, 520)
         else:
             self.problems.hide()
             self.resize(560, 0)

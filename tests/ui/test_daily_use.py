@@ -114,3 +114,31 @@ def test_the_spending_window_is_named_as_its_menu_item(qtbot, demo_engine):
     dialog = ProjectLedgerDialog(demo_engine, finance, project_id)
     qtbot.addWidget(dialog)
     assert dialog.windowTitle() == f"支出明细与录入：{name}"  # not 项目台账, which is the ledger's name
+
+
+def test_windows_fit_a_1366_by_768_laptop(window, qtbot, demo_engine):
+    """At 100 % scaling a 1366×768 screen with a task bar leaves 1366×728: every window opens within its
+    screen and can shrink to the laptop's (the project editor's long forms scroll)."""
+    from PySide6.QtCore import QSize
+
+    from app.ui.backup_dialog import BackupDialog
+    from app.ui.project_ledger_dialog import ProjectLedgerDialog
+    from app.ui.screen_fit import FRAME, fitted
+
+    laptop = QSize(1366, 728) - FRAME
+    assert fitted(QSize(1280, 820), QSize(1366, 728)) == QSize(1280, 688)  # the main window's status bar stays on
+    screen = window.screen().availableGeometry().size() - FRAME  # this test's screen (offscreen: 800×800)
+    draft = _a_draft(demo_engine)
+    with database.unit_of_work(demo_engine) as session:
+        finance = Login.of(security.find_user(session, "县财政"))
+    others = [ProjectEditor(demo_engine, _officer(demo_engine), town_code=TOWN),
+              ProjectEditor(demo_engine, _officer(demo_engine), project_id=draft),
+              ProjectLedgerDialog(demo_engine, finance, draft),
+              BackupDialog(window.engine, window.db_path, True, "admin", lambda: None)]
+    for widget in [window, *others]:
+        if widget is not window:
+            qtbot.addWidget(widget)
+        widget.show()
+        name, hint, size = type(widget).__name__, widget.minimumSizeHint(), widget.size()
+        assert hint.width() <= laptop.width() and hint.height() <= laptop.height(), (name, hint)
+        assert size.width() <= screen.width() and size.height() <= screen.height(), (name, size)
