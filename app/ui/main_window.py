@@ -263,8 +263,8 @@ class MainWindow(QMainWindow):
         money_menu.addSeparator()
         money_menu.addAction(self.assets_action)
 
-        town_menu = self.menuBar().addMenu("乡镇(&T)")
-        town_menu.addAction(self.category_action)
+        self.town_menu = self.menuBar().addMenu("乡镇(&T)")
+        self.town_menu.addAction(self.category_action)
 
         report_menu = self.menuBar().addMenu("报表(&R)")
         report_menu.addActions([self.reports_action, self.evaluation_action])
@@ -333,6 +333,7 @@ class MainWindow(QMainWindow):
             action.setVisible(bool(login) and any(login.may(n) for n in needs))
         self.passwd_action.setVisible(login is not None)
         self.category_action.setVisible(bool(login) and login.may(Action.manage_regions))
+        self.town_menu.menuAction().setVisible(self.category_action.isVisible())  # never an empty menu
         self._update_category_action()
         self._build_work_lists()
         self._update_actions()

@@ -127,7 +127,8 @@ def test_lists_newest_first_and_loads_more(host, demo_engine, qtbot):
     assert _ids(dialog) == everything
     assert dialog.status.text() == f"共 {len(everything):,} 条记录。"
     assert not dialog.more_button.isEnabled()
-    assert set(_column(dialog, 2)) >= {"起草项目", "签字", "审定入库", "录入支出", "新建用户"}
+    acts = {action.split("（")[0] for action in _column(dialog, 2)}  # 签字（乡镇主要负责人）: the act and the role
+    assert acts >= {"起草项目", "签字", "审定入库", "录入支出", "新建用户"}
 
 
 def test_filter_by_user(host, demo_engine, qtbot):
@@ -176,7 +177,8 @@ def test_one_projects_history(host, demo_engine, edited_project, qtbot):
     assert _ids(dialog) == _expected(demo_engine, entity_uuid=uuid)  # the type only helps the index
     assert set(_column(dialog, 3)) == {name}
     actions = _column(dialog, 2)
-    assert actions[:2] == ["签字", "修改项目"] and actions[-1] == "起草项目"
+    assert actions[0] in ("签字（乡镇主要负责人）", "签字（驻镇帮扶工作队队长）")
+    assert actions[1] == "修改项目" and actions[-1] == "起草项目"
     changes = _column(dialog, 5)
     assert changes[0] == "状态：草稿 → 已签一"
     assert "状态：已双签 → 草稿" in changes[1] and "项目负责人：" in changes[1] and "→ 李建国" in changes[1]
@@ -186,9 +188,14 @@ def test_signed_event_summary_and_details(host, demo_engine, qtbot):
     """A 签字 event reads as a change of status in Chinese; selecting it shows the full record."""
     dialog = _settled(qtbot, AuditDialog(demo_engine, host))
     dialog.show()
-    while "签字" not in _column(dialog, 2):  # the newest events are the year's payments
+    def signed() -> list[int]:
+        return [n for n, action in enumerate(_column(dialog, 2)) if action.startswith("签字（")]
+
+    while not signed():  # the newest events are the year's payments
+        assert dialog.more_button.isEnabled()
         _more(qtbot, dialog)
-    row = _column(dialog, 2).index("签字")
+    row = signed()[0]
+    assert dialog.model.row(row).reason == ""  # the signer's role is shown with the act, not as a reason
     change = _column(dialog, 5)[row]
     assert change in ("状态：草稿 → 已签一", "状态：已签一 → 已双签")
     dialog.table.selectRow(row)

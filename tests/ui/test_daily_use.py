@@ -142,3 +142,28 @@ def test_windows_fit_a_1366_by_768_laptop(window, qtbot, demo_engine):
         name, hint, size = type(widget).__name__, widget.minimumSizeHint(), widget.size()
         assert hint.width() <= laptop.width() and hint.height() <= laptop.height(), (name, hint)
         assert size.width() <= screen.width() and size.height() <= screen.height(), (name, size)
+
+
+def test_the_town_menu_is_there_only_for_who_can_use_it(qtbot, demo_engine, demo_path):
+    from app.ui.main_window import MainWindow
+
+    for username, shown in (("admin", True), ("阳明镇经办", False), ("县财政", False)):
+        with database.unit_of_work(demo_engine) as session:
+            login = Login.of(security.find_user(session, username))
+        window = MainWindow(demo_engine, demo_path, login)
+        qtbot.addWidget(window)
+        assert window.town_menu.menuAction().isVisible() is shown, username
+        assert window.town_menu.menuAction() in window.menuBar().actions()
+
+
+def test_a_signature_shows_the_signers_role_with_the_act_not_as_a_reason(demo_engine):
+    from app.models import AuditEvent
+    from app.ui.audit_viewer import _rows
+
+    with database.unit_of_work(demo_engine) as session:
+        signed, returned = (session.scalars(select(AuditEvent).where(AuditEvent.action == action).limit(1)).one()
+                            for action in ("project_signed", "project_returned"))
+        rows = _rows([(signed, "阳明镇书记"), (returned, "县审核")], {})
+    assert rows[0].action == f"签字（{signed.reason}）" and rows[0].reason == ""
+    assert signed.reason in ("乡镇主要负责人", "驻镇帮扶工作队队长")
+    assert rows[1].action == "退回" and rows[1].reason == returned.reason != ""  # a real reason stays a reason
