@@ -25,7 +25,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Allocation, City, County, Fund, Money, Town, TownCategory
+from app.models import Allocation, City, County, Expenditure, Fund, Money, Project, Town, TownCategory
 from app.services.ledger import town_ledger, town_totals
 from app.services.money.funds import fund_sources
 from app.services.money.reported import reported_by_region
@@ -59,15 +59,32 @@ def region_figures(session: Session, scope: RegionRef, fund: Fund, as_of: date) 
                                   .group_by(child)).all())
     names = _names(session, scope)
     budget = _issued(session, scope, fund, child)
-    spent = {code: total for code, (_, total) in town_totals(session, fund.id, list(fund_sources(fund)), as_of,
-                                                             by=child, where=within).items() if total}
+    own = list(fund_sources(fund))
+    kept = town_totals(session, fund.id, own, as_of, by=child, where=within)
+    spent = {code: total for code, (_, total) in kept.items() if total}
     reported = reported_by_region(session, fund.id, [code for code in names if code not in spent], as_of)
+    # A region whose payments net to nothing is still one whose payments this database holds: its 0 is
+    # its figure (the kept totals cannot tell it from a region that never paid; the payments can).
+    nothing_on_balance = {code for code, (_, total) in kept.items() if not total} | set(reported)
+    for code in _paid_any(session, fund, own, as_of, child, within, nothing_on_balance):
+        spent.setdefault(code, 0)
+        reported.pop(code, None)
     codes = (set(helped) | set(budget) | set(spent) | set(reported)) - _answering_above(session, scope, fund, budget)
     lines = []
     for code in sorted(codes, key=lambda c: _order(scope, c)):
         figure, day = reported.get(code, (Money(spent.get(code, 0)), None))
         lines.append(RegionFigures(code, names[code], helped.get(code, 0), Money(budget.get(code, 0)), figure, day))
     return lines
+
+
+def _paid_any(session: Session, fund: Fund, own: list, as_of: date, child, within: tuple, codes: set[str]) -> set[str]:
+    """Of the regions `codes` (a few, with nothing paid on balance), those with any payment by `as_of`."""
+    if not codes:
+        return set()
+    return set(session.scalars(select(child).distinct().select_from(Expenditure)
+                               .join(Project, Project.id == Expenditure.project_id).join(Town, Town.id == Project.town_id)
+                               .where(Expenditure.fund_id == fund.id, Expenditure.source.in_(own),
+                                      Expenditure.spent_on <= as_of, child.in_(sorted(codes)), *within)))
 
 
 def _within(scope: RegionRef) -> tuple:

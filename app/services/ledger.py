@@ -129,7 +129,8 @@ def town_ledger(session: Session, fund_id: int, region: RegionRef, as_of: date) 
     """One line per town of the region the fund's plans in force reach: the town's share (its town
     amount, else the sum of its projects' lines from the fund's own sources) against what the fund's
     own sources have paid on its projects by `as_of`. Read from the kept per-town totals (a few rows
-    per town), less what was paid after `as_of`."""
+    per town), less what was paid after `as_of`. A town with no share or arrangement is listed only
+    when it has paid something by `as_of` (one that paid only later has no line on that day)."""
     fund = session.get(Fund, fund_id)
     if fund is None:
         raise NotFound("所选资金不存在。", f"no fund {fund_id}")
@@ -162,7 +163,7 @@ def town_totals(session: Session, fund_id: int, sources: Sequence[FundSource], a
                 select(by, sum_fen(Expenditure.amount)).select_from(_later_payments(as_of))
                 .join(Project, Project.id == Expenditure.project_id).join(Town, Town.id == Project.town_id)
                 .where(Expenditure.fund_id == fund_id, Expenditure.source.in_(sources), *where).group_by(by)):
-            kept[group][1] -= later
+            kept.setdefault(group, [0, 0])[1] -= later  # (a row verify accepts as missing when it is all zero)
     return {group: (arranged, spent) for group, (arranged, spent) in kept.items()}
 
 

@@ -81,7 +81,7 @@ class AuditRow:
 
 # A signature's event keeps the signer's role where other acts keep their reason (hashed and signed, so it
 # stays as written); the table shows it with the act (签字（乡镇主要负责人）), not as a reason.
-ROLE_AS_REASON = frozenset({"project_signed", "amendment_signed"})
+ROLE_AS_REASON = frozenset({"project_signed", "amendment_signed", "plan_signed"})
 
 
 def _action_and_reason(event: AuditEvent) -> tuple[str, str]:
@@ -92,16 +92,17 @@ def _action_and_reason(event: AuditEvent) -> tuple[str, str]:
 
 
 def _rows(pairs: list[tuple[AuditEvent, str | None]], names: dict[str, str]) -> list[AuditRow]:
-    return [AuditRow(id=event.id, when=event.occurred_at.astimezone().strftime(TIME_FORMAT),
-                     user=user or NO_USER, action=_action_and_reason(event)[0],
-                     entity_type=event.entity_type, entity_uuid=event.entity_uuid,
-                     target=names.get(event.entity_uuid)
-                     or audit.ENTITY_LABELS.get(event.entity_type, event.entity_type),
-                     reason=_action_and_reason(event)[1],
-                     change=audit_display.summary(event.entity_type, event.before_json, event.after_json),
-                     before_json=event.before_json, after_json=event.after_json, hash=event.hash,
-                     prev_hash=event.prev_hash)
-            for event, user in pairs]
+    return [_row(event, user, names) for event, user in pairs]
+
+
+def _row(event: AuditEvent, user: str | None, names: dict[str, str]) -> AuditRow:
+    action, reason = _action_and_reason(event)
+    return AuditRow(id=event.id, when=event.occurred_at.astimezone().strftime(TIME_FORMAT), user=user or NO_USER,
+                    action=action, entity_type=event.entity_type, entity_uuid=event.entity_uuid,
+                    target=names.get(event.entity_uuid) or audit.ENTITY_LABELS.get(event.entity_type, event.entity_type),
+                    reason=reason, change=audit_display.summary(event.entity_type, event.before_json, event.after_json),
+                    before_json=event.before_json, after_json=event.after_json, hash=event.hash,
+                    prev_hash=event.prev_hash)
 
 
 class AuditTableModel(HeaderedTableModel):

@@ -57,3 +57,33 @@ def test_a_level_above_uses_its_own_payments_before_a_report(demo_engine):
         assert own.notes == [] and own.rows[1].cells[4] != Money.from_wan(88)  # 河源's payments are in this file
         early = RETURNS["spending"].tables(session, Request("4416", 2023, as_of=date(2023, 3, 31)))[0]
         assert early.rows[1].cells[4] == Money(0)  # no payment yet, and no report up to that day
+
+
+def test_payments_that_net_to_nothing_are_still_the_regions_own_figure(demo_engine, demo_path):
+    """A region whose payments up to the day add up to 0 is still one this file holds payments of: 0, not
+    the figure it reported (the kept per-town totals alone cannot tell it from a region that never paid)."""
+    import sqlite3
+    import uuid
+
+    day = date(2023, 9, 30)
+    with database.unit_of_work(demo_engine) as session:
+        fund = find_fund(session, FUND)
+        report_spending(session, _login(session, "市财政"), fund.id, "441624", date(2023, 6, 30), Money.from_wan(99))
+        fund_id = fund.id
+    demo_engine.dispose()
+    with sqlite3.connect(demo_path) as connection:  # every payment taken back on the last day, as reversals would
+        paid = connection.execute(
+            "SELECT e.source, sum(e.amount), min(e.project_id) FROM expenditure e JOIN project p ON p.id = e.project_id "
+            "JOIN town t ON t.id = p.town_id WHERE e.fund_id = ? AND e.spent_on <= ? AND t.code LIKE '441624%' "
+            "GROUP BY e.source", (fund_id, day.isoformat())).fetchall()
+        assert paid and all(total > 0 for _, total, _ in paid)
+        for source, total, project_id in paid:
+            connection.execute(
+                "INSERT INTO expenditure (project_id, spent_on, amount, payee, voucher_no, purpose, uuid, version, "
+                "created_at, updated_at, fund_id, source) VALUES (?, ?, ?, '退回', '冲-1', '冲回', ?, 1, "
+                "'2023-09-30 00:00:00', '2023-09-30 00:00:00', ?, ?)",
+                (project_id, day.isoformat(), -total, str(uuid.uuid4()), fund_id, source))
+    with database.unit_of_work(demo_engine) as session:
+        table = RETURNS["spending"].tables(session, Request("4416", 2023, as_of=day))[0]
+        row = next(row for row in table.rows if row.cells[1] == "和平县")
+        assert row.cells[4] == Money(0) and table.notes == []

@@ -4,7 +4,7 @@ calendar in Chinese, and the project editor asking before typed work is thrown a
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QCalendarWidget, QDialogButtonBox, QMessageBox, QToolButton
+from PySide6.QtWidgets import QCalendarWidget, QDialogButtonBox, QMessageBox, QScrollArea, QToolButton
 from sqlalchemy import func, select
 
 from app.models import Project, ProjectStatus, Town
@@ -45,13 +45,20 @@ def _projects(engine) -> int:
         return session.scalar(select(func.count()).select_from(Project))
 
 
-def test_the_editor_asks_before_typed_work_is_thrown_away(qtbot, demo_engine):
+def test_the_editor_asks_before_typed_work_is_thrown_away(qtbot, demo_engine, monkeypatch):
     before = _projects(demo_engine)
-    editor = ProjectEditor(demo_engine, _officer(demo_engine), town_code=TOWN)
-    qtbot.addWidget(editor)
-    editor.show()
-    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # nothing typed: it closes without a question
-    assert not editor.isVisible()
+
+    def no_question(box):
+        raise AssertionError(f"asked: {box.text()}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(QMessageBox, "exec", no_question)
+        for opened in ({"town_code": TOWN}, {"project_id": _a_draft(demo_engine)}):
+            editor = ProjectEditor(demo_engine, _officer(demo_engine), **opened)
+            qtbot.addWidget(editor)
+            editor.show()
+            qtbot.keyClick(editor, Qt.Key.Key_Escape)  # nothing typed: it closes without a question
+            assert not editor.isVisible(), opened
 
     editor = ProjectEditor(demo_engine, _officer(demo_engine), town_code=TOWN)
     qtbot.addWidget(editor)
@@ -161,9 +168,19 @@ def test_a_signature_shows_the_signers_role_with_the_act_not_as_a_reason(demo_en
     from app.ui.audit_viewer import _rows
 
     with database.unit_of_work(demo_engine) as session:
-        signed, returned = (session.scalars(select(AuditEvent).where(AuditEvent.action == action).limit(1)).one()
-                            for action in ("project_signed", "project_returned"))
-        rows = _rows([(signed, "阳明镇书记"), (returned, "县审核")], {})
+        signed, plan, returned = (session.scalars(select(AuditEvent).where(AuditEvent.action == action).limit(1)).one()
+                                  for action in ("project_signed", "plan_signed", "project_returned"))
+        rows = _rows([(signed, "阳明镇书记"), (plan, "县财政"), (returned, "县审核")], {})
     assert rows[0].action == f"签字（{signed.reason}）" and rows[0].reason == ""
     assert signed.reason in ("乡镇主要负责人", "驻镇帮扶工作队队长")
-    assert rows[1].action == "退回" and rows[1].reason == returned.reason != ""  # a real reason stays a reason
+    assert rows[1].action == f"签发资金安排（{plan.reason}）" and plan.reason and rows[1].reason == ""
+    assert rows[2].action == "退回" and rows[2].reason == returned.reason != ""  # a real reason stays a reason
+
+
+def test_the_editors_scrolling_pages_add_no_tab_stop(qtbot, demo_engine):
+    editor = ProjectEditor(demo_engine, _officer(demo_engine), project_id=_a_draft(demo_engine))
+    qtbot.addWidget(editor)
+    editor.show()
+    pages = editor.findChildren(QScrollArea)
+    assert len(pages) >= 2  # 基本信息, 资金与受益
+    assert all(not page.focusPolicy() & Qt.FocusPolicy.TabFocus for page in pages)  # Tab goes from tab bar to field
