@@ -4,12 +4,15 @@ databases earlier programs made."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_DEMOS = ROOT / "tests" / "migrations" / "data"
@@ -30,6 +33,19 @@ def old_demo(revision: str, folder: Path, name: str = "county.sqlite") -> Path:
     if trust.exists():
         shutil.copy(trust, folder / f"{name}.trust.json")
     return path
+
+
+@contextlib.contextmanager
+def raw_sqlite(path: Path) -> Iterator[sqlite3.Connection]:
+    """A plain sqlite3 connection to `path` (an insider's, or a test's look), committed and closed on leaving.
+    sqlite3's own `with` only commits: a connection left to the garbage collector can, whenever it is
+    collected, checkpoint its WAL into a file that a test has replaced meanwhile."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
 
 
 def digest(path: Path) -> str:

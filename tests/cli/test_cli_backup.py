@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 from app.services import backup, database
 from app.services.demo import DEMO_PASSWORD
-from helpers import assert_refused, bangzhen, digest, ok
+from helpers import assert_refused, bangzhen, digest, ok, raw_sqlite
 
 
 def test_backup_list_check_and_restore(demo_path, tmp_path):
@@ -21,7 +20,7 @@ def test_backup_list_check_and_restore(demo_path, tmp_path):
 
     preview = ok(bangzhen("restore", "--db", str(demo_path), str(file), "--dry-run"))
     assert "审计记录头" in preview and "会先备份" in preview
-    with sqlite3.connect(demo_path) as connection:
+    with raw_sqlite(demo_path) as connection:
         connection.execute("DELETE FROM village WHERE id = (SELECT max(id) FROM village)")  # a clerk's mistake, say
     restored = ok(bangzhen("restore", "--db", str(demo_path), str(file), "--as", "admin", "--reason", "误删数据",
                            stdin=DEMO_PASSWORD + "\n"))

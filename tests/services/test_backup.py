@@ -15,7 +15,7 @@ from app.services import audit, backup, database, keyring, security, trust, veri
 from app.services.demo import DEMO_PASSWORD
 from app.services.errors import DatabaseError, InputError
 from app.services.security import LoginFailed
-from helpers import digest, old_demo
+from helpers import digest, old_demo, raw_sqlite
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,7 @@ def keys_stay_open():
 
 
 def _scalar(path: Path, query: str):
-    with sqlite3.connect(path) as connection:
+    with raw_sqlite(path) as connection:
         return connection.execute(query).fetchone()[0]
 
 
@@ -139,7 +139,7 @@ def test_what_cannot_be_restored_says_why(tmp_path, db_path):
     assert backup.read_backup(empty).problem == "该文件不是本程序的数据库。"
     newer = tmp_path / "newer.sqlite"
     newer.write_bytes(db_path.read_bytes())
-    with sqlite3.connect(newer) as connection:
+    with raw_sqlite(newer) as connection:
         connection.execute("UPDATE alembic_version SET version_num = '9999'")
     assert "更新版本的程序" in backup.read_backup(newer).problem
     assert "找不到备份文件" in backup.read_backup(tmp_path / "gone.sqlite").problem
@@ -209,7 +209,7 @@ def test_a_refused_restore_changes_nothing(demo_path, who, password, reason, err
 def test_a_backup_of_another_installation_is_refused(demo_path, tmp_path):
     other = tmp_path / "other.sqlite"
     other.write_bytes(backup.make_backup(demo_path, "manual").read_bytes())
-    with sqlite3.connect(other) as connection:
+    with raw_sqlite(other) as connection:
         connection.execute("UPDATE trust_root SET installation = 'another-installation'")
     was = digest(demo_path)
     with pytest.raises(InputError, match="另一个安装"):
@@ -293,7 +293,7 @@ def test_a_backup_with_no_root_or_an_older_root_is_refused(demo_path, tmp_path):
                                    "根密钥与本安装现在的根密钥不同")):
         other = tmp_path / f"{name}.sqlite"
         other.write_bytes(made.read_bytes())
-        with sqlite3.connect(other) as connection:
+        with raw_sqlite(other) as connection:
             connection.execute("PRAGMA foreign_keys = OFF")
             connection.execute(change)
         with pytest.raises(InputError, match=message):

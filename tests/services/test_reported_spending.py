@@ -17,6 +17,7 @@ from app.services.errors import InputError
 from app.services.money.funds import find_fund
 from app.services.money.reported import report_spending
 from app.services.security import PermissionDenied
+from helpers import raw_sqlite
 
 FUND = "2023年乡村振兴驻镇帮镇扶村资金（和平县）"
 
@@ -62,7 +63,6 @@ def test_a_level_above_uses_its_own_payments_before_a_report(demo_engine):
 def test_payments_that_net_to_nothing_are_still_the_regions_own_figure(demo_engine, demo_path):
     """A region whose payments up to the day add up to 0 is still one this file holds payments of: 0, not
     the figure it reported (the kept per-town totals alone cannot tell it from a region that never paid)."""
-    import sqlite3
     import uuid
 
     day = date(2023, 9, 30)
@@ -71,7 +71,7 @@ def test_payments_that_net_to_nothing_are_still_the_regions_own_figure(demo_engi
         report_spending(session, _login(session, "市财政"), fund.id, "441624", date(2023, 6, 30), Money.from_wan(99))
         fund_id = fund.id
     demo_engine.dispose()
-    with sqlite3.connect(demo_path) as connection:  # every payment taken back on the last day, as reversals would
+    with raw_sqlite(demo_path) as connection:  # every payment taken back on the last day, as reversals would
         paid = connection.execute(
             "SELECT e.source, sum(e.amount), min(e.project_id) FROM expenditure e JOIN project p ON p.id = e.project_id "
             "JOIN town t ON t.id = p.town_id WHERE e.fund_id = ? AND e.spent_on <= ? AND t.code LIKE '441624%' "

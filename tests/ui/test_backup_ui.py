@@ -4,7 +4,6 @@ integrity check, and the backup when the window closes."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 import pytest
@@ -14,6 +13,7 @@ from app.services import backup, keyring
 from app.services.demo import DEMO_PASSWORD
 from app.ui import backup_dialog
 from app.ui.backup_dialog import BackupDialog
+from helpers import raw_sqlite
 
 
 @pytest.fixture(autouse=True)
@@ -46,10 +46,10 @@ def test_back_up_check_and_restore_from_the_dialog(window, qtbot, monkeypatch):
     dialog.check_button.click()
     qtbot.waitUntil(lambda: messages == ["数据库文件完好。"], timeout=10000)
 
-    with sqlite3.connect(window.db_path) as connection:
+    with raw_sqlite(window.db_path) as connection:
         villages = connection.execute("SELECT count(*) FROM village").fetchone()[0]
     window.engine.dispose()
-    with sqlite3.connect(window.db_path) as connection:  # a mistake the backup undoes
+    with raw_sqlite(window.db_path) as connection:  # a mistake the backup undoes
         connection.execute("UPDATE village SET name = name || '（误改）'")
     answers = iter([("误改数据", True), (DEMO_PASSWORD, True)])
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: next(answers))
@@ -58,7 +58,7 @@ def test_back_up_check_and_restore_from_the_dialog(window, qtbot, monkeypatch):
     dialog.restore_button.click()
     qtbot.waitUntil(lambda: calls == ["restored"], timeout=20000)
     assert "已从备份恢复" in messages[-1] and "恢复前的数据库已另存为" in messages[-1]
-    with sqlite3.connect(window.db_path) as connection:
+    with raw_sqlite(window.db_path) as connection:
         assert connection.execute("SELECT count(*) FROM village WHERE name LIKE '%（误改）'").fetchone()[0] == 0
         assert connection.execute("SELECT count(*) FROM village").fetchone()[0] == villages
         assert connection.execute("SELECT action FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()[0] \
@@ -98,7 +98,7 @@ def test_housekeeping_backs_up_once_a_day_and_on_close_after_changes(window, qtb
     window.release()  # nothing recorded since the daily backup: no second copy
     assert [info.reason for info in backup.list_backups(window.db_path)] == ["daily"]
     window._backup_on_close = True
-    with sqlite3.connect(window.db_path) as connection:  # the audit log moves on
+    with raw_sqlite(window.db_path) as connection:  # the audit log moves on
         connection.execute("UPDATE setting SET value = '999999:' || value WHERE key = 'audit_head'")
     window.release()
     assert [info.reason for info in backup.list_backups(window.db_path)] == ["close", "daily"]
