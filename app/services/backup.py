@@ -211,29 +211,37 @@ def _named_backups(folder: Path, stem: str) -> list[tuple[tuple[str, int], str, 
 
 # ---------------------------------------------------------------- looking at one
 
+def backup_files(db_path: str | Path) -> list[Path]:
+    """The files in the database's backups folder named as its backups, newest first, none of them opened."""
+    found = sorted(_named_backups(backup_dir(db_path), Path(db_path).stem), key=lambda b: b[0], reverse=True)
+    return [path for _, _, path in found]
+
+
 def list_backups(db_path: str | Path) -> list[BackupInfo]:
-    """The backups in the database's backups folder, newest first."""
-    folder, stem = backup_dir(db_path), Path(db_path).stem
-    return [read_backup(path) for _, _, path in sorted(_named_backups(folder, stem), key=lambda b: b[0], reverse=True)]
+    """The backups in the database's backups folder, newest first, each read (read_backup)."""
+    return [read_backup(path) for path in backup_files(db_path)]
+
+
+def taken_at(path: Path) -> datetime | None:
+    """When the backup at `path` was taken, by its name (local time); None for a file named otherwise."""
+    match = _NAME.match(path.name)
+    try:
+        return datetime.strptime(match["day"] + match["time"], "%Y%m%d%H%M%S") if match else None
+    except ValueError:
+        return None
 
 
 def read_backup(path: str | Path) -> BackupInfo:
     """What the backup at `path` holds; `problem` says why it cannot be restored."""
     path = Path(path)
-    match = _NAME.match(path.name)
-    taken_at = None
-    if match:
-        try:
-            taken_at = datetime.strptime(match["day"] + match["time"], "%Y%m%d%H%M%S")
-        except ValueError:
-            match = None
+    taken = taken_at(path)
+    match = _NAME.match(path.name) if taken else None
     try:
         stat = path.stat()
     except OSError:
-        return BackupInfo(path, taken_at, "", 0, problem=f"找不到备份文件“{path}”。")
-    if taken_at is None:
-        taken_at = datetime.fromtimestamp(stat.st_mtime)
-    basics = {"path": path, "taken_at": taken_at, "reason": match["reason"] if match else "", "size": stat.st_size}
+        return BackupInfo(path, taken, "", 0, problem=f"找不到备份文件“{path}”。")
+    basics = {"path": path, "taken_at": taken or datetime.fromtimestamp(stat.st_mtime),
+              "reason": match["reason"] if match else "", "size": stat.st_size}
     if not path.is_file():
         return BackupInfo(**basics, problem=f"“{path}”不是文件。")
     try:

@@ -202,8 +202,8 @@ def start_daily_backup(parent: QWidget, engine: Engine, db_path: Path,
     """In the background: the integrity check of a file under CHECK_AT_START_BELOW bytes (a damaged one is
     said at once, and not backed up: its copy would rotate a sound one out), then the day's first
     automatic backup; `done(path)` afterwards (None when none was made)."""
-    newest = max((info.taken_at for info in backup.list_backups(db_path) if info.taken_at), default=None)
-    due = newest is None or newest.date() != date.today()
+    newest = next((moment for moment in map(backup.taken_at, backup.backup_files(db_path)) if moment), None)
+    due = newest is None or newest.date() != date.today()  # read from the names: no backup opened at start-up
 
     def work(_session, _progress) -> tuple[list[str], Path | None]:
         try:

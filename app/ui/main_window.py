@@ -154,10 +154,10 @@ class MainWindow(QMainWindow):
         """A 关闭时自动备份 when the audit log moved on since the newest backup."""
         from app.services import backup
 
-        newest = next(iter(backup.list_backups(self.db_path)), None)
+        newest = next(iter(backup.backup_files(self.db_path)), None)
         try:
-            now = backup.read_backup(self.db_path)
-            if not now.problem and (newest is None or newest.head != now.head):  # a damaged file rotates nothing out
+            now = backup.read_backup(self.db_path)  # a damaged file is not copied: it would rotate a sound one out
+            if not now.problem and (newest is None or backup.read_backup(newest).head != now.head):
                 backup.make_backup(self.db_path, "close")
         except BangzhenError as error:
             QMessageBox.warning(self, APP_NAME, f"关闭时自动备份失败：{error.user_message}")
