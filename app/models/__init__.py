@@ -8,6 +8,7 @@ from app.models.assets import Asset
 from app.models.budget import FundBudget, FundBudgetLine, FundBudgetTarget
 from app.models.claims import Claim, ClaimAttachment
 from app.models.evaluation import Evaluation, EvaluationItem
+from app.models.exchange import InboxEvent, OutboxEvent, Peer, PeerUser
 from app.models.funds import Allocation, Arrival, Fund, FundIncome, ReportedSpending
 from app.models.plans import FundPlan, PlanLine, PlanTown
 from app.models.projects import (Expenditure, Project, ProjectAmendment, ProjectIndicator,
@@ -19,7 +20,7 @@ from app.models.users import AuditEvent, RoleGrant, RootSeal, Setting, TrustRoot
 
 __all__ = [
     "AMOUNT_COLUMNS", "Allocation", "Arrival", "ReportedSpending", "Asset", "AuditEvent", "Base", "City", "Claim", "ClaimAttachment",
-    "County", "EastWestPairing", "Evaluation", "EvaluationItem", "Expenditure", "Fund", "FundBudget", "FundBudgetLine", "FundBudgetTarget", "FundIncome", "FundPlan", "InvalidAmount", "Money", "Pairing",
+    "County", "EastWestPairing", "Evaluation", "EvaluationItem", "Expenditure", "Fund", "FundBudget", "FundBudgetLine", "FundBudgetTarget", "FundIncome", "FundPlan", "InboxEvent", "InvalidAmount", "Money", "OutboxEvent", "Pairing", "Peer", "PeerUser",
     "PerformanceTarget", "PlanLine", "PlanTown", "Project", "ProjectAmendment", "ProjectIndicator",
     "ProjectSignature", "ProjectTotal", "Publicity", "RoleGrant", "RootSeal", "Setting", "TaskItem", "Town", "TownFundTotal", "Travelling", "TrustRoot", "User", "UserKey",
     "Village", "WorkTeam", "WorkTeamMember", "format_percent", "project_village", "rate",

@@ -62,7 +62,8 @@ ACTION_LABELS = {
     "spending_reported": "登记上报支出数", "evaluation_saved": "保存绩效自评",
     "fund_budget_saved": "保存资金收支预算",
     "village_added": "新增行政村", "database_restored": "从备份恢复数据库",
-    "database_replaced": "被备份取代",
+    "database_replaced": "被备份取代", "peer_added": "登记数据交换单位", "package_exported": "导出数据包",
+    "package_imported": "导入数据包", "record_received": "接收数据包中的记录",
 }
 
 

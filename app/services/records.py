@@ -99,6 +99,7 @@ KINDS: dict[str, Kind] = {kind.entity_type: kind for kind in (
     Kind("user", "用户", "user_account", children=(Child("role_grant", "user_id"), Child("user_key", "user_id")),
          skip=frozenset({"failed_logins", "locked_until", "certificate"})),
     Kind("setting", "设置", "setting", key="key"),
+    Kind("peer", "数据交换单位", "peer", key="installation", children=(Child("peer_user", "peer_id"),)),
     # The reference data: adopted with everything else when the root is made, changed only by signed acts.
     Kind("city", "地级市", "city", key="code"),
     Kind("county", "县", "county", key="code"),

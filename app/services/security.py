@@ -99,6 +99,10 @@ class Action(Enum):
     file_claim = (UserRole.town_officer,)
     record_publicity = (UserRole.town_officer, UserRole.county_reviewer)
     manage_regions = (UserRole.admin,)
+    manage_peers = (UserRole.admin,)
+    # Exporting and importing packages: whoever keeps the installation's books at its level.
+    exchange_data = (UserRole.admin, UserRole.town_officer, UserRole.county_reviewer, UserRole.county_finance,
+                     UserRole.city_finance, UserRole.province_finance)
 
     @property
     def roles(self) -> tuple[UserRole, ...]:
@@ -113,6 +117,7 @@ ACTION_LABELS = {
     Action.spend: "支付（录入支出）", Action.reverse_expenditure: "红字冲销", Action.manage_users: "管理用户",
     Action.change_settings: "修改设置", Action.arrange_funds: "编制年度资金安排", Action.file_claim: "报账",
     Action.record_publicity: "登记公示", Action.manage_regions: "设置乡镇类别、行政村和财政体制",
+    Action.manage_peers: "登记数据交换单位", Action.exchange_data: "导出或导入数据包",
 }
 
 # Who issues and receives money at each level (下达, 到位): finance of the province, a city, a county.

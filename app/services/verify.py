@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from app.models import (AmendmentStatus, FundPlan, PlanStatus, Project, ProjectAmendment, ProjectSignature,
                         ProjectStatus, Town, User, UserKey, UserRole)
 from app.errors import BangzhenError
-from app.services import audit, trust, verify_trust, verify_work
+from app.services import audit, trust, verify_exchange, verify_trust, verify_work
 from app.services.approval import signed_payload
 from app.services.content import project_contents
 from app.services.money import plans, totals
@@ -140,6 +140,7 @@ def _verify(session: Session, progress: Progress | None, db_path: str | None, ro
         if facts is not None:
             guarded("登录锁定", lambda: verify_trust.check_locks(session, facts, note))
         guarded("报账附件", lambda: verify_trust.check_attachments(session, note))
+        guarded("数据交换", lambda: verify_exchange.check_exchange(session, note))
         guarded("资金台账", lambda: verify_trust.check_ledger(session, note))
         guarded("台账合计", lambda: totals.check(session, note))
         guarded("数据库结构", lambda: verify_trust.check_schema(session, note))

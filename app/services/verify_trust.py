@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.models import Base, FundSource, ProjectStatus, UserRole
 from app.services import adoption, audit, audit_search, records, trust, verify_work
 from app.services.money import totals
+from app.services.security import Action
 from app.services.crypto import signature_valid
 
 Report = Callable[..., None]   # (where, message, project id or None)
@@ -46,8 +47,9 @@ ACTION_ROLES: dict[str, set[UserRole]] = {
                      "role_granted", "role_revoked",
                      "town_category_set", "county_direct_changed", "root_created", "root_replaced", "record_adopted",
                      "records_extended", "village_added", "recovery_sheet_made", "root_recovered", "database_restored",
-                     "database_replaced"),
+                     "database_replaced", "peer_added"),
                     {R.admin}),
+    **dict.fromkeys(("package_exported", "package_imported", "record_received"), set(Action.exchange_data.roles)),
 }
 # Acts that show the user typed the right password: the failed-login count starts again after them.
 PASSWORD_ACTS = ("user_login", "password_changed", "password_reset")
@@ -99,16 +101,22 @@ def _normal(fingerprint: str) -> str:
 
 
 def check_keys_and_grants(session: Session, root: Any, report: Report) -> Trusted:
-    """Keys and grants are trusted only with the current root's certificate over what they say now."""
+    """Keys and grants are trusted only with the current root's certificate over what they say now; the
+    keys of a peer installation's people (services.exchange) with that peer's root's, over the username
+    it certified."""
     users = {r.id: r for r in session.execute(text("SELECT id, uuid, username, display_name FROM user_account"))}
+    of_peers = {r.user_id: (str(r.username), str(r.public_key)) for r in session.execute(text(
+        "SELECT u.user_id, u.username, p.public_key FROM peer_user u JOIN peer p ON p.id = u.peer_id"))}
     trusted = Trusted(root, {}, {i: str(u.display_name) for i, u in users.items()})
     for key in session.execute(text("SELECT id, user_id, public_key, created_at, certificate FROM user_key")):
         trusted.certificates += 1
         user = users.get(key.user_id)
         name = trusted.users.get(key.user_id, f"用户 {key.user_id}")
-        payload = None if user is None else trust.key_statement(user.uuid, user.username, user.display_name,
-                                                                key.public_key, _time(key.created_at))
-        if root is not None and payload is not None and signature_valid(root.public_key, payload, key.certificate):
+        username, certifier = of_peers.get(key.user_id, (None, None if root is None else root.public_key))
+        payload = None if user is None else trust.key_statement(user.uuid, username or user.username,
+                                                                user.display_name, key.public_key,
+                                                                _time(key.created_at))
+        if certifier is not None and payload is not None and signature_valid(certifier, payload, key.certificate):
             trusted.keys[key.id] = (key.user_id, str(key.public_key))
         elif root is not None:
             report(name, "签名密钥没有根密钥的证书，或证书与用户名、姓名、密钥不符（密钥被伪造、挪用，或用户信息被改动）。")

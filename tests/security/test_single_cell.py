@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from app.models import Base, FundSource, Project, ProjectStatus
 from app.services import audit_search, crypto, database, demo, security, verify, verify_tasks, verify_trust
 from app.services.money import payments
+import installations
 
 EXAMPLES = int(os.environ.get("BANGZHEN_CELL_EXAMPLES", "40"))  # raise it for a long hunt
 
@@ -317,8 +318,10 @@ def _remembered(check: Callable[[str, bytes, str], bool]) -> Callable[[str, byte
 
 
 @pytest.fixture(scope="module")
-def cells(demo_template, tmp_path_factory):
-    """The demo plus a claim with an attachment, and the helper that edits and verifies copies of it."""
+def cells(demo_template, initialised_template, tmp_path_factory):
+    """The demo plus a claim with an attachment and an exchange of packages with its town 阳明镇's own
+    installation (so the peer, its people, the outbox and the inbox have rows), and the helper that edits
+    and verifies copies of it."""
     folder = tmp_path_factory.mktemp("cells")
     template = folder / "template.sqlite"
     shutil.copyfile(demo_template, template)
@@ -333,10 +336,9 @@ def cells(demo_template, tmp_path_factory):
             payments.file_claim(session, officer, project.id, amount=payments.Money(100_00), payee="某施工队",
                                 purpose="材料款", voucher_numbers="CELLS-1", source=FundSource.provincial,
                                 attachments=[scan])
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
+    _exchange_with_a_town(template, initialised_template, folder)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(verify_tasks, "Ed25519PublicKey", _RememberedKey)
         remembered = _remembered(crypto.signature_valid)
@@ -501,6 +503,17 @@ def test_every_column_edited_once(cells, table, column, gap):
     if (table, column) in REFUSED and tried and not applied:
         return
     pytest.fail(f"no edit of {table}.{column} of the kind this case needs ({wanted}) after {tried} tries")
+
+
+def _exchange_with_a_town(county: Path, initialised_template: Path, folder: Path) -> None:
+    """The demo county and 阳明镇's installation register each other; the county sends its fund (and its
+    projects of the town, which the town refuses: it never reported them); the town reports a 双签 project."""
+    town = installations.make_installation(initialised_template, folder / "town.sqlite", "441624100")
+    installations.register_in_process(county, town, password_a=demo.DEMO_PASSWORD)
+    installations.send_in_process(county, town, "县财政", "经办", folder, sender_password=demo.DEMO_PASSWORD)
+    installations.sign_in_process(town, "阳明镇交换项目", folder, demo.FUND_NAME)
+    result = installations.send_in_process(town, county, "经办", "县审核", folder, receiver_password=demo.DEMO_PASSWORD)
+    assert ("project", "created") in result.counts()
 
 
 # ---------------------------------------------------------------- random edits

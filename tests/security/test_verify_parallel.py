@@ -47,7 +47,8 @@ def test_untampered_demo_raises_no_suspect(demo_path, monkeypatch, variant):
             work = _start(session)
             for kind, future in work.records:
                 changed, missing, count = future.result()
-                assert missing == [] and count > 0, kind
+                # A peer needs a second installation: its records are checked in tests/exchange and test_single_cell.
+                assert missing == [] and (count > 0 or kind.entity_type == "peer"), kind
                 assert all(not signed and kind.entity_type == "setting" and key in records.UNSIGNED_SETTINGS
                            for key, signed in changed), (kind, changed)
             events = [future.result() for future in work.events]
