@@ -27,7 +27,8 @@ PASSWORD = demo.DEMO_PASSWORD
 # approves, returns, accepts (验收) and cancels before or after approval; 县级财政 pays and reverses (the
 # town claims, county finance pays: 000:l.620); both county roles arrange the money (资金安排); 市级财政 and
 # 省级财政 issue money down (checked per level by `require_role`, not by an Action); 系统管理员 manages
-# users, settings and regions only. Nobody else anything.
+# users, settings, regions and the peers this installation exchanges with; whoever keeps the books at a
+# level (not the two town signers) exports and imports packages. Nobody else anything.
 ROLES = (R.town_officer, R.town_leader, R.team_leader, R.county_reviewer, R.county_finance, R.city_finance,
          R.province_finance, R.admin)
 EXPECTED = {
@@ -51,6 +52,8 @@ EXPECTED = {
     "file_claim":          "X       .       .     .        .       .    .    .",
     "record_publicity":    "X       .       .     X        .       .    .    .",
     "manage_regions":      ".       .       .     .        .       .    .    X",
+    "manage_peers":        ".       .       .     .        .       .    .    X",
+    "exchange_data":       "X       .       .     X        X       X    X    X",
 }
 TOWN_ROLES = {R.town_officer, R.town_leader, R.team_leader}
 
