@@ -24,6 +24,7 @@ COUNTY = "441624"
 TOWNS = ("441624100", "441624101")  # 阳明镇, 彭寨镇
 CITY = "4416"
 FUND = "2023年驻镇帮镇扶村资金（和平县）"
+CITY_FUND = "2023年河源市驻镇帮镇扶村资金"
 
 
 @dataclass
@@ -40,12 +41,14 @@ def _users(region: str) -> list[tuple[str, str, UserRole, str]]:
     if len(region) == 9:
         return [("经办", "张志强", UserRole.town_officer, region), ("书记", "李海燕", UserRole.town_leader, region),
                 ("队长", "陈建华", UserRole.team_leader, region)]
+    if len(region) == 4:
+        return [("财政", "周文斌", UserRole.city_finance, region)]
     return [("审核", "黄振宇", UserRole.county_reviewer, region), ("财政", "刘晓红", UserRole.county_finance, region)]
 
 
 def make_installation(template: Path, path: Path, region: str) -> Path:
     """A new installation for `region` from the reference-data template: its administrator (and root key),
-    its people, its home region; the county also issues its fund."""
+    its people, its home region; a county or city also issues its own fund."""
     shutil.copyfile(template, path)
     engine = database.connect(path)
     with database.unit_of_work(engine) as session:
@@ -53,19 +56,22 @@ def make_installation(template: Path, path: Path, region: str) -> Path:
         settings.set_home_region(session, admin, region)
         for username, name, role, code in _users(region):
             security.create_user(session, admin, username, name, PASSWORD, [(role, code)])
-        if len(region) == 6:
-            add_fund(session, security.authenticate(session, "财政", PASSWORD), name=FUND, year=2023, region_code=region, doc_number="和财〔2023〕1号",
+        if len(region) in (4, 6):
+            county = len(region) == 6
+            add_fund(session, security.authenticate(session, "财政", PASSWORD), name=FUND if county else CITY_FUND,
+                     year=2023, region_code=region, doc_number="和财〔2023〕1号" if county else "河财〔2023〕5号",
                      issued_on=date(2023, 3, 1), deadline=date(2024, 6, 30),
-                     incomes=[(FundSource.county, Money(200_000_000), "县级配套")])
+                     incomes=[(FundSource.county if county else FundSource.local_city, Money(200_000_000),
+                               "县级配套" if county else "市级统筹")])
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
 
 
-def project_file(folder: Path, town: str, name: str, fund: str = FUND) -> Path:
+def project_file(folder: Path, town: str, name: str, fund: str = FUND, city_amount: str = "0") -> Path:
     path = folder / f"{name}.json"
-    path.write_text(json.dumps({
+    path.write_text(json.dumps({"被帮扶市资金": city_amount,
         "项目名称": name, "年度": 2023, "所属乡镇": town, "资金": fund, "用途类别": "提升乡村产业发展水平",
         "建设性质": "新建", "支出类别": "工程建设", "建设地点": "镇区", "计划开工日期": "2023-04-01",
         "计划完工日期": "2023-09-30", "实施单位": "镇人民政府", "项目负责人": "陈建华",
@@ -79,8 +85,9 @@ def project_file(folder: Path, town: str, name: str, fund: str = FUND) -> Path:
     return path
 
 
-def draft_and_sign(town: Installation, folder: Path, name: str) -> int:
-    created = ok(town.run("project", "create", str(project_file(folder, town.region, name)), user="经办"))
+def draft_and_sign(town: Installation, folder: Path, name: str, fund: str = FUND, city_amount: str = "0") -> int:
+    created = ok(town.run("project", "create", str(project_file(folder, town.region, name, fund, city_amount)),
+                          user="经办"))
     project = re.search(r"已起草项目 (\d+)", created).group(1)
     ok(town.run("sign", project, "--role", "乡镇主要负责人", user="书记"))
     ok(town.run("sign", project, "--role", "驻镇帮扶工作队队长", user="队长"))

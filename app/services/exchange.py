@@ -31,6 +31,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +41,17 @@ from sqlalchemy.orm import Session
 from app.models import Fund, InboxEvent, OutboxEvent, Peer, PeerUser, Project, Town, User
 from app.models.types import utcnow
 from app.services import audit, keyring, package, peers, security, trust
+from app.services import exchange_money as money_kinds
 from app.services import exchange_records as kinds
 from app.services.canonical import canonical_json
 from app.services.crypto import sign_bytes, signature_valid
 from app.services.errors import InputError
 
-KIND_LABELS = {"identity": "人员", "fund": "资金", "project": "项目"}
+KIND_LABELS = {"identity": "人员", "fund": "资金", "project": "项目", "plan": "资金安排", "payment": "支出",
+               "totals": "上报支出数"}
+# The audit entity each kind's records are (services.records).
+ENTITY = {"identity": "user", "fund": "fund", "project": "project", "plan": "plan", "payment": "expenditure",
+          "totals": "reported"}
 STATE_LABELS = {"created": "新增", "updated": "更新", "unchanged": "无变化", "duplicate": "已接收过", "waiting": "等待前序",
                 "refused": "拒绝", "conflict": "冲突"}
 
@@ -69,11 +75,20 @@ def _changed(session: Session, peer: Peer) -> list[tuple[str, str, dict[str, Any
             if relation == "parent" and kinds.RANK[project.status] < kinds.RANK[kinds.S.double_signed]:
                 continue  # the town's work in progress stays at the town
             projects.append(kinds.project_payload(session, project))
+    money: list[tuple[str, str, dict[str, Any]]] = []
+    if relation == "child" and len(town) == 9:
+        money += [("plan", plan.uuid, money_kinds.plan_payload(session, plan, town))
+                  for plan in money_kinds.plans_for(session, town)]
+        money += [("payment", payment.uuid, money_kinds.payment_payload(session, payment))
+                  for payment in money_kinds.payments_for(session, town)]
+    elif relation == "parent" and len(home) == 6:
+        money += [("totals", payload["uuid"], payload) for payload in money_kinds.totals_payloads(session, home, date.today())]
     local = {u.uuid: u for u in session.scalars(select(User).where(User.id.not_in(select(PeerUser.user_id))))}
-    named = sorted({uuid for payload in projects for uuid in kinds.signer_uuids(payload)} & set(local))
-    out[:0] = [("identity", uuid, kinds.identity_payload(local[uuid])) for uuid in named]
+    people = {uuid for payload in projects for uuid in kinds.signer_uuids(payload)}
+    people |= {payload.get("signed_by") or payload.get("entered_by") for _, _, payload in money}
+    out[:0] = [("identity", uuid, kinds.identity_payload(local[uuid])) for uuid in sorted(people & set(local))]
     out += [("project", payload["uuid"], payload) for payload in projects]
-    return out
+    return out + money
 
 
 @dataclass
@@ -333,9 +348,9 @@ def _apply_event(session: Session, user: User, peer: Peer, event: dict[str, Any]
     payload, kind = event["payload"], event["kind"]
     try:
         with session.begin_nested():
-            outcome = _apply_one(session, peer, kind, payload, home, relation)
+            outcome = _apply_one(session, peer, kind, payload, home, relation, user)
             if outcome.state != "unchanged":
-                audit.record(session, user, "record_received", {"identity": "user"}.get(kind, kind), event["uuid"],
+                audit.record(session, user, "record_received", ENTITY[kind], outcome.uuid or event["uuid"],
                              reason=f"来自{peer.name}第 {event['seq']} 号事件",
                              after={"state": outcome.state} | _status_of(kind, payload))
         state, note = outcome.state, outcome.label
@@ -375,13 +390,15 @@ def _status_of(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {"status": payload["status"]} if kind == "project" else {}
 
 
-def _apply_one(session: Session, peer: Peer, kind: str, payload: dict[str, Any], home: str,
-               relation: str) -> kinds.Outcome:
+def _apply_one(session: Session, peer: Peer, kind: str, payload: dict[str, Any], home: str, relation: str,
+               importer: User) -> kinds.Outcome:
     if kind == "identity":
         return kinds.apply_identity(session, peer, payload)
-    if kind == "fund":
-        return kinds.apply_fund(session, peer, payload, home, relation)
-    return kinds.apply_project(session, peer, payload, home, relation)
+    if kind == "totals":
+        return money_kinds.apply_totals(session, peer, payload, home, relation, importer)
+    apply_kind = {"fund": kinds.apply_fund, "project": kinds.apply_project, "plan": money_kinds.apply_plan,
+                  "payment": money_kinds.apply_payment}[kind]
+    return apply_kind(session, peer, payload, home, relation)
 
 
 def _row(event: Any, state: str, note: str) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from app.services.drafting import apply_content
 from app.services.errors import BangzhenError, InputError
 
 S = ProjectStatus
-KINDS = ("identity", "fund", "project")
+KINDS = ("identity", "fund", "project", "plan", "payment", "totals")  # the last three: services.exchange_money
 # The order a project moves in; a payload behind what is here is older news, not a change.
 RANK = {S.draft: 0, S.signed_once: 1, S.double_signed: 2, S.returned: 3, S.approved: 3, S.planned: 4,
         S.in_progress: 5, S.completed: 6, S.accepted: 7, S.cancelled: 8}
@@ -70,6 +70,7 @@ class Conflict(BangzhenError):
 class Outcome:
     state: str   # created, updated or unchanged
     label: str   # what it is, for people: "项目 XX（阳明镇）"
+    uuid: str | None = None  # the local record's key, when it is not the event's (a reported figure)
 
 
 def digest(payload: dict[str, Any]) -> str:

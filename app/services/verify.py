@@ -35,10 +35,10 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import (AmendmentStatus, FundPlan, PlanStatus, Project, ProjectAmendment, ProjectSignature,
+from app.models import (AmendmentStatus, FundPlan, PeerUser, PlanStatus, Project, ProjectAmendment, ProjectSignature,
                         ProjectStatus, Town, User, UserKey, UserRole)
 from app.errors import BangzhenError
-from app.services import audit, trust, verify_exchange, verify_trust, verify_work
+from app.services import audit, exchange_money, settings, trust, verify_exchange, verify_trust, verify_work
 from app.services.approval import signed_payload
 from app.services.content import project_contents
 from app.services.money import plans, totals
@@ -265,7 +265,9 @@ def _check_amendments(session: Session, users: dict, keys: dict, trusted: set[in
 
 def _check_plans(session: Session, users: dict, keys: dict, trusted: set[int], report: VerifyReport) -> None:
     """A 资金安排 in force (or superseded) carries its decider's signature over what it says now: a line
-    edited, added or removed after signing, a forged status or a foreign key all show."""
+    edited, added or removed after signing, a forged status or a foreign key all show. A plan decided by
+    a peer installation's person (services.exchange_money) is held to the part of it for this region."""
+    received = set(session.scalars(select(PeerUser.user_id)))
     for plan in session.scalars(select(FundPlan).order_by(FundPlan.id)):
         where = f"资金安排 {plan.region_code} {plan.year} 年第 {plan.revision} 版"
         if plan.status is PlanStatus.draft:
@@ -278,8 +280,18 @@ def _check_plans(session: Session, users: dict, keys: dict, trusted: set[int], r
         elif not signature_valid(key[1], plans.plan_signature_payload(plan, users[plan.signed_by_id]),
                                  plan.signature):
             report.problems.append(Problem(None, where, "签名与签发时的内容不符（签名记录被改动或伪造）。"))
-        elif json.loads(plan.content_json) != plans.plan_content(session, plan):
+        elif _signed_part(session, plan, received) != plans.plan_content(session, plan):
             report.problems.append(Problem(None, where, "签发后资金安排的内容被改动（项目、来源或金额与签名不符）。"))
+
+
+def _signed_part(session: Session, plan: FundPlan, received: set[int]) -> dict:
+    content = json.loads(plan.content_json)
+    if plan.signed_by_id not in received:
+        return content
+    home = settings.get_setting(session, settings.HOME_REGION, "")
+    uuids = set(session.scalars(select(Project.uuid).join(Town, Town.id == Project.town_id)
+                                .where(Town.code.startswith(home))))
+    return exchange_money.local_part(content, uuids, home)
 
 
 def _check_voided(session: Session, users: dict, keys: dict, report: VerifyReport) -> None:

@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from installations import COUNTY, TOWNS, Installation, make_installation
+from installations import CITY, COUNTY, TOWNS, Installation, make_installation
 
 
 @pytest.fixture(scope="session")
 def installation_templates(tmp_path_factory, initialised_template) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("installations")
     return {region: make_installation(initialised_template, folder / f"{region}.sqlite", region)
-            for region in (COUNTY, *TOWNS)}
+            for region in (COUNTY, *TOWNS, CITY)}
 
 
 @pytest.fixture
 def offices(tmp_path, installation_templates) -> dict[str, Installation]:
-    """The county and its two towns, each a fresh copy in this test's folder."""
+    """The county, its two towns and its city, each a fresh copy in this test's folder."""
     found = {}
     for region, template in installation_templates.items():
         path = tmp_path / template.name

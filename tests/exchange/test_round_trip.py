@@ -5,10 +5,19 @@ other with a reason; the towns import the answer and see both decisions; everyth
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from datetime import date
+
+from sqlalchemy import select
+
+from app.models import Fund, Town
+from app.reports.figures import region_figures
+from app.services import database
+from app.services.regions import find_region
 
 from helpers import assert_refused, ok
-from installations import COUNTY, TOWNS, draft_and_sign
+from installations import CITY, CITY_FUND, COUNTY, FUND, TOWNS, draft_and_sign, register_in_process, send_in_process
 
 
 def register(offices, tmp_path) -> None:
@@ -59,12 +68,28 @@ def test_towns_and_county_exchange_projects_and_decisions(offices, tmp_path):
     conn.close()
     ok(county.run("review", str(ids["阳明镇田头小站"]), "--approve", user="审核"))
     ok(county.run("review", str(ids["彭寨镇冷库"]), "--return", "投资概算偏高，请核减", user="审核"))
-    for town, name in ((yangming, "阳明镇田头小站"), (pengzhai, "彭寨镇冷库")):
+    # The county arranges money for the approved project and pays it.
+    ok(county.run("setting", "set", "allocation_check", "提醒", user="admin"))
+    plan = re.search(r"已新建资金安排 (\d+)", ok(county.run("plan", "create", "--region", COUNTY, "--fund", FUND,
+                                                        user="财政"))).group(1)
+    ok(county.run("plan", "add", plan, str(ids["阳明镇田头小站"]), user="财政"))
+    ok(county.run("plan", "sign", plan, "--doc", "和财〔2023〕9号", user="财政"))
+    ok(county.run("spend", str(ids["阳明镇田头小站"]), "--amount", "12,000.50", "--source", "县级财政", "--payee",
+                  "和平县供销合作社", "--voucher", "V-1", user="财政"))
+    answers = {}
+    for town in (yangming, pengzhai):
         out = tmp_path / f"down-{town.region}.bzpkg"
         ok(county.run("package", "export", "--to", town.region, "--out", str(out), user="审核"))
-        assert "项目：更新 1" in ok(town.run("package", "import", str(out), user="经办"))
-    assert status(yangming.db, "阳明镇田头小站") == ("approved", "")
+        answers[town.region] = ok(town.run("package", "import", str(out), user="经办"))
+        assert "项目：更新 1" in answers[town.region]
+    assert "资金安排：新增 1" in answers[yangming.region] and "支出：新增 1" in answers[yangming.region]
+    assert "资金安排：新增 1" in answers[pengzhai.region]  # its share of the county's plan: no line of its own
+    assert status(yangming.db, "阳明镇田头小站") == ("planned", "")
     assert status(pengzhai.db, "彭寨镇冷库") == ("returned", "投资概算偏高，请核减")
+    with sqlite3.connect(yangming.db) as conn:
+        assert conn.execute("SELECT sum(amount), count(*) FROM expenditure").fetchone() == (1_200_050, 1)
+        assert conn.execute("SELECT count(*) FROM plan_line").fetchone() == (1,)
+    conn.close()
     for office in (county, yangming, pengzhai):
         assert "核验通过" in ok(office.run("verify")), office.db
 
@@ -76,3 +101,50 @@ def test_a_package_outside_the_senders_authority_changes_nothing(offices, tmp_pa
     ok(county.run("package", "export", "--to", yangming.region, "--out", str(out), user="财政"))
     # The county's package is meant for 阳明镇: 彭寨镇 refuses it whole.
     assert_refused(offices[TOWNS[1]].run("package", "import", str(out), user="经办"), "不是发给本安装的")
+
+
+def test_the_city_receives_the_countys_totals(offices, tmp_path):
+    """The city's fund goes down to the county, the county pays a town's project from it and reports up;
+    the city's 表2-2 shows the county's net paid to the 分, as the county's own ledger has it."""
+    county, yangming, city = offices[COUNTY], offices[TOWNS[0]], offices[CITY]
+    register_in_process(county.db, yangming.db)
+    register_in_process(city.db, county.db)
+    send_in_process(city.db, county.db, "财政", "财政", tmp_path)
+    send_in_process(county.db, yangming.db, "财政", "经办", tmp_path)
+    draft_and_sign(yangming, tmp_path, "阳明镇冷链仓储", CITY_FUND, city_amount="0.8")
+    up = tmp_path / "up.bzpkg"
+    ok(yangming.run("package", "export", "--to", COUNTY, "--out", str(up), user="经办"))
+    ok(county.run("package", "import", str(up), user="审核"))
+    with sqlite3.connect(county.db) as conn:
+        project = str(conn.execute("SELECT id FROM project WHERE name = '阳明镇冷链仓储'").fetchone()[0])
+    conn.close()
+    ok(county.run("review", project, "--approve", user="审核"))
+    ok(county.run("setting", "set", "allocation_check", "提醒", user="admin"))
+    plan = re.search(r"已新建资金安排 (\d+)", ok(county.run("plan", "create", "--region", COUNTY, "--fund", CITY_FUND,
+                                                       user="财政"))).group(1)
+    ok(county.run("plan", "add", plan, project, user="财政"))
+    ok(county.run("plan", "sign", plan, "--doc", "和财〔2023〕10号", user="财政"))
+    for amount, voucher in (("5,000.25", "V-1"), ("1,999.99", "V-2")):
+        ok(county.run("spend", project, "--amount", amount, "--source", "被帮扶市", "--payee", "施工队",
+                      "--voucher", voucher, user="财政"))
+    report = tmp_path / "to-city.bzpkg"
+    ok(county.run("package", "export", "--to", CITY, "--out", str(report), user="财政"))
+    assert "上报支出数：新增 2" in ok(city.run("package", "import", str(report), user="财政"))
+    county_paid = figures(county.db, COUNTY, CITY_FUND)
+    city_figures = figures(city.db, CITY, CITY_FUND)
+    assert county_paid == {"441624100": 700_024}
+    assert city_figures[COUNTY] == sum(county_paid.values())
+    assert "核验通过" in ok(city.run("verify"))
+
+
+def figures(db, scope: str, fund_name: str) -> dict[str, int]:
+    """表2-2's 支出 column in 分, by region code (a county's return lists its towns by name)."""
+    engine = database.connect(db)
+    try:
+        with database.unit_of_work(engine) as session:
+            fund = session.scalar(select(Fund).where(Fund.name == fund_name))
+            lines = region_figures(session, find_region(session, scope), fund, date.today())
+            codes = {town.name: town.code for town in session.scalars(select(Town))}
+            return {line.code or codes[line.name]: line.spent.fen for line in lines if line.spent.fen}
+    finally:
+        engine.dispose()
