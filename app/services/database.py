@@ -161,11 +161,17 @@ def translate_errors(engine: Engine | None = None) -> Iterator[None]:
 
 def _remember_head(session: Session, engine: Engine) -> None:
     """After a commit that appended audit events: their head into the trust file beside the database, so
-    an older copy of the file put back later is caught (services.trust)."""
-    if "audit_head" in session.info:
+    an older copy of the file put back later is caught (services.trust). Not after a savepoint's release
+    (SQLAlchemy calls this hook for it too): the unit may still roll back."""
+    if "audit_head" in session.info and not session.in_nested_transaction():
         from app.services import trust  # only once something was recorded
 
         trust.remember(session.info, engine.url.database)
+
+
+def _forget_head(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop("audit_head", None)
 
 
 @contextmanager
@@ -175,6 +181,8 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     with translate_errors(engine):
         with factory() as session:
             event.listen(session, "after_commit", lambda done: _remember_head(done, engine))
+            # A unit rolled back on purpose (a dry run) and then committed must not leave its head behind.
+            event.listen(session, "after_rollback", _forget_head)
             try:
                 yield session
                 session.commit()

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from app.models import Fund, InboxEvent, OutboxEvent, Peer, PeerUser, Project, Town, User
@@ -61,7 +62,7 @@ STATE_LABELS = {"created": "新增", "updated": "更新", "unchanged": "无变�
 def _changed(session: Session, peer: Peer) -> list[tuple[str, str, dict[str, Any]]]:
     """(kind, uuid, payload) of every record `peer` should hold, in the order they must be applied."""
     home = peers.home_region(session)
-    relation = peers.relation(session, home, peer.region_code)
+    relation = _relation(session, home, peer)
     out: list[tuple[str, str, dict[str, Any]]] = []
     if relation == "child":
         for fund in session.scalars(select(Fund).order_by(Fund.id)):
@@ -206,8 +207,11 @@ def read_incoming(session: Session, path: str | Path) -> Incoming:
                                    f"{trust.fingerprint(peer.public_key)} 不符（伪造的数据包，或对方更换了根密钥）。",
                                    "root key differs")
     signer = manifest["signer"]
-    statement = trust.key_statement(signer["user"], signer["username"], signer["display_name"], signer["public_key"],
-                                    signer["created_at"])
+    try:
+        statement = trust.key_statement(signer["user"], signer["username"], signer["display_name"],
+                                        signer["public_key"], signer["created_at"])
+    except UnicodeError:
+        raise package.PackageError("签发人信息含有无效字符。", "signer not encodable") from None
     if not signature_valid(peer.public_key, statement, signer["certificate"]):
         raise package.PackageError("签发人的密钥没有对方根密钥的证书（数据包被他人重新签名）。", "signer not certified")
     if not signature_valid(signer["public_key"], raw.manifest_bytes, raw.signature):
@@ -228,7 +232,8 @@ def _check_events(events: list[Any], first: int, last: int) -> None:
     for n, event in enumerate(events, start=first):
         if not (isinstance(event, dict) and event.get("seq") == n and event.get("kind") in kinds.KINDS
                 and isinstance(event.get("uuid"), str) and len(event["uuid"]) <= 36
-                and isinstance(event.get("payload"), dict)):
+                and isinstance(event.get("payload"), dict)
+                and event["payload"].get("user" if event["kind"] == "identity" else "uuid") == event["uuid"]):
             raise package.PackageError(f"第 {n} 号事件格式不对。", f"event {n}")
 
 
@@ -238,7 +243,7 @@ def _check_witness(session: Session, witness: str) -> None:
     if not witness:
         return
     number, _, digest = witness.partition(":")
-    if not number.isdigit() or int(number) == 0:
+    if not (number.isascii() and number.isdigit()) or int(number) == 0:
         return
     stored = session.scalar(select(text("hash")).select_from(text("audit_event")).order_by(text("id"))
                             .offset(int(number) - 1).limit(1))
@@ -281,9 +286,11 @@ def apply(session: Session, user: User, incoming: Incoming) -> Result:
     _acknowledge(peer, manifest["acknowledged"])
     first = peer.received + 1
     if incoming.is_receipt:
-        result.rows = [r for r in incoming.events if isinstance(r, dict)][:100_000]
+        result.rows = [{"seq": r.get("seq"), "kind": str(r.get("kind")), "state": r["state"], "note": str(r.get("note"))[:500]}
+                       for r in incoming.events[:100_000]
+                       if isinstance(r, dict) and r.get("state") in STATE_LABELS and r.get("kind") in kinds.KINDS]
     else:
-        relation = peers.relation(session, home, peer.region_code)
+        relation = _relation(session, home, peer)
         kept = _kept_digests(session, peer, incoming.events)
         for event in incoming.events:
             if event["seq"] <= peer.received and kept.get(event["seq"]) not in (None, kinds.digest(event["payload"])):
@@ -330,7 +337,15 @@ def is_stale(incoming: Incoming) -> bool:
 
 def _count(head: str) -> int | None:
     number = head.partition(":")[0]
-    return int(number) if number.isdigit() else None
+    return int(number) if number.isascii() and number.isdigit() else None
+
+
+def _relation(session: Session, home: str, peer: Peer) -> str:
+    relation = peers.relation(session, home, peer.region_code)
+    if relation is None:
+        raise InputError(f"{peer.name}（{peer.region_code}）已不是本地区的上级或直属下级（本地区设置改过？），"
+                         "不能与其交换数据。", "peer no longer a neighbour")
+    return relation
 
 
 def _acknowledge(peer: Peer, acknowledged: int) -> None:
@@ -359,6 +374,10 @@ def _apply_event(session: Session, user: User, peer: Peer, event: dict[str, Any]
     except kinds.Refused as error:
         raise package.PackageError(f"第 {event['seq']} 号事件超出发送方的权限或不可信：{error.user_message}",
                                    error.log_message) from None
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError, OverflowError, UnicodeError,
+            StatementError) as error:  # a value no field can hold: the sender's program is not ours
+        raise package.PackageError(f"第 {event['seq']} 号事件的内容无法读出（{type(error).__name__}）。",
+                                   repr(error)[:200]) from None
     session.add(InboxEvent(peer_id=peer.id, seq=event["seq"], kind=kind, entity_uuid=event["uuid"],
                            payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
                            state=state, note=note if state in ("refused", "conflict") else ""))

@@ -74,6 +74,8 @@ def apply_plan(session: Session, peer: Peer, payload: dict[str, Any], home: str,
     if signer is None or key is None or key.user_id != signer.id or \
             session.scalar(select(PeerUser.peer_id).where(PeerUser.user_id == signer.id)) != peer.id:
         raise Refused(f"{label}：签发人或其密钥未随数据包登记。", "unknown plan signer")
+    if role not in (UserRole.county_finance, UserRole.county_reviewer):
+        raise Refused(f"{label}：签发身份“{role.label}”不能签发资金安排。", "plan role")
     if not signature_valid(key.public_key, plans.signed_payload(content, role, signer.uuid), _text(payload, "signature", 100)):
         raise Refused(f"{label}：签名与资金安排的内容不符（被改动或伪造）。", "bad plan signature")
     projects = dict(session.execute(select(Project.uuid, Project.id).join(Town, Town.id == Project.town_id)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from app.models import (Fund, FundIncome, FundLevel, FundSource, Money, Peer, PeerUser, Project, ProjectSignature,
                         ProjectStatus, User, UserKey, UserRole)
 from app.services import trust
-from app.services.approval import signed_payload
+from app.services.approval import CANCELLABLE_BY_COUNTY, signed_payload
 from app.services.canonical import canonical_json
 from app.services.content import project_content
 from app.services.crypto import signature_valid
@@ -46,8 +46,14 @@ KINDS = ("identity", "fund", "project", "plan", "payment", "totals")  # the last
 RANK = {S.draft: 0, S.signed_once: 1, S.double_signed: 2, S.returned: 3, S.approved: 3, S.planned: 4,
         S.in_progress: 5, S.completed: 6, S.accepted: 7, S.cancelled: 8}
 # Who moves a project into each status: the town's installation (upwards) or the county's (downwards).
-BY_TOWN = {S.double_signed, S.in_progress, S.completed}
-BY_COUNTY = {S.approved, S.returned, S.planned, S.accepted, S.cancelled}
+# The moves each side's own acts make (from what is here to what arrives; several acts may lie between).
+BY_TOWN = {(S.returned, S.double_signed), (S.approved, S.in_progress), (S.planned, S.in_progress),
+           (S.approved, S.completed), (S.planned, S.completed), (S.in_progress, S.completed)}
+BY_COUNTY = ({(S.double_signed, S.approved), (S.double_signed, S.planned), (S.approved, S.planned),
+              (S.double_signed, S.returned), (S.completed, S.accepted)}
+             | {(was, S.cancelled) for was in CANCELLABLE_BY_COUNTY})
+# The current signatures a status needs (None: any one town signer).
+NEEDED = {S.draft: set(), S.returned: set(), S.signed_once: None, S.double_signed: {UserRole.town_leader, UserRole.team_leader}}
 TOWN_ROLES = {UserRole.town_leader, UserRole.team_leader}
 DATES = ("approved_on", "planned_on", "started_on", "completed_on", "accepted_on")
 
@@ -251,7 +257,8 @@ def apply_project(session: Session, peer: Peer, payload: dict[str, Any], home: s
         raise Refused(f"{label}不属于对方{'乡镇' if relation == 'child' else '管辖的本镇'}，超出其权限。",
                       "project outside region")
     project = session.scalar(select(Project).where(Project.uuid == project_uuid))
-    mover = BY_TOWN if relation == "child" else BY_COUNTY
+    if project is not None and project.town.code != town_code:
+        raise Refused(f"{label}：本地的同一项目属于另一乡镇，对方不能改动。", "project of another town")
     if project is None:
         if relation == "child" and status is not S.double_signed:
             raise Refused(f"{label}：本地没有此项目，乡镇只能报送已双签的新项目。", "unknown project")
@@ -259,19 +266,21 @@ def apply_project(session: Session, peer: Peer, payload: dict[str, Any], home: s
         state = "created"
     else:
         state = "updated"
+        # Only the town changes content, and only of a returned project (which then comes back double-signed).
         revised = relation == "child" and project.status is S.returned and version > project.content_version
         if not revised and (RANK[status] < RANK[project.status]
                             or (status is project.status and version == project.content_version)):
-            return _unchanged_or_conflict(session, project, payload, status, version, label)
-        if status not in mover:
-            raise Refused(f"{label}：对方无权将项目改为“{status.label}”。", f"{status.value} not by sender")
-        if version != project.content_version:
-            # Only the town changes content, and only a returned project (which then comes back double-signed).
-            if not (relation == "child" and project.status is S.returned and version > project.content_version):
-                raise Conflict(f"{label}：对方是第 {version} 版，本地是第 {project.content_version} 版"
-                               f"“{project.status.label}”，双方都改动过，未覆盖本地（请双方核对后由乡镇重新报送）。",
-                               "content conflict")
-    _check_signers(session, peer, relation, signatures, label)
+            return _unchanged_or_conflict(project, version, label)
+        if (project.status, status) not in (BY_TOWN if relation == "child" else BY_COUNTY):
+            raise Refused(f"{label}：对方无权将项目从“{project.status.label}”改为“{status.label}”。",
+                          f"{project.status.value} -> {status.value} not by sender")
+        if not revised and version != project.content_version:
+            raise Conflict(f"{label}：对方是第 {version} 版，本地是第 {project.content_version} 版"
+                           f"“{project.status.label}”，双方都改动过，未覆盖本地（请双方核对后由乡镇重新报送）。",
+                           "content conflict")
+        if not revised and project_content(session, project.id) != content:
+            raise Refused(f"{label}：对方的第 {version} 版内容与本地同一版不同。", "same version, other content")
+    _check_signers(session, signatures, label)
     with session.no_autoflush:
         try:
             apply_content(session, project, {k: v for k, v in content.items() if k != "uuid"})
@@ -293,8 +302,7 @@ def apply_project(session: Session, peer: Peer, payload: dict[str, Any], home: s
     return Outcome(state, label)
 
 
-def _unchanged_or_conflict(session: Session, project: Project, payload: dict, status: S, version: int,
-                           label: str) -> Outcome:
+def _unchanged_or_conflict(project: Project, version: int, label: str) -> Outcome:
     if version > project.content_version:
         raise Conflict(f"{label}：本地已是“{project.status.label}”（第 {project.content_version} 版），对方又报来"
                        f"第 {version} 版，未覆盖本地（已审定的项目须走项目调整）。", "newer content for a decided project")
@@ -325,7 +333,7 @@ def _signature(session: Session, raw: dict[str, Any]) -> _Signature:
                       _parse_time(raw.get("voided_at"), "签名"), str(raw.get("void_reason") or "")[:2000])
 
 
-def _check_signers(session: Session, peer: Peer, relation: str, signatures: list[_Signature], label: str) -> None:
+def _check_signers(session: Session, signatures: list[_Signature], label: str) -> None:
     """Each signature by a known person with their own key, over the content it claims to cover."""
     for s in signatures:
         key = None if s.key_id is None else session.get(UserKey, s.key_id)
@@ -361,5 +369,25 @@ def _apply_signatures(session: Session, peer: Peer, relation: str, project: Proj
                                          signature=s.signature, signed_at=s.signed_at, voided_at=s.voided_at,
                                          void_reason=s.void_reason))
         elif existing.voided_at is None and s.voided_at is not None:
+            if existing.user_id not in senders and not (relation == "parent" and existing.role in TOWN_ROLES
+                                                        and project.status is S.returned):
+                raise Refused(f"{label}：对方不能作废本安装人员“{existing.role.label}”的签名。", "void of another's")
             existing.voided_at, existing.void_reason = s.voided_at, s.void_reason
     session.flush()
+    session.expire(project, ["signatures"])
+    _check_standing(project, label)
+
+
+def _check_standing(project: Project, label: str) -> None:
+    """The current signatures are what the project's status needs: 双签 by two people for 已双签, and the
+    county's 审定 beside them from 已审定入库 on."""
+    current = [s for s in project.signatures if s.voided_at is None and s.amendment_id is None]
+    roles = [s.role for s in current]
+    needed = NEEDED.get(project.status, TOWN_ROLES | {UserRole.county_reviewer})
+    town_signers = [s.user_id for s in current if s.role in TOWN_ROLES]
+    if project.status is S.cancelled:
+        return
+    if (len(set(roles)) != len(roles) or len(set(town_signers)) != len(town_signers)
+            or (needed is None and (len(current) != 1 or roles[0] not in TOWN_ROLES))
+            or (needed is not None and set(roles) != needed)):
+        raise Refused(f"{label}：状态“{project.status.label}”与其有效签名不符。", "signatures do not fit the status")

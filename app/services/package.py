@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def read(path: str | Path) -> RawPackage:
             events_bytes = _entry(archive, by_name[EVENTS], min(MAX_EVENTS, declared[EVENTS]["size"]))
     except zipfile.BadZipFile as error:
         raise PackageError("文件不完整或不是数据包（zip 文件损坏或被截断）。", str(error)) from None
-    except (zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, OSError) as error:
+    except (zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, OSError, zlib.error) as error:
         if isinstance(error, InputError):
             raise
         raise PackageError("文件无法读出（压缩方式不支持或内容损坏）。", repr(error)) from None
@@ -155,7 +156,8 @@ def _manifest(data: bytes) -> dict[str, Any]:
     if not all(isinstance(manifest["sender"].get(f), str) for f in _SENDER_FIELDS) or \
             not all(isinstance(manifest["signer"].get(f), str) for f in SIGNER_FIELDS):
         raise PackageError("清单中的发送方或签发人信息不全。", "manifest sender")
-    if not 0 <= manifest["first"] <= manifest["last"] + 1 or manifest["last"] > 2 ** 53 or manifest["acknowledged"] < 0:
+    if not 0 <= manifest["first"] <= manifest["last"] + 1 or manifest["last"] > 2 ** 53 \
+            or not 0 <= manifest["acknowledged"] <= 2 ** 53:
         raise PackageError("清单中的序号范围不对。", "manifest range")
     entries = manifest["entries"]
     if not all(isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("sha256"), str)

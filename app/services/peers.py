@@ -89,7 +89,11 @@ def read_key_file(data: bytes) -> KeyFile:
             or not all(isinstance(raw.get(f), str) for f in fields)):
         raise bad
     key = KeyFile(raw["installation"], raw["region"], raw["name"], raw["public_key"])
-    if not signature_valid(key.public_key, _statement(*(raw[f] for f in fields[:4])), raw["signature"]):
+    try:
+        statement = _statement(*(raw[f] for f in fields[:4]))
+    except UnicodeError:
+        raise bad from None
+    if not signature_valid(key.public_key, statement, raw["signature"]):
         raise InputError("密钥文件的签名不符：文件被改动过，或不是对方程序生成的。", "key file signature")
     return key
 

@@ -16,6 +16,9 @@
   signatures it needs (双签 for 已双签, plus the county's 审定 from 已审定入库 on). Every 资金安排 in force
   carries its decider's signature over its current lines.
 - Nothing in the schema the migrations did not make (triggers, views, indexes).
+- Exchange (services.verify_exchange): every outbox and inbox row lies in a signed export's or import's
+  range with a matching digest; a peer's people's keys are trusted only through that peer's root; a plan
+  decided by a peer is held to its part for this region.
 
 A malformed value is reported as a problem, never a crash. `report.problems` lists them in Chinese.
 

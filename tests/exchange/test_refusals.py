@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from app.services import database, keyring, security, trust
 from app.services.canonical import canonical_json
 from app.services.crypto import public_key_text, sign_bytes
 from helpers import assert_refused, ok
-from installations import COUNTY, PASSWORD, TOWNS, dump, register_in_process
+from installations import COUNTY, PASSWORD, TOWNS, dump, register_in_process, send_in_process, sign_in_process
 
 
 @pytest.fixture
@@ -163,3 +164,56 @@ def test_the_same_package_twice_or_an_older_one_changes_nothing(sent, tmp_path):
     before = dump(town.db)
     assert "比已导入的更早" in ok(town.run("package", "import", str(first), user="经办"))
     assert dump(town.db) == before
+
+
+def signer_key(db: Path, username: str) -> Ed25519PrivateKey:
+    """A person's own private key, opened with their password (what that insider could sign with)."""
+    engine = database.connect(db)
+    try:
+        with database.unit_of_work(engine) as session:
+            return keyring.signer(security.authenticate(session, username, PASSWORD))[1]
+    finally:
+        engine.dispose()
+
+
+def test_a_town_cannot_take_over_skip_or_rename_a_project(offices, tmp_path):
+    """Signed by the town's own officer, yet refused: another town's project claimed as its own, a status
+    its acts cannot reach (实施 before the county's 审定), an event whose number names another record."""
+    county, yangming, pengzhai = offices[COUNTY], offices[TOWNS[0]], offices[TOWNS[1]]
+    for town in (yangming, pengzhai):
+        register_in_process(county.db, town.db)
+        send_in_process(county.db, town.db, "财政", "经办", tmp_path)
+        sign_in_process(town.db, f"{town.region}项目", tmp_path)
+        send_in_process(town.db, county.db, "经办", "审核", tmp_path)
+    with sqlite3.connect(county.db) as conn:
+        other = conn.execute("SELECT uuid FROM project WHERE name = ?", (f"{TOWNS[1]}项目",)).fetchone()[0]
+        following = conn.execute("SELECT received + 1 FROM peer WHERE region_code = ?", (TOWNS[0],)).fetchone()[0]
+    conn.close()
+    genuine = tmp_path / "full.bzpkg"
+    ok(yangming.run("package", "export", "--to", COUNTY, "--out", str(genuine), "--full", user="经办"))
+    key = signer_key(yangming.db, "经办")
+
+    def crafted(name: str, change) -> Path:
+        def edit(events):
+            event = next(e for e in events if e["kind"] == "project")
+            change(event)
+            events[:] = [dict(event, seq=following)]
+        return resigned(genuine, tmp_path / name, key, edit_events=edit,
+                        edit_manifest=lambda m: m.update(first=following, last=following))
+
+    def take_over(event):
+        event["uuid"] = event["payload"]["uuid"] = event["payload"]["content"]["uuid"] = other
+    county_projects = dump(county.db)
+    assert_refused(county.run("package", "import", str(crafted("take.bzpkg", take_over)), user="审核"), "属于另一乡镇")
+    assert_refused(county.run("package", "import", str(crafted("skip.bzpkg", lambda e: e["payload"].update(
+        status="in_progress"))), user="审核"), "无权将项目从“已双签”改为“实施中”")
+    assert_refused(county.run("package", "import", str(crafted("rename.bzpkg", lambda e: e.update(uuid=other))),
+                           user="审核"), "格式不对")
+    assert dump(county.db) == county_projects
+
+
+def test_a_dry_run_leaves_no_head_behind(sent):
+    """The trust file beside the database keeps the newest audit head; a dry run's events never happened."""
+    _, town, package = sent
+    ok(town.run("package", "import", str(package), "--dry-run", user="经办"))
+    assert "核验通过" in ok(town.run("verify"))
