@@ -11,12 +11,19 @@ Kinds (this version):
   on; downwards a county sends its decisions (审定 with its signature, 退回 with the reason, later
   steps). Every signature must verify here by the key of the person it names, over the content it
   claims; a current one over the project's content as applied.
+- `plan`, `payment`, `totals`: the money (services.exchange_money).
 
 A project is never overwritten silently. Each side may move it only by its own acts: the town drafts,
 signs, starts and completes; the county approves, returns, arranges, accepts and cancels. A change
 that arrives for a project the receiver has meanwhile moved on (a town's new version of a project the
 county approved, a county's decision on a version the town has since changed) is a **conflict**: listed
-in the import's result and kept in the inbox with both versions named, never applied.
+in the import's result and kept in the inbox with both versions named, never applied. A project the
+county holds and the town's installation does not (the county kept the town's books before the town had
+its own installation) comes down whole, with the signatures the county holds.
+
+An event outside its sender's authority (`Refused`) refuses the whole package; one that is genuine but
+names what this installation lacks (`Unresolved`) is listed and kept as refused, and `--full` sends it
+again once the lack is made good.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ against their sha256). What records cover has grown with versions: see services.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterator, NamedTuple
 
 from sqlalchemy import Column, String, Table, cast, func, literal, select, text, type_coerce
@@ -139,8 +140,15 @@ def child_order(child: Table) -> list[Column]:
 
 def _columns(table: Table, skip: frozenset[str], parent: str | None = None,
              stored: frozenset[str] = frozenset()) -> list:
-    """The covered columns of `table`, raw, with foreign keys (but `stored`) as the referenced row's uuid."""
-    return [_raw(column, column.name in stored) for column in covered(table, skip, parent)]
+    """The covered columns of `table`, raw, with foreign keys (but `stored`) as the referenced row's uuid.
+    Built once per shape: every signed act reads a record, and building these expressions (an aliased
+    subquery per foreign key) cost more than running the query."""
+    return list(_built_columns(table, skip, parent, stored))
+
+
+@lru_cache(maxsize=None)
+def _built_columns(table: Table, skip: frozenset[str], parent: str | None, stored: frozenset[str]) -> tuple:
+    return tuple(_raw(column, column.name in stored) for column in covered(table, skip, parent))
 
 
 def _raw(column: Column, as_stored: bool = False):
