@@ -420,9 +420,8 @@ def _apply_one(session: Session, peer: Peer, kind: str, payload: dict[str, Any],
     return apply_kind(session, peer, payload, home, relation)
 
 
-def _row(event: Any, state: str, note: str) -> dict[str, Any]:
-    seq, kind = (event["seq"], event["kind"]) if isinstance(event, dict) else (event.seq, event.kind)
-    return {"seq": seq, "kind": kind, "state": state, "note": note}
+def _row(event: dict[str, Any], state: str, note: str) -> dict[str, Any]:
+    return {"seq": event["seq"], "kind": event["kind"], "state": state, "note": note}
 
 
 # ---------------------------------------------------------------- reading the state of the exchange

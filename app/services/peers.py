@@ -132,7 +132,7 @@ def add_peer(session: Session, admin: User, key: KeyFile, fingerprint: str | Non
     root = trust.current_root(session)
     if root is not None and key.installation == root.installation:
         raise InputError("这是本安装自己的密钥文件，应登记对方的密钥文件。", "own key file")
-    if fingerprint is not None and _normal(fingerprint) != _normal(key.fingerprint):
+    if fingerprint is not None and not trust.same_fingerprint(fingerprint, key.fingerprint):
         raise InputError(f"密钥文件的根密钥指纹是 {key.fingerprint}，与您核对的 {fingerprint} 不符：不要登记，"
                          "请与对方核实。", "fingerprint mismatch")
     try:
@@ -154,10 +154,6 @@ def add_peer(session: Session, admin: User, key: KeyFile, fingerprint: str | Non
     audit.record(session, admin, "peer_added", "peer", peer.installation,
                  after={"region": key.region_code, "name": key.name, "fingerprint": key.fingerprint})
     return peer
-
-
-def _normal(fingerprint: str) -> str:
-    return "".join(c for c in fingerprint.upper() if c.isalnum())
 
 
 def find_peer(session: Session, text: str) -> Peer:

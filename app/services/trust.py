@@ -48,6 +48,15 @@ def fingerprint(public_key: str) -> str:
     return "-".join(digest[i:i + 4] for i in range(0, 32, 4))
 
 
+def same_fingerprint(a: str, b: str) -> bool:
+    """Two fingerprints as people write them: case, dashes and spaces aside."""
+    return _normal(a) == _normal(b)
+
+
+def _normal(fingerprint: str) -> str:
+    return "".join(c for c in fingerprint.upper() if c.isalnum())
+
+
 def _time(value) -> str | None:
     """A timestamp as SQLite stores it, so `verify` can compare the raw column."""
     return None if value is None else value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -87,17 +87,13 @@ def check_root(session: Session, report: Report, db_path: str | None, expected: 
     if not signature_valid(root.public_key, payload, root.certificate):
         report("根密钥", "根密钥的自证书与其内容不符（安装编号、创建时间或升级前记录数被改动）。")
     fingerprint = trust.fingerprint(root.public_key)
-    if expected is not None and _normal(expected) != _normal(fingerprint):
+    if expected is not None and not trust.same_fingerprint(expected, fingerprint):
         report("根密钥", f"根密钥指纹 {fingerprint} 与核对的指纹 {expected} 不符：数据库不是登记的那一个，或根密钥被替换。")
     if db_path is not None:
         known = trust.read_trust_file(db_path)
         if known is not None and (known.root != fingerprint or known.installation != root.installation):
             report("根密钥", f"根密钥指纹 {fingerprint} 与数据库旁信任文件记录的 {known.root} 不符（根密钥被替换）。")
     return root
-
-
-def _normal(fingerprint: str) -> str:
-    return "".join(c for c in fingerprint.upper() if c.isalnum())
 
 
 def check_keys_and_grants(session: Session, root: Any, report: Report) -> Trusted:
