@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from app.cli.common import Passwords, acting, as_user, login, reading, unit
-from app.services import backup, exchange, peers
+from app.services import exchange, package_import, peers
 from app.services.errors import InputError
 
 
@@ -82,33 +82,28 @@ def cmd_package_export(args: argparse.Namespace) -> None:
 
 
 def cmd_package_import(args: argparse.Namespace) -> None:
-    receipt = args.receipt or args.file.with_name(args.file.stem + "-回执" + args.file.suffix)
-    receipt_part = receipt.with_name(receipt.name + ".part")
-    made = None
+    imported = None
     try:
         with unit(args) as session:
             user, _ = login(session, args, Passwords())
-            incoming = exchange.read_incoming(session, args.file)  # verified first: a refused one changes nothing
-            if exchange.is_stale(incoming):
+            imported = package_import.import_package(session, user, args.db, args.file, args.dry_run, args.receipt)
+            if imported.stale or args.dry_run:
                 session.rollback()
-                print(f"来自{incoming.peer.name}的这个数据包已导入过，或比已导入的更早：没有新内容，未作任何改动。")
-                return
-            if not args.dry_run:
-                made = backup.make_backup(args.db, "import")
-            result = exchange.apply(session, user, incoming)
-            if args.dry_run:
-                session.rollback()
-            elif not incoming.is_receipt:
-                exchange.write_receipt(session, user, incoming.peer, receipt_part, result.rows)
     except BaseException:
-        receipt_part.unlink(missing_ok=True)
+        if imported is not None:
+            imported.discard()
         raise
-    _print(result, "试导入（未作任何改动）" if args.dry_run else "已导入")
-    if made is not None:
-        print(f"  导入前已备份：{made}")
-    if receipt_part.exists():
-        receipt_part.replace(receipt)
-        print(f"  回执：{receipt}（请交回发送方导入，对方据此确认送达）")
+    if imported.stale:
+        print(f"来自{imported.sender}的这个数据包已导入过，或比已导入的更早：没有新内容，未作任何改动。")
+        return
+    _print(imported.result, "试导入（未作任何改动）" if args.dry_run else "已导入")
+    if imported.backup is not None:
+        print(f"  导入前已备份：{imported.backup}")
+    if args.result is not None:
+        print(f"  结果清单：{package_import.write_result_xlsx(imported, args.dry_run, args.result)}")
+    imported.publish()
+    if imported.receipt is not None:
+        print(f"  回执：{imported.receipt}（请交回发送方导入，对方据此确认送达）")
 
 
 def _print(result: exchange.Result, done: str) -> None:
@@ -148,4 +143,5 @@ def add_commands(commands, command, parser_class) -> None:
     imp = acting(command("import", cmd_package_import, "导入数据包（先全部核验；导入前自动备份；生成回执）", pkg))
     imp.add_argument("file", type=Path, help="数据包文件")
     imp.add_argument("--dry-run", action="store_true", help="只试导入，列出将新增、更新、拒绝和冲突的内容，不作改动")
+    imp.add_argument("--result", type=Path, metavar="文件", help="把每个事件的处理结果另存为 Excel（.xlsx）")
     imp.add_argument("--receipt", type=Path, metavar="文件", help="回执的路径（默认在数据包旁，文件名加“-回执”）")

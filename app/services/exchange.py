@@ -31,15 +31,15 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from app.models import Fund, InboxEvent, OutboxEvent, Peer, PeerUser, Project, Town, User
+from app.models import AuditEvent, Fund, InboxEvent, OutboxEvent, Peer, PeerUser, Project, Town, User
 from app.models.types import utcnow
 from app.services import audit, keyring, package, peers, security, trust
 from app.services import exchange_money as money_kinds
@@ -53,6 +53,8 @@ KIND_LABELS = {"identity": "人员", "fund": "资金", "project": "项目", "pla
 # The audit entity each kind's records are (services.records).
 ENTITY = {"identity": "user", "fund": "fund", "project": "project", "plan": "plan", "payment": "expenditure",
           "totals": "reported"}
+PROGRESS_EVERY = 200
+Progress = Callable[[int, int, str], None]
 STATE_LABELS = {"created": "新增", "updated": "更新", "unchanged": "无变化", "duplicate": "已接收过", "waiting": "等待前序",
                 "refused": "拒绝", "conflict": "冲突"}
 
@@ -109,9 +111,11 @@ class Export:
         self.part.unlink(missing_ok=True)
 
 
-def export_package(session: Session, user: User, peer: Peer, path: str | Path, full: bool = False) -> Export:
+def export_package(session: Session, user: User, peer: Peer, path: str | Path, full: bool = False,
+                   progress: Progress | None = None) -> Export:
     """Number the records changed since they were last sent to `peer` (all of them with `full`) and write
-    every event it has not acknowledged into `path`'s `.part` file; `publish()` it after the commit."""
+    every event it has not acknowledged into `path`'s `.part` file; `publish()` it after the commit.
+    `progress(done, total, "记录")` is called as it goes (and may raise Cancelled)."""
     home = peers.home_region(session)
     security.require(session, user, security.Action.exchange_data, home)
     last_digest = dict(session.execute(
@@ -119,7 +123,10 @@ def export_package(session: Session, user: User, peer: Peer, path: str | Path, f
         .where(OutboxEvent.peer_id == peer.id).order_by(OutboxEvent.seq)).all())
     received = _received_digests(session, peer)
     numbered_from = peer.last_sent + 1
-    for kind, uuid, payload in _changed(session, peer):
+    changed = _changed(session, peer)
+    for done, (kind, uuid, payload) in enumerate(changed):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, len(changed), "记录")
         digest = kinds.digest(payload)
         key = f"{uuid}:{kind}"
         if not full and (last_digest.get(key) == digest or received.get(key) == digest):
@@ -277,8 +284,9 @@ class Result:
         return lines
 
 
-def apply(session: Session, user: User, incoming: Incoming) -> Result:
-    """Apply `incoming` in the caller's unit of work (commit it, or roll it back for a dry run)."""
+def apply(session: Session, user: User, incoming: Incoming, progress: Progress | None = None) -> Result:
+    """Apply `incoming` in the caller's unit of work (commit it, or roll it back for a dry run);
+    `progress(done, total, "事件")` is called as it goes (and may raise Cancelled)."""
     home = peers.home_region(session)
     security.require(session, user, security.Action.exchange_data, home)
     peer, manifest = incoming.peer, incoming.manifest
@@ -292,7 +300,9 @@ def apply(session: Session, user: User, incoming: Incoming) -> Result:
     else:
         relation = _relation(session, home, peer)
         kept = _kept_digests(session, peer, incoming.events)
-        for event in incoming.events:
+        for done, event in enumerate(incoming.events):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, len(incoming.events), "事件")
             if event["seq"] <= peer.received and kept.get(event["seq"]) not in (None, kinds.digest(event["payload"])):
                 result.rows.append(_row(event, "conflict", f"对方重复使用了第 {event['seq']} 号（内容与此前收到的不同），"
                                                            "对方数据库可能从备份恢复过：请对方先导入本单位的最新数据包，"
@@ -430,14 +440,24 @@ def _row(event: dict[str, Any], state: str, note: str) -> dict[str, Any]:
 class PeerState:
     peer: Peer
     fingerprint: str
+    relation: str | None  # "parent" (上级), "child" (下级), None when no longer a neighbour
     pending: int        # our events it has not acknowledged
     problems: int       # its events refused or in conflict
+    last_exported: datetime | None
+    last_imported: datetime | None
 
 
 def peer_state(session: Session, peer: Peer) -> PeerState:
     problems = session.scalar(select(func.count()).select_from(InboxEvent).where(
         InboxEvent.peer_id == peer.id, InboxEvent.state.in_(("refused", "conflict")))) or 0
-    return PeerState(peer, trust.fingerprint(peer.public_key), peer.last_sent - peer.acknowledged, problems)
+
+    def last(action: str) -> datetime | None:
+        return session.scalar(select(func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.entity_type == "peer", AuditEvent.entity_uuid == peer.installation, AuditEvent.action == action))
+
+    return PeerState(peer, trust.fingerprint(peer.public_key),
+                     peers.relation(session, peers.home_region(session), peer.region_code),
+                     peer.last_sent - peer.acknowledged, problems, last("package_exported"), last("package_imported"))
 
 
 def problems(session: Session, peer: Peer) -> list[InboxEvent]:

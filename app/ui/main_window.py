@@ -221,6 +221,10 @@ class MainWindow(QMainWindow):
         self.category_action = a("设置镇类别(&C)…", self.edit_town_category, "Ctrl+E")
         self.refresh_action = a("刷新(&R)", self.refresh, QKeySequence.StandardKey.Refresh)
         self.backup_action = a("备份与恢复(&K)…", self.open_backups)
+        self.exchange_action = a("数据交换单位与收发进度(&X)…", self.open_exchange, None, (Action.exchange_data,))
+        self.export_package_action = a("导出数据包(&E)…", self.export_package, None, (Action.exchange_data,))
+        self.import_package_action = a("导入数据包(&I)…", self.import_package, None, (Action.exchange_data,))
+        self.exchange_actions = [self.exchange_action, self.export_package_action, self.import_package_action]
         self.ledger_action = a("支出明细与录入(&L)…", self.open_ledger, "Ctrl+L")
         self.history_action = a("本项目的审计记录(&H)…", self.show_history, "Ctrl+H")
         self.audit_action = a("审计日志(&A)…", self.show_audit_log)
@@ -265,6 +269,11 @@ class MainWindow(QMainWindow):
 
         self.town_menu = self.menuBar().addMenu("乡镇(&T)")
         self.town_menu.addAction(self.category_action)
+
+        self.exchange_menu = self.menuBar().addMenu("交换(&X)")
+        self.exchange_menu.addActions([self.export_package_action, self.import_package_action])
+        self.exchange_menu.addSeparator()
+        self.exchange_menu.addAction(self.exchange_action)
 
         report_menu = self.menuBar().addMenu("报表(&R)")
         report_menu.addActions([self.reports_action, self.evaluation_action])
@@ -334,6 +343,9 @@ class MainWindow(QMainWindow):
         self.passwd_action.setVisible(login is not None)
         self.category_action.setVisible(bool(login) and login.may(Action.manage_regions))
         self.town_menu.menuAction().setVisible(self.category_action.isVisible())  # never an empty menu
+        for action in self.exchange_actions:
+            action.setVisible(bool(login) and login.may(Action.exchange_data))
+        self.exchange_menu.menuAction().setVisible(self.exchange_action.isVisible())
         self._update_category_action()
         self._build_work_lists()
         self._update_actions()
@@ -668,6 +680,25 @@ class MainWindow(QMainWindow):
         from app.ui.assets_dialog import AssetsDialog
 
         AssetsDialog(self.engine, self._region_code(), self).exec()
+
+    # -- exchange ---------------------------------------------------------------------------------
+    def open_exchange(self) -> None:
+        from app.ui.exchange_dialog import ExchangeDialog
+
+        ExchangeDialog(self.engine, self.db_path, self.login, self.refresh, self).exec()
+
+    def export_package(self) -> None:
+        from app.ui.exchange_wizards import ExportWizard
+
+        ExportWizard(self.engine, self.login, parent=self).exec()
+
+    def import_package(self) -> None:
+        from app.ui.exchange_wizards import ImportWizard
+
+        wizard = ImportWizard(self.engine, self.db_path, self.login, self)
+        wizard.exec()
+        if wizard.applied:
+            self.refresh()
 
     def open_reports(self) -> None:
         from app.ui.report_centre import ReportCentre

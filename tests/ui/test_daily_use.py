@@ -129,6 +129,8 @@ def test_windows_fit_a_1366_by_768_laptop(window, qtbot, demo_engine):
     from PySide6.QtCore import QSize
 
     from app.ui.backup_dialog import BackupDialog
+    from app.ui.exchange_dialog import ExchangeDialog
+    from app.ui.exchange_wizards import ExportWizard, ImportWizard
     from app.ui.project_ledger_dialog import ProjectLedgerDialog
     from app.ui.screen_fit import FRAME, fitted
 
@@ -138,10 +140,13 @@ def test_windows_fit_a_1366_by_768_laptop(window, qtbot, demo_engine):
     draft = _a_draft(demo_engine)
     with database.unit_of_work(demo_engine) as session:
         finance = Login.of(security.find_user(session, "县财政"))
+        admin = Login.of(security.find_user(session, "admin"))
     others = [ProjectEditor(demo_engine, _officer(demo_engine), town_code=TOWN),
               ProjectEditor(demo_engine, _officer(demo_engine), project_id=draft),
               ProjectLedgerDialog(demo_engine, finance, draft),
-              BackupDialog(window.engine, window.db_path, True, "admin", lambda: None)]
+              BackupDialog(window.engine, window.db_path, True, "admin", lambda: None),
+              ExchangeDialog(window.engine, window.db_path, admin),
+              ExportWizard(window.engine, admin), ImportWizard(window.engine, window.db_path, admin)]
     for widget in [window, *others]:
         if widget is not window:
             qtbot.addWidget(widget)
