@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from app import APP_NAME, __version__
-from app.cli import backups, budget, evaluation, exchange, money, projects, quick, reports, users
+from app.cli import backups, budget, evaluation, exchange, imports, money, projects, quick, reports, users
 from app.models import HelperType, TownCategory
 from app.cli.parsing import ChineseArgumentParser, add_db_argument, number, run
 from app.cli.common import Passwords, acting, login, print_warnings, require_reader, unit
@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "从 CSV 批量设置镇类别（系统管理员；表头：town_code,category,helper_type,helper_unit）", town),
                  "管理员密码")
     imp.add_argument("file", type=Path, help="CSV 文件（UTF-8）")
-    for module in (users, projects, money, reports, evaluation, budget, backups, exchange):
+    for module in (users, projects, money, reports, evaluation, budget, backups, exchange, imports):
         module.add_commands(commands, command, ChineseArgumentParser)
     return parser
 

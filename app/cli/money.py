@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.cli.common import (Passwords, acting, as_user, group, login, parse_date, print_warnings, reading, unit,
                             wan, year, yuan)
+from app.cli import imports
 from app.cli.parsing import number
 from app.models import ClaimStatus, Fund, FundPlan, FundSource, Money, PlanStatus, Town
 from app.services import regions
@@ -80,21 +81,6 @@ def cmd_arrive(session, user, args, _password) -> None:
     arrival = funds.arrive(session, user, args.allocation_id, wan(args.amount), arrived_on=parse_date(args.date),
                            voucher_no=args.voucher or "", note=args.note)
     print(f"已登记到位：下达 {args.allocation_id} 到位 {arrival.amount.format_wan(2)} 万元（{arrival.arrived_on}）。")
-
-
-def cmd_allocation_import(args: argparse.Namespace) -> None:
-    with unit(args) as session:
-        user, _ = login(session, args, Passwords())
-        fund = funds.find_fund(session, args.fund)
-        done = funds.import_allocations(session, user, fund.id, args.file)
-        for allocation in done:
-            target = funds.allocation_region(session, allocation)
-            print(f"  {target.name}（{target.code}）{allocation.amount.format_wan(2)} 万元 {allocation.doc_number}")
-        if args.dry_run:
-            session.rollback()
-            print(f"试导入通过：{len(done)} 笔下达均可导入，未作任何改动。去掉 --dry-run 正式导入。")
-            return
-    print(f"已导入 {len(done)} 笔下达。")
 
 
 @as_user
@@ -342,11 +328,11 @@ def add_commands(commands, command, parser_class) -> None:
     imps.add_argument("--fund", required=True, help="资金编号或名称")
     imps.add_argument("--dry-run", action="store_true", help="只检查，不导入")
     allocation = group(commands, parser_class, "allocation", "批量导入下达")
-    imp = acting(command("import", cmd_allocation_import,
-                         "从 xlsx 导入下达（表头：区划代码、金额（万元）、文号、下达日期、备注）", allocation))
-    imp.add_argument("file", type=Path, help="xlsx 文件")
-    imp.add_argument("--fund", required=True, help="资金编号或名称")
-    imp.add_argument("--dry-run", action="store_true", help="只检查，不导入")
+    imp = acting(command("import", imports.cmd_allocation_import,
+                         "从 xlsx 导入下达（表头：区划代码、金额（万元）、文号、下达日期、备注；同 import allocations）",
+                         allocation))
+    imports.add_import_arguments(imp)
+    imp.add_argument("--fund", required=True, help="资金名称或编号")
 
     plan = group(commands, parser_class, "plan", "年度资金安排（年度实施计划）：编制、因素法、签发、查看")
     create = acting(command("create", cmd_plan_create, "新建资金安排（已有生效安排时新建调整版）", plan))

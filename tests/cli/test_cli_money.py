@@ -38,15 +38,17 @@ def test_fund_tree_and_town_allocations(db, tmp_path):
     book.save(tmp_path / "a.xlsx")
     dry = ok(bangzhen("allocation", "import", str(tmp_path / "a.xlsx"), "--db", db, "--as", "县财政", "--fund",
                       FUND_NAME, "--dry-run", stdin=PW))
-    assert "试导入通过：2 笔下达均可导入" in dry and "大坝镇（441624101）800.50 万元" in dry
+    assert "资金下达：共 2 行，新增 2 行，有错 0 行。试导入，未作任何改动。" in dry
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM allocation WHERE town_id IS NOT NULL").fetchone() == (0,)
-    assert "已导入 2 笔下达" in ok(bangzhen("allocation", "import", str(tmp_path / "a.xlsx"), "--db", db, "--as",
+    assert "新增 2 行，有错 0 行。已全部导入" in ok(bangzhen("allocation", "import", str(tmp_path / "a.xlsx"), "--db", db, "--as",
                                          "县财政", "--fund", FUND_NAME, stdin=PW))
     book.active.append(["441624102", "40000", "和财农〔2023〕19号", "2023-04-21", ""])
     book.save(tmp_path / "b.xlsx")
-    assert_refused(bangzhen("allocation", "import", str(tmp_path / "b.xlsx"), "--db", db, "--as", "县财政", "--fund",
-                            FUND_NAME, stdin=PW), "第 4 行：超出可下达金额")
+    refused = bangzhen("allocation", "import", str(tmp_path / "b.xlsx"), "--db", db, "--as", "县财政", "--fund",
+                       FUND_NAME, stdin=PW)
+    assert_refused(refused, "已有，跳过 2 行，有错 1 行。有错误，全部未导入")
+    assert "第 4 行：超出可下达金额" in refused.stderr and (tmp_path / "b-错误说明.xlsx").exists()
     with sqlite3.connect(db) as conn:  # the whole file refused: not even its good rows went in
         assert conn.execute("SELECT count(*) FROM allocation WHERE town_id IS NOT NULL").fetchone() == (2,)
     assert "核验通过" in ok(bangzhen("verify", "--db", db))

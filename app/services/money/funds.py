@@ -7,8 +7,7 @@ beneath it, and what a region passes on never exceeds what it received.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,9 +15,8 @@ from sqlalchemy.orm import Session
 from app.models import (Allocation, Arrival, City, County, Fund, FundIncome, FundLevel, FundSource, Money, Town,
                         User)
 from app.services import audit, security, text
-from app.services.csvfiles import sheet_rows
-from app.services.dates import act_date, check_date, check_year, parse_date
-from app.services.errors import BangzhenError, InputError, NotFound
+from app.services.dates import act_date, check_date, check_year
+from app.services.errors import InputError, NotFound
 from app.services.projects import sum_fen
 from app.services.regions import PROVINCE_CODE, RegionRef, find_region
 
@@ -305,30 +303,3 @@ def set_direct_province(session: Session, admin: User, county_code: str, direct:
                      before={"direct_province": county.direct_province}, after={"direct_province": direct})
         county.direct_province = direct
     return county
-
-
-ALLOCATION_SHEET_HEADER = ("区划代码", "金额（万元）", "文号", "下达日期", "备注")
-
-
-def import_allocations(session: Session, user: User, fund_id: int, path: str | Path,
-                       today: date | None = None) -> list[Allocation]:
-    """下达 from a workbook, one row per receiving region (header `ALLOCATION_SHEET_HEADER`), each
-    checked exactly as `allocate` checks it; the first bad row stops the import (the caller's unit of
-    work then changes nothing, and a dry run rolls back a good one)."""
-    rows = sheet_rows(path)
-    header = tuple(str(c or "").strip() for c in (rows[0] if rows else ()))[:len(ALLOCATION_SHEET_HEADER)]
-    if header != ALLOCATION_SHEET_HEADER:
-        raise InputError(f"下达表的表头应为：{'、'.join(ALLOCATION_SHEET_HEADER)}。", f"bad header {header}")
-    done = []
-    for line, row in enumerate(rows[1:], start=2):
-        cells = [("" if c is None else c) for c in (tuple(row) + ("",) * 5)[:5]]
-        if not any(str(c).strip() for c in cells):
-            continue
-        code, amount, doc, issued, note = cells
-        try:
-            issued_on = issued.date() if isinstance(issued, datetime) else parse_date(issued, "下达日期")
-            done.append(allocate(session, user, fund_id, str(code).strip(), Money.from_wan(str(amount)),
-                                 doc_number=str(doc), issued_on=issued_on, note=str(note), today=today))
-        except BangzhenError as error:
-            raise InputError(f"第 {line} 行：{error.user_message}", f"line {line}: {error.log_message}") from None
-    return done
