@@ -37,7 +37,7 @@ PACKAGE_FILTER = "数据包 (*.bzpkg);;所有文件 (*)"
 SUMMARY_STATES = ("created", "updated", "unchanged", "duplicate", "waiting", "refused", "conflict")
 
 
-def _wizard(wizard: QWizard, title: str) -> None:
+def setup_wizard(wizard: QWizard, title: str) -> None:
     wizard.setWindowTitle(title)
     wizard.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
     wizard.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
@@ -50,7 +50,7 @@ def _wizard(wizard: QWizard, title: str) -> None:
     fit_to_screen(wizard, 900, 600)
 
 
-def _file_row(line: QLineEdit, browse: Callable[[], None]) -> QHBoxLayout:
+def file_row(line: QLineEdit, browse: Callable[[], None]) -> QHBoxLayout:
     row = QHBoxLayout()
     row.addWidget(line, 1)
     button = QPushButton("浏览(&W)…")
@@ -111,7 +111,7 @@ class ExportWizard(QWizard):
         self.result_page = ExportResultPage()
         self.addPage(self.choose)
         self.addPage(self.result_page)
-        _wizard(self, "导出数据包")
+        setup_wizard(self, "导出数据包")
 
 
 class ExportChoosePage(QWizardPage):
@@ -150,7 +150,7 @@ class ExportChoosePage(QWizardPage):
         form = QFormLayout(self)
         form.addRow("对方(&T)：", self.peer)
         form.addRow("", self.full)
-        form.addRow("保存为(&S)：", _file_row(self.path, self._browse))
+        form.addRow("保存为(&S)：", file_row(self.path, self._browse))
         form.addRow(self.hint)
         self._default_path()
 
@@ -217,7 +217,7 @@ class ImportWizard(QWizard):
         self.result_page = ImportResultPage()
         for page in (self.choose, self.trial, self.result_page):
             self.addPage(page)
-        _wizard(self, "导入数据包")
+        setup_wizard(self, "导入数据包")
 
     def package_path(self) -> Path:
         return Path(self.choose.path.text().strip()).expanduser()
@@ -233,7 +233,7 @@ class ImportChoosePage(QWizardPage):
         self.path.textChanged.connect(self.completeChanged)
         self.hint = error_label()
         form = QFormLayout(self)
-        form.addRow("数据包(&P)：", _file_row(self.path, self._browse))
+        form.addRow("数据包(&P)：", file_row(self.path, self._browse))
         form.addRow(self.hint)
 
     def _browse(self) -> None:

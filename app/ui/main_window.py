@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         self.category_action = a("设置镇类别(&C)…", self.edit_town_category, "Ctrl+E")
         self.refresh_action = a("刷新(&R)", self.refresh, QKeySequence.StandardKey.Refresh)
         self.backup_action = a("备份与恢复(&K)…", self.open_backups)
+        self.excel_import_action = a("从 Excel 导入(&I)…", self.import_excel)
         self.exchange_action = a("数据交换单位与收发进度(&X)…", self.open_exchange, None, (Action.exchange_data,))
         self.export_package_action = a("导出数据包(&E)…", self.export_package, None, (Action.exchange_data,))
         self.import_package_action = a("导入数据包(&I)…", self.import_package, None, (Action.exchange_data,))
@@ -241,6 +242,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.switch_action, self.passwd_action])
         file_menu.addSeparator()
         file_menu.addActions([self.export_list_action, self.print_list_action])
+        file_menu.addAction(self.excel_import_action)
         file_menu.addSeparator()
         file_menu.addAction(self.refresh_action)
         file_menu.addAction(self.backup_action)
@@ -341,6 +343,7 @@ class MainWindow(QMainWindow):
             needs = action.data()
             action.setVisible(bool(login) and any(login.may(n) for n in needs))
         self.passwd_action.setVisible(login is not None)
+        self.excel_import_action.setVisible(login is not None)
         self.category_action.setVisible(bool(login) and login.may(Action.manage_regions))
         self.town_menu.menuAction().setVisible(self.category_action.isVisible())  # never an empty menu
         for action in self.exchange_actions:
@@ -691,6 +694,14 @@ class MainWindow(QMainWindow):
         from app.ui.exchange_wizards import ExportWizard
 
         ExportWizard(self.engine, self.login, parent=self).exec()
+
+    def import_excel(self) -> None:
+        from app.ui.import_wizard import ExcelImportWizard
+
+        wizard = ExcelImportWizard(self.engine, self.db_path, self.login, self)
+        wizard.exec()
+        if wizard.applied:
+            self.refresh()
 
     def import_package(self) -> None:
         from app.ui.exchange_wizards import ImportWizard

@@ -131,6 +131,7 @@ def test_windows_fit_a_1366_by_768_laptop(window, qtbot, demo_engine):
     from app.ui.backup_dialog import BackupDialog
     from app.ui.exchange_dialog import ExchangeDialog
     from app.ui.exchange_wizards import ExportWizard, ImportWizard
+    from app.ui.import_wizard import ExcelImportWizard
     from app.ui.project_ledger_dialog import ProjectLedgerDialog
     from app.ui.screen_fit import FRAME, fitted
 
@@ -146,7 +147,8 @@ def test_windows_fit_a_1366_by_768_laptop(window, qtbot, demo_engine):
               ProjectLedgerDialog(demo_engine, finance, draft),
               BackupDialog(window.engine, window.db_path, True, "admin", lambda: None),
               ExchangeDialog(window.engine, window.db_path, admin),
-              ExportWizard(window.engine, admin), ImportWizard(window.engine, window.db_path, admin)]
+              ExportWizard(window.engine, admin), ImportWizard(window.engine, window.db_path, admin),
+              ExcelImportWizard(window.engine, window.db_path, admin)]
     for widget in [window, *others]:
         if widget is not window:
             qtbot.addWidget(widget)
