@@ -67,6 +67,8 @@ def towns_below(context: Context) -> list[tuple[str, str]]:
 
 def _allocation(context: Context, values: dict) -> str:
     fund, region = context.fund, _region(context, values)
+    source = funds.issuing_region(context.session, fund, region)  # who may issue it, asked before anything is told
+    funds.require_finance(context.session, context.user, source, f"从{source.name}下达资金")
     same = funds._where_region(select(Allocation.id), region).where(
         Allocation.fund_id == fund.id, Allocation.doc_number == values["doc"], Allocation.amount == values["amount"],
         Allocation.issued_on == values["issued"])
@@ -91,6 +93,8 @@ ALLOCATIONS = Kind(
 
 def _arrival(context: Context, values: dict) -> str:
     session, fund, region = context.session, context.fund, _region(context, values)
+    keeper = funds.issuing_region(session, fund, region) if region.level == "town" else region  # as funds.arrive
+    funds.require_finance(session, context.user, keeper, "登记资金到位")
     query = funds._where_region(select(Allocation), region).where(Allocation.fund_id == fund.id)
     if values["doc"]:
         query = query.where(Allocation.doc_number == values["doc"])
@@ -125,6 +129,7 @@ ARRIVALS = Kind(
 
 def _reported(context: Context, values: dict) -> str:
     region = _region(context, values)
+    reported.check_report(context.session, context.user, context.fund.id, region.code, values["as_of"], values["spent"])
     figure = context.session.scalar(select(ReportedSpending).where(
         ReportedSpending.fund_id == context.fund.id, ReportedSpending.region_code == region.code,
         ReportedSpending.as_of == values["as_of"]))
@@ -197,6 +202,7 @@ def _project(context: Context, values: dict) -> str:
     town = _region(context, values, "town", "town_name")
     if town.level != "town":
         raise RowError("town", f"“{values['town']}”是{town.name}的代码，不是乡镇（应为 9 位）。")
+    security.require(session, context.user, security.Action.draft_project, town.code)
     year = values["year"]
     if session.scalar(select(Project.id).where(Project.town_id == town.id, Project.year == year,
                                                Project.name == values["name"])) is not None:
@@ -234,7 +240,7 @@ def _project(context: Context, values: dict) -> str:
 def _task_key(context: Context, town: RegionRef, year: int, written: str) -> str:
     """A task item written as its number in the city's list of that year (3, 第3项) or its full key."""
     number = written.strip().removeprefix("第").removesuffix("项")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         return written
     city_id = context.session.scalar(select(Town.city_id).where(Town.id == town.id))
     item = context.session.scalar(select(TaskItem).where(TaskItem.city_id == city_id, TaskItem.year == year,

@@ -21,6 +21,7 @@ imported again) and the bad cells highlighted, so the clerk fixes it and imports
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,14 +33,18 @@ from sqlalchemy.orm import Session
 
 from app.errors import shown
 from app.models import Fund, Money, User
+from app.services import text
 from app.services.csvfiles import typed_text
 from app.services.dates import check_date, parse_date
 from app.services.errors import BangzhenError, InputError
 
 ERROR_HEADER = "错误说明"
 HEADER_SEARCH = 10           # a clerk may put a title or two above the header row
-ERROR_FILL = "FFC7CE"        # Excel's own "bad" red, for the cells at fault
-ROW_FILL = "FFEB9C"          # and its "neutral" yellow for the 错误说明 of a row refused as a whole
+ERROR_FILL = "FFB7B7"        # the cells at fault: red, and not one of Excel's own style colours, so that the
+ROW_FILL = "FFF0B3"          # marks of an earlier check can be told from a clerk's own colours and cleared
+EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!",
+                "#CALC!"}
+MAX_DIGITS = 12              # a code or a count longer than this is a slip (and beyond SQLite's integers)
 Progress = Callable[[int, int, str], None]
 
 
@@ -121,6 +126,7 @@ class Report:
     valid_only: bool
     applied: bool = False
     backup: Path | None = None
+    digest: str = ""                            # the file's sha256 as checked
 
     @property
     def bad(self) -> list[RowResult]:
@@ -153,8 +159,13 @@ def normal_header(value: Any) -> str:
 def cell_value(column: Column, value: Any) -> Any:
     """A cell as the kind's row wants it, or RowError naming the column."""
     label = f"“{column.header}”"
+    if isinstance(value, Uncomputed):
+        raise RowError(column.key, f"{label}是公式（{shown(value.formula, 40)}），文件中没有它的计算结果：请在 Excel 或 WPS "
+                                   "中打开并保存后再导入，或改填数值。")
     if isinstance(value, str):
         value = value.strip()
+        if value in EXCEL_ERRORS:
+            raise RowError(column.key, f"{label}是 Excel 的错误值 {value}，请改为实际的内容。")
     if value in (None, ""):
         if column.required:
             raise RowError(column.key, f"{label}必须填写。")
@@ -178,20 +189,20 @@ def cell_value(column: Column, value: Any) -> Any:
             return parse_date(value, label)
         if column.type == "code":
             code = typed_text(value)
-            if not (code.isascii() and code.isdigit()):
+            if not (code.isascii() and code.isdigit()) or len(code) > MAX_DIGITS:
                 raise RowError(column.key, f"{label}应为数字代码，而不是“{shown(value)}”。")
             return code
         if column.type == "count":
             number = typed_text(value)
-            if not (number.isascii() and number.isdigit()):
-                raise RowError(column.key, f"{label}应为不小于 0 的整数，而不是“{shown(value)}”。")
+            if not (number.isascii() and number.isdigit()) or len(number) > MAX_DIGITS:
+                raise RowError(column.key, f"{label}应为不小于 0 的整数（至多 {MAX_DIGITS} 位），而不是“{shown(value)}”。")
             return int(number)
         if column.type == "choice":
             choice = typed_text(value)
             if choice not in column.choices + column.also:
                 raise RowError(column.key, f"{label}不能是“{shown(choice)}”，可选：{'、'.join(column.choices)}。")
             return choice
-        return typed_text(value)
+        return text.line(typed_text(value), label)  # stored as the services store it, so keys compare alike
     except RowError:
         raise
     except BangzhenError as error:
@@ -209,40 +220,83 @@ class Sheet:
     lines: list[tuple[int, tuple]]             # (row number, cells) of every non-empty row below the header
 
 
-def read_sheet(kind: Kind, path: str | Path) -> Sheet:
-    """The sheet holding `kind`'s header (see the module docstring), or a Chinese refusal."""
+class Uncomputed:
+    """A formula cell the file holds no result for (a workbook written by a script, never opened in Excel)."""
+
+    def __init__(self, formula: str) -> None:
+        self.formula = formula
+
+
+def _open(path: Path, data_only: bool):
     from openpyxl import load_workbook  # only when a workbook is read: it costs start-up time
 
-    path = Path(path)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=data_only)
     except FileNotFoundError:
         raise InputError(f"找不到文件“{path}”。", f"{path} not found") from None
     except Exception as error:  # noqa: BLE001 — openpyxl raises many kinds for a file that is not a workbook
         raise InputError(f"文件“{path.name}”不是有效的 Excel 文件（.xlsx）。", f"{path}: {error}") from None
+
+
+def _header(kind: Kind, cells: tuple) -> dict[str, int] | None:
+    """The kind's columns found in a row (key → 1-based column), when the row is the kind's header."""
     wanted = {normal_header(c.header): c for c in kind.columns}
-    required = [c for c in kind.columns if c.required]
+    found: dict[str, int] = {}
+    for n, name in enumerate(map(normal_header, cells or ()), 1):
+        if name in wanted:
+            column = wanted[name]
+            if column.key in found:
+                raise InputError(f"表头“{column.header}”出现了两次（第 {found[column.key]} 列和第 {n} 列），"
+                                 "请删去多余的一列。", f"header {name} twice")
+            found[column.key] = n
+    required = [c.key for c in kind.columns if c.required]
+    return found if all(k in found for k in required) and len(found) >= min(2, len(kind.columns)) else None
+
+
+def read_sheet(kind: Kind, path: str | Path) -> Sheet:
+    """The one sheet holding `kind`'s header (see the module docstring), or a Chinese refusal.
+
+    The workbook is read twice, for the values Excel saved and for the formulas, so that a formula with
+    no saved result is refused instead of read as an empty cell."""
+    path = Path(path)
+    values, formulas = _open(path, data_only=True), _open(path, data_only=False)
+    chosen: Sheet | None = None
     try:
-        for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            for line, cells in enumerate(rows, 1):
+        for sheet, written in zip(values.worksheets, formulas.worksheets):
+            sheet.reset_dimensions()  # the file's own record of its size may be wrong: read every cell there is
+            written.reset_dimensions()
+            rows = zip(sheet.iter_rows(), written.iter_rows())
+            for line, (cells, _) in enumerate(rows, 1):
                 if line > HEADER_SEARCH:
                     break
-                found = {wanted[name].key: n for n, name in enumerate(map(normal_header, cells or ()), 1)
-                         if name in wanted}
-                if all(c.key in found for c in required) and len(found) >= min(2, len(kind.columns)):
-                    lines = [(number, tuple(row)) for number, row in enumerate(rows, line + 1)
-                             if row and any(typed_text(v) for v in row)]
-                    return Sheet(sheet.title, line, found, lines)
+                found = _header(kind, tuple(cell.value for cell in cells))
+                if found is None:
+                    continue
+                if chosen is not None:
+                    raise InputError(f"文件“{path.name}”中有两个工作表（“{chosen.title}”和“{sheet.title}”）都是"
+                                     f"{kind.title}，请合并成一个后再导入。", f"{path}: two sheets")
+                notes = [n for n, cell in enumerate(cells, 1) if normal_header(cell.value) == ERROR_HEADER]
+                chosen = Sheet(sheet.title, line, found, [])
+                for number, (row, formula_row) in enumerate(rows, line + 1):
+                    cells_read = [Uncomputed(str(f.value)) if v.value is None and getattr(f, "data_type", "") == "f"
+                                  else v.value for v, f in zip(row, formula_row)]
+                    if any(typed_text(v) if not isinstance(v, Uncomputed) else True
+                           for n, v in enumerate(cells_read, 1) if n not in notes):
+                        chosen.lines.append((number, tuple(cells_read)))
+                break
     except InputError:
         raise
     except Exception as error:  # noqa: BLE001 — a read-only workbook is parsed, and may fail, row by row
         raise InputError(f"文件“{path.name}”已损坏，无法读取。", f"{path}: {error}") from None
     finally:
-        book.close()
-    raise InputError(f"文件“{path.name}”中找不到“{kind.title}”的表头。表头行应含："
-                     f"{'、'.join(c.header for c in required)}（可用“bangzhen template {kind.name}”或"
-                     f"菜单 文件 → 导入 Excel 下载模板）。", f"{path}: no {kind.name} header")
+        values.close()
+        formulas.close()
+    if chosen is None:
+        required = [c.header for c in kind.columns if c.required]
+        raise InputError(f"文件“{path.name}”中找不到“{kind.title}”的表头。表头行应含：{'、'.join(required)}"
+                         f"（可用“bangzhen template {kind.name}”或菜单 文件 → 从 Excel 导入 生成模板）。",
+                         f"{path}: no {kind.name} header")
+    return chosen
 
 
 def _values(kind: Kind, sheet: Sheet, cells: tuple) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
@@ -262,20 +316,27 @@ def _values(kind: Kind, sheet: Sheet, cells: tuple) -> tuple[dict[str, Any], lis
 
 def run_import(session: Session, user: User, kind: Kind, path: str | Path, *, fund: Fund | None = None,
                dry_run: bool = False, valid_only: bool = False, db_path: str | Path | None = None,
-               progress: Progress | None = None) -> Report:
+               progress: Progress | None = None, expect_digest: str = "") -> Report:
     """Check every row of the workbook at `path` and apply what may be applied (see the module docstring).
 
     Applied rows stay in `session` for the caller's unit of work to commit; when nothing may be kept
     (a dry run, or an error without `valid_only`) the session is rolled back here. With `db_path`, the
-    database is backed up before anything is applied.
+    database is backed up before anything is applied. With `expect_digest` (a trial's `Report.digest`), a
+    file changed since that trial is refused: what is imported is what was shown.
     """
     from app.services import backup
 
     path = Path(path)
     if kind.needs_fund and fund is None:
         raise InputError(f"导入{kind.title}须指定资金。", f"{kind.name} without a fund")
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        raise InputError(f"无法读取文件“{path}”：{error.strerror or error}。", str(error)) from None
+    if expect_digest and digest != expect_digest:
+        raise InputError(f"文件“{path.name}”在检查之后又被修改过：请返回上一步重新检查，再导入。", "file changed")
     sheet = read_sheet(kind, path)
-    report = Report(kind, path, sheet.title, sheet.header_line, sheet.found, [], dry_run, valid_only)
+    report = Report(kind, path, sheet.title, sheet.header_line, sheet.found, [], dry_run, valid_only, digest=digest)
     if not dry_run and db_path is not None:
         report.backup = backup.make_backup(db_path, "import")
     context = Context(session, user, fund)

@@ -56,9 +56,11 @@ class ExcelImportWizard(QWizard):
 
     def run_import(self, session: Session, progress, dry_run: bool, valid_only: bool = False) -> imports.Report:
         fund_id = self.fund_id()
+        checked = "" if dry_run else self.trial.report.digest  # import only the file as the trial showed it
         return imports.run_import(session, self.login.user(session), self.kind(), self.path(),
                                   fund=None if fund_id is None else session.get(Fund, fund_id), dry_run=dry_run,
-                                  valid_only=valid_only, db_path=None if dry_run else self.db_path, progress=progress)
+                                  valid_only=valid_only, db_path=None if dry_run else self.db_path, progress=progress,
+                                  expect_digest=checked)
 
 
 class ChoosePage(QWizardPage):

@@ -263,3 +263,70 @@ def test_town_categories_from_the_prefilled_template(demo_engine, tmp_path):
         town = session.scalar(select(Town).where(Town.code == YANGMING))
         assert town.category.label == "巩固提升镇"
         assert verify.verify_database(session).ok
+
+
+def test_odd_workbooks(demo_engine, tmp_path):
+    """What a review found in real workbooks: text stored as the services store it (a zero-width mark or a
+    line break in a name does not make a second project), Excel's error values and formulas with no saved
+    result refused in their cell, a wrong size record in the file, two sheets or a header twice, numbers
+    too long, a cleared row's old 错误说明, and a file changed after its trial."""
+    import re
+    import zipfile
+
+    kind = KINDS["projects"]
+    rows = [_project_row("路灯\u200b"), _project_row("村道\n硬底化"), _project_row("#N/A"),
+            _project_row("水渠", **{"年度": 10 ** 20}), _project_row("公式", **{"省级财政资金（万元）": "=10*5"}),
+            _project_row("旧说明已清")]
+    path = _projects_book(tmp_path / "odd.xlsx", rows)
+    book = load_workbook(path)
+    sheet = book.worksheets[0]
+    sheet.cell(1, sheet.max_column + 1, imports.ERROR_HEADER)
+    for column in range(1, sheet.max_column):
+        sheet.cell(7, column).value = None
+    sheet.cell(7, sheet.max_column).value = "上次的错误说明"
+    book.save(path)
+    with database.unit_of_work(demo_engine) as session:
+        clerk = _login(session, "阳明镇经办")
+        report = imports.run_import(session, clerk, kind, path, valid_only=True)
+        messages = {row.line: row.message for row in report.bad}
+        assert set(messages) == {4, 5, 6} and len(report.rows) == 5  # the cleared row is not read
+        assert "Excel 的错误值 #N/A" in messages[4] and "至多 12 位" in messages[5] and "没有它的计算结果" in messages[6]
+    with database.unit_of_work(demo_engine) as session:
+        again = imports.run_import(session, _login(session, "阳明镇经办"), kind, path, valid_only=True)
+        assert again.count("已有，跳过") == 2 and again.count("新增") == 0
+        with pytest.raises(InputError, match="检查之后又被修改过"):
+            imports.run_import(session, _login(session, "阳明镇经办"), kind, path, expect_digest="0" * 64)
+    # A town clerk is told nothing about another office's rows: permission comes before "already held".
+    header = ("区划代码", "金额（万元）", "文号", "下达日期")
+    allocations = _book(tmp_path / "a.xlsx", header, (YANGMING, 10, "和财农〔2023〕18号", "2023-04-20"))
+    with database.unit_of_work(demo_engine) as session:
+        fund = find_fund(session, FUND)
+        assert imports.run_import(session, _login(session, "县财政"), KINDS["allocations"], allocations,
+                                  fund=fund).count("新增") == 1
+    with database.unit_of_work(demo_engine) as session:
+        fund = find_fund(session, FUND)
+        report = imports.run_import(session, _login(session, "阳明镇经办"), KINDS["allocations"], allocations,
+                                    fund=fund)
+        assert "需要和平县的“县级财政”角色" in report.bad[0].message
+    # A size record that says less than the sheet holds, two sheets of the same kind, a header twice.
+    small = _projects_book(tmp_path / "small.xlsx", [_project_row("甲"), _project_row("乙")])
+    with zipfile.ZipFile(small) as packed:
+        parts = {name: packed.read(name) for name in packed.namelist()}
+    sheet_xml = "xl/worksheets/sheet1.xml"
+    parts[sheet_xml], changed = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:C2"/>', parts[sheet_xml])
+    assert changed == 1
+    with zipfile.ZipFile(small, "w") as packed:
+        for name, data in parts.items():
+            packed.writestr(name, data)
+    with database.unit_of_work(demo_engine) as session:
+        report = imports.run_import(session, _login(session, "阳明镇经办"), kind, small, dry_run=True)
+        assert [row.values["name"] for row in report.rows] == ["甲", "乙"] and report.rows[0].values["amount_provincial"]
+    book = load_workbook(path)
+    book.copy_worksheet(book.worksheets[0])
+    book.save(tmp_path / "two.xlsx")
+    twice = _book(tmp_path / "twice.xlsx", ["乡镇代码", "项目名称", "年度", "项目名称"], [YANGMING, "x", 2023, ""])
+    with database.unit_of_work(demo_engine) as session:
+        with pytest.raises(InputError, match="两个工作表"):
+            imports.run_import(session, _login(session, "阳明镇经办"), kind, tmp_path / "two.xlsx", dry_run=True)
+        with pytest.raises(InputError, match="表头“项目名称”出现了两次"):
+            imports.run_import(session, _login(session, "阳明镇经办"), kind, twice, dry_run=True)
