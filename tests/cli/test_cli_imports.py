@@ -4,7 +4,6 @@ its valid rows imported (--valid-only); a wrong kind or a missing fund said in C
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import pytest
@@ -17,10 +16,8 @@ PW = DEMO_PASSWORD + "\n"
 
 
 @pytest.fixture
-def db(tmp_path, demo_template) -> str:
-    path = tmp_path / "demo.sqlite"
-    shutil.copyfile(demo_template, path)
-    return str(path)
+def db(demo_path) -> str:
+    return str(demo_path)
 
 
 def _projects(db) -> int:
