@@ -15,11 +15,6 @@ from app.services.money import funds
 SHOWN_ERRORS = 20  # rows printed on the terminal; the result workbook holds all of them
 
 
-def default_result(path: Path) -> Path:
-    """Where the checked copy goes unless told: beside the input, "<name>-错误说明.xlsx"."""
-    return path.with_name(path.stem.removesuffix("-错误说明") + "-错误说明.xlsx")
-
-
 def _fund(session, kind: imports.Kind, args: argparse.Namespace):
     if args.fund:
         return funds.find_fund(session, args.fund)
@@ -45,7 +40,7 @@ def run(args: argparse.Namespace, kind_name: str) -> None:
         if len(report.bad) > SHOWN_ERRORS:
             said.append(f"  ……另有 {len(report.bad) - SHOWN_ERRORS} 行有错，见结果文件。")
         said += [f"  第 {row.line} 行提示：{note}" for row in report.rows for note in row.notes]
-        result = args.result or (default_result(args.file) if report.bad else None)
+        result = args.result or (imports.result_path(args.file) if report.bad else None)
         if result is not None:
             said.append(f"  结果文件（原表加“错误说明”列，有错的单元格标红）：{imports.write_result(report, result)}")
         if report.backup is not None and report.applied:

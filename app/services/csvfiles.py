@@ -56,17 +56,23 @@ def typed_text(value) -> str:
     return str(value).strip()
 
 
-def sheet_rows(path: str | Path, sheet: str | None = None) -> list[tuple]:
-    """Every row of a workbook's sheet (`sheet`, else the first) as a tuple of cell values."""
+def open_workbook(path: Path, data_only: bool = True):
+    """The workbook at `path`, read-only (with `data_only`, the values Excel saved instead of formulas),
+    or a Chinese refusal; the caller closes it."""
     from openpyxl import load_workbook  # imported when a workbook is read: it costs start-up time
 
-    path = Path(path)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=data_only)
     except FileNotFoundError:
         raise InputError(f"找不到文件“{path}”。", f"{path} not found") from None
     except Exception as error:  # noqa: BLE001 — openpyxl raises many kinds for a file that is not a workbook
         raise InputError(f"文件“{path.name}”不是有效的 Excel 文件（.xlsx）。", f"{path}: {error}") from None
+
+
+def sheet_rows(path: str | Path, sheet: str | None = None) -> list[tuple]:
+    """Every row of a workbook's sheet (`sheet`, else the first) as a tuple of cell values."""
+    path = Path(path)
+    book = open_workbook(path)
     try:
         if not book.sheetnames:
             raise InputError(f"文件“{path.name}”中没有工作表。", f"{path}: no sheets")

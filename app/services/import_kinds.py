@@ -67,9 +67,8 @@ def towns_below(context: Context) -> list[tuple[str, str]]:
 
 def _allocation(context: Context, values: dict) -> str:
     fund, region = context.fund, _region(context, values)
-    source = funds.issuing_region(context.session, fund, region)  # who may issue it, asked before anything is told
-    funds.require_finance(context.session, context.user, source, f"从{source.name}下达资金")
-    same = funds._where_region(select(Allocation.id), region).where(
+    funds.require_issuer(context.session, context.user, fund, region)  # asked before anything is told
+    same = funds.where_region(select(Allocation.id), region).where(
         Allocation.fund_id == fund.id, Allocation.doc_number == values["doc"], Allocation.amount == values["amount"],
         Allocation.issued_on == values["issued"])
     if context.session.scalar(same) is not None:
@@ -93,9 +92,8 @@ ALLOCATIONS = Kind(
 
 def _arrival(context: Context, values: dict) -> str:
     session, fund, region = context.session, context.fund, _region(context, values)
-    keeper = funds.issuing_region(session, fund, region) if region.level == "town" else region  # as funds.arrive
-    funds.require_finance(session, context.user, keeper, "登记资金到位")
-    query = funds._where_region(select(Allocation), region).where(Allocation.fund_id == fund.id)
+    funds.require_arrival_keeper(session, context.user, fund, region)  # asked before anything is told
+    query = funds.where_region(select(Allocation), region).where(Allocation.fund_id == fund.id)
     if values["doc"]:
         query = query.where(Allocation.doc_number == values["doc"])
     found = list(session.scalars(query))

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from app.errors import shown
 from app.models import Fund, Money, User
 from app.services import text
-from app.services.csvfiles import typed_text
+from app.services.csvfiles import open_workbook, typed_text
 from app.services.dates import check_date, parse_date
 from app.services.errors import BangzhenError, InputError
 
@@ -227,17 +227,6 @@ class Uncomputed:
         self.formula = formula
 
 
-def _open(path: Path, data_only: bool):
-    from openpyxl import load_workbook  # only when a workbook is read: it costs start-up time
-
-    try:
-        return load_workbook(path, read_only=True, data_only=data_only)
-    except FileNotFoundError:
-        raise InputError(f"找不到文件“{path}”。", f"{path} not found") from None
-    except Exception as error:  # noqa: BLE001 — openpyxl raises many kinds for a file that is not a workbook
-        raise InputError(f"文件“{path.name}”不是有效的 Excel 文件（.xlsx）。", f"{path}: {error}") from None
-
-
 def _header(kind: Kind, cells: tuple) -> dict[str, int] | None:
     """The kind's columns found in a row (key → 1-based column), when the row is the kind's header."""
     wanted = {normal_header(c.header): c for c in kind.columns}
@@ -259,7 +248,7 @@ def read_sheet(kind: Kind, path: str | Path) -> Sheet:
     The workbook is read twice, for the values Excel saved and for the formulas, so that a formula with
     no saved result is refused instead of read as an empty cell."""
     path = Path(path)
-    values, formulas = _open(path, data_only=True), _open(path, data_only=False)
+    values, formulas = open_workbook(path), open_workbook(path, data_only=False)
     chosen: Sheet | None = None
     try:
         for sheet, written in zip(values.worksheets, formulas.worksheets):
@@ -376,6 +365,11 @@ def run_import(session: Session, user: User, kind: Kind, path: str | Path, *, fu
 
 
 # ---------------------------------------------------------------- the result workbook
+
+def result_path(path: Path) -> Path:
+    """Where a checked copy goes unless the user says: beside the input, "<name>-错误说明.xlsx"."""
+    return path.with_name(path.stem.removesuffix("-" + ERROR_HEADER) + f"-{ERROR_HEADER}.xlsx")
+
 
 def write_result(report: Report, out: str | Path) -> Path:
     """The input workbook with each row's 错误说明 and its bad cells highlighted (module docstring)."""

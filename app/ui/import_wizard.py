@@ -188,7 +188,7 @@ class RowsView(QWidget):
 
     def save(self, path: Path | None = None) -> Path | None:
         if path is None:
-            suggested = self.report.path.with_name(self.report.path.stem.removesuffix("-错误说明") + "-错误说明.xlsx")
+            suggested = imports.result_path(self.report.path)
             chosen, _ = QFileDialog.getSaveFileName(self, "保存检查结果", str(suggested), EXCEL_FILTER)
             if not chosen:
                 return None

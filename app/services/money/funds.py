@@ -98,7 +98,7 @@ def _region_columns(region: RegionRef) -> dict:
     return {f"{region.level}_id": region.id}
 
 
-def _where_region(query, region: RegionRef):
+def where_region(query, region: RegionRef):
     column = {"city": Allocation.city_id, "county": Allocation.county_id, "town": Allocation.town_id}[region.level]
     return query.where(column == region.id)
 
@@ -128,7 +128,7 @@ def received(session: Session, fund_id: int, region: RegionRef) -> Money:
         return fund.total
     if region.level == "province":
         return Money(0)
-    return Money(session.scalar(_where_region(select(sum_fen(Allocation.amount)), region)
+    return Money(session.scalar(where_region(select(sum_fen(Allocation.amount)), region)
                                 .where(Allocation.fund_id == fund_id)))
 
 
@@ -137,13 +137,13 @@ def passed_on(session: Session, fund_id: int, region: RegionRef) -> Money:
     fund = get_fund(session, fund_id)
     if region.code == fund.region_code:
         # The fund's roots; an allocation a county made to itself (before 0003) counts by what it passed on.
-        own = _where_region(select(Allocation.id), region).where(Allocation.fund_id == fund_id) \
+        own = where_region(select(Allocation.id), region).where(Allocation.fund_id == fund_id) \
             if region.level != "province" else select(Allocation.id).where(False)
         query = select(sum_fen(Allocation.amount)).where(
             Allocation.fund_id == fund_id,
             ((Allocation.parent_id.is_(None)) & Allocation.id.not_in(own)) | Allocation.parent_id.in_(own))
     else:
-        parents = _where_region(select(Allocation.id), region).where(Allocation.fund_id == fund_id)
+        parents = where_region(select(Allocation.id), region).where(Allocation.fund_id == fund_id)
         query = select(sum_fen(Allocation.amount)).where(Allocation.parent_id.in_(parents))
     return Money(session.scalar(query))
 
@@ -152,7 +152,7 @@ def arrived(session: Session, fund_id: int, region: RegionRef) -> Money:
     """到位: what actually reached the region of the money issued to it."""
     if region.level == "province":
         return Money(0)
-    allocations = _where_region(select(Allocation.id), region).where(Allocation.fund_id == fund_id)
+    allocations = where_region(select(Allocation.id), region).where(Allocation.fund_id == fund_id)
     return Money(session.scalar(select(sum_fen(Arrival.amount)).where(Arrival.allocation_id.in_(allocations))))
 
 
@@ -162,16 +162,22 @@ def allocation_record(allocation: Allocation, target: RegionRef) -> dict:
             "parent": allocation.parent.uuid if allocation.parent_id else None, "note": allocation.note}
 
 
-def allocate(session: Session, user: User, fund_id: int, to_code: str, amount: Money, *, doc_number: str,
-             issued_on: date, note: str = "", today: date | None = None) -> Allocation:
-    """下达 one level down, from what the issuing region received and has not yet passed on."""
-    fund = get_fund(session, fund_id)
-    target = find_region(session, to_code)
+def require_issuer(session: Session, user: User, fund: Fund, target: RegionRef) -> RegionRef:
+    """The region that may pass `fund` on to `target`, refused unless `user` keeps its finance."""
     source = issuing_region(session, fund, target)
     if fund.region_code != PROVINCE_CODE and not source.code.startswith(fund.region_code):
         raise InputError(f"“{fund.name}”是{find_region(session, fund.region_code).name}的资金，"
                          f"只能由它向下级下达，不能下达给{target.name}。", "allocation above the fund's region")
     require_finance(session, user, source, f"从{source.name}下达资金")
+    return source
+
+
+def allocate(session: Session, user: User, fund_id: int, to_code: str, amount: Money, *, doc_number: str,
+             issued_on: date, note: str = "", today: date | None = None) -> Allocation:
+    """下达 one level down, from what the issuing region received and has not yet passed on."""
+    fund = get_fund(session, fund_id)
+    target = find_region(session, to_code)
+    source = require_issuer(session, user, fund, target)
     doc_number = text.line(doc_number, "文号", Allocation.doc_number)
     note = text.line(note, "备注", Allocation.note)
     if not doc_number:
@@ -181,7 +187,7 @@ def allocate(session: Session, user: User, fund_id: int, to_code: str, amount: M
     act_date(issued_on, "下达", not_before=fund.issued_on, since="资金下达日期", today=today)
     parent = None
     if source.code != fund.region_code:
-        parent = session.scalar(_where_region(select(Allocation), source).where(Allocation.fund_id == fund_id)
+        parent = session.scalar(where_region(select(Allocation), source).where(Allocation.fund_id == fund_id)
                                 .order_by(Allocation.id.desc()).limit(1))
         if parent is None:
             raise InputError(f"{source.name}尚未收到“{fund.name}”，不能向下下达。", "issuing region received nothing")
@@ -209,16 +215,20 @@ def allocation_region(session: Session, allocation: Allocation) -> RegionRef:
     return RegionRef(level, row.id, row.code, row.name)
 
 
+def require_arrival_keeper(session: Session, user: User, fund: Fund, region: RegionRef) -> None:
+    """Refuse unless `user` keeps the finance that records 到位 for `region`: its own, or for a town, which
+    has no treasury of its own, the county (or city) that passed the money to it."""
+    keeper = issuing_region(session, fund, region) if region.level == "town" else region
+    require_finance(session, user, keeper, "登记资金到位")
+
+
 def arrive(session: Session, user: User, allocation_id: int, amount: Money, *, arrived_on: date,
            voucher_no: str, note: str = "", today: date | None = None) -> Arrival:
     """到位: the receiving region's finance records money of an allocation that arrived."""
     allocation = session.get(Allocation, allocation_id)
     if allocation is None:
         raise NotFound(f"下达记录（编号 {allocation_id}）不存在。", f"no allocation {allocation_id}")
-    region = allocation_region(session, allocation)
-    # A town has no treasury of its own: its county (or city) records what it passed to the town.
-    keeper = issuing_region(session, allocation.fund, region) if region.level == "town" else region
-    require_finance(session, user, keeper, "登记资金到位")
+    require_arrival_keeper(session, user, allocation.fund, allocation_region(session, allocation))
     if amount.fen <= 0:
         raise InputError("到位金额须大于 0。", "non-positive arrival")
     act_date(arrived_on, "到位", not_before=allocation.issued_on, since="下达日期", today=today)
